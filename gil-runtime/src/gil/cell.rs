@@ -1,0 +1,108 @@
+use super::Gil;
+use crate::sync::UnsafeCell;
+
+/// Data that only the thread holding the GIL can reach.
+///
+/// Access costs nothing at run time: the [`Gil`] token is the proof, and the borrow checker ties
+/// every reference to it. `&Gil` gives shared access, `&mut Gil` exclusive access.
+///
+/// ```
+/// use gil::GilCell;
+///
+/// let names = GilCell::new(vec!["a"]);
+/// gil::with_gil(|g| {
+///     names.get_mut(g).push("b");
+///     assert_eq!(names.get(g).len(), 2);
+/// });
+/// ```
+///
+/// A reference cannot outlive the token it came from:
+///
+/// ```compile_fail,E0597
+/// let cell = gil::GilCell::new(1);
+/// let r = {
+///     let g = gil::acquire();
+///     cell.get(&g)
+/// };
+/// println!("{r}");
+/// ```
+#[repr(transparent)]
+pub struct GilCell<T: ?Sized> {
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: only the one thread that holds the GIL reaches the value, so it behaves like a
+// `Mutex<T>`: sharing it between threads moves `T` between them, which needs `T: Send`.
+unsafe impl<T: ?Sized + Send> Sync for GilCell<T> {}
+
+impl<T> GilCell<T> {
+    /// Wraps `value`. No token is needed: nobody else can see it yet.
+    #[cfg(not(loom))]
+    pub const fn new(value: T) -> Self {
+        Self { value: UnsafeCell::new(value) }
+    }
+
+    /// Wraps `value`. No token is needed: nobody else can see it yet.
+    #[cfg(loom)]
+    pub fn new(value: T) -> Self {
+        Self { value: UnsafeCell::new(value) }
+    }
+
+    /// Unwraps the value; owning the cell is proof enough.
+    pub fn into_inner(self) -> T {
+        self.value.into_inner()
+    }
+}
+
+impl<T: ?Sized> GilCell<T> {
+    /// Shared access, for as long as the token is borrowed.
+    #[inline(always)]
+    pub fn get<'a>(&'a self, _gil: &'a Gil) -> &'a T {
+        // SAFETY: `_gil` proves this thread holds the GIL, and any `&mut` to this value would
+        // need `&mut Gil`, which cannot coexist with `&'a Gil`.
+        self.value.with(|p| unsafe { &*p })
+    }
+
+    /// Exclusive access, for as long as the token is mutably borrowed.
+    #[inline(always)]
+    pub fn get_mut<'a>(&'a self, gil: &'a mut Gil) -> &'a mut T {
+        let _ = gil;
+        // SAFETY: `gil` proves this thread holds the GIL and that no other reference obtained
+        // through the token is alive.
+        unsafe { self.get_mut_unchecked() }
+    }
+
+    /// Exclusive access without a token.
+    ///
+    /// # Safety
+    /// The current thread holds the GIL and no other reference to the value is alive for `'a`.
+    /// Prefer [`GilCell::get_mut`] or [`Gil::get_mut2`].
+    #[allow(clippy::mut_from_ref, reason = "the caller promises exclusivity")]
+    #[inline(always)]
+    pub unsafe fn get_mut_unchecked<'a>(&'a self) -> &'a mut T {
+        // SAFETY: forwarded to the caller.
+        self.value.with_mut(|p| unsafe { &mut *p })
+    }
+
+    /// Exclusive access through an owned or `&mut` cell, which needs no token.
+    pub fn get_mut_owned(&mut self) -> &mut T {
+        // SAFETY: `&mut self` is exclusive.
+        self.value.with_mut(|p| unsafe { &mut *p })
+    }
+
+    pub(crate) fn as_ptr(&self) -> *const T {
+        self.value.with(|p| p)
+    }
+}
+
+impl<T: Default> Default for GilCell<T> {
+    fn default() -> Self {
+        Self::new(T::default())
+    }
+}
+
+impl<T: ?Sized> std::fmt::Debug for GilCell<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GilCell { .. }")
+    }
+}

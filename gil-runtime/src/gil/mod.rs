@@ -1,0 +1,438 @@
+//! The global interpreter lock: one process-wide lock and the token that proves it is held.
+//!
+//! ```
+//! use gil::{with_gil, GilCell};
+//!
+//! static COUNTER: GilCell<u64> = GilCell::new(0);
+//!
+//! let total = with_gil(|g| {
+//!     *COUNTER.get_mut(g) += 1;
+//!     *COUNTER.get(g)
+//! });
+//! assert!(total >= 1);
+//! ```
+
+mod cell;
+mod pool;
+mod rc;
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::time::{Duration, Instant};
+
+use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::sync::{global, thread_local, RawGil, UnsafeCell};
+
+pub use cell::GilCell;
+pub use rc::GilRc;
+
+/// The default switch interval, as in CPython (`sys.getswitchinterval()`).
+pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
+
+/// The process-wide state of the GIL.
+pub(crate) struct State {
+    raw: RawGil,
+    /// Raised by a thread that waited longer than the switch interval.
+    drop_request: AtomicBool,
+    switch_interval_nanos: AtomicU64,
+    pub(crate) pool: pool::Pool,
+    /// Written only by the thread that holds the GIL.
+    stats: UnsafeCell<GilStats>,
+}
+
+// SAFETY: `stats` is only touched by the thread that holds `raw`; the rest is `Sync` by itself.
+unsafe impl Sync for State {}
+
+global! {
+    pub(crate) fn state() -> &'static State {
+        State {
+            raw: RawGil::new(),
+            drop_request: AtomicBool::new(false),
+            #[allow(clippy::cast_possible_truncation, reason = "5 ms fits in u64 nanoseconds")]
+            switch_interval_nanos: AtomicU64::new(DEFAULT_SWITCH_INTERVAL.as_nanos() as u64),
+            pool: pool::Pool::new(),
+            stats: UnsafeCell::new(GilStats::ZERO),
+        }
+    }
+}
+
+thread_local! {
+    /// Whether this thread holds the GIL.
+    static HELD: std::cell::Cell<bool> = std::cell::Cell::new(false);
+}
+
+pub(crate) fn held_by_this_thread() -> bool {
+    HELD.with(std::cell::Cell::get)
+}
+
+fn set_held(held: bool) {
+    HELD.with(|h| h.set(held));
+}
+
+/// Proof that the current thread holds the GIL.
+///
+/// There is at most one token, on the thread that holds the GIL, and it cannot leave that thread
+/// (`Gil` is neither `Send` nor `Sync`). So `&Gil` proves shared access and `&mut Gil` exclusive
+/// access to every [`GilCell`]. You get it from [`with_gil`] or [`acquire`].
+///
+/// ```compile_fail
+/// gil::with_gil(|g| {
+///     std::thread::scope(|s| {
+///         s.spawn(|| drop(g)); // `&mut Gil` is not `Send`
+///     });
+/// });
+/// ```
+pub struct Gil {
+    _not_send_or_sync: PhantomData<*mut ()>,
+}
+
+impl fmt::Debug for Gil {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Gil")
+    }
+}
+
+/// Why [`try_acquire`] gave no token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TryAcquireError {
+    /// Another thread holds the GIL.
+    WouldBlock,
+    /// This thread already holds the GIL: use the token it has.
+    AlreadyHeld,
+}
+
+impl fmt::Display for TryAcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::WouldBlock => "another thread holds the GIL",
+            Self::AlreadyHeld => "this thread already holds the GIL",
+        })
+    }
+}
+
+impl std::error::Error for TryAcquireError {}
+
+/// Holds the GIL until dropped, and derefs to the [`Gil`] token.
+///
+/// ```
+/// let mut g = gil::acquire();
+/// g.checkpoint();
+/// drop(g); // releases the GIL
+/// ```
+#[must_use = "the GIL is released as soon as the guard is dropped"]
+pub struct GilGuard {
+    token: Gil,
+}
+
+impl fmt::Debug for GilGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("GilGuard")
+    }
+}
+
+impl std::ops::Deref for GilGuard {
+    type Target = Gil;
+    fn deref(&self) -> &Gil {
+        &self.token
+    }
+}
+
+impl std::ops::DerefMut for GilGuard {
+    fn deref_mut(&mut self) -> &mut Gil {
+        &mut self.token
+    }
+}
+
+impl Drop for GilGuard {
+    fn drop(&mut self) {
+        release();
+    }
+}
+
+/// Runs `f` with the GIL held, and releases it afterwards, also if `f` panics.
+///
+/// # Panics
+/// If this thread already holds the GIL: pass the token you have instead.
+///
+/// ```
+/// let sum = gil::with_gil(|g| {
+///     let cell = gil::GilCell::new(20);
+///     *cell.get_mut(g) += 22;
+///     *cell.get(g)
+/// });
+/// assert_eq!(sum, 42);
+/// ```
+#[track_caller]
+pub fn with_gil<R>(f: impl FnOnce(&mut Gil) -> R) -> R {
+    let mut guard = acquire();
+    f(&mut guard)
+}
+
+/// Acquires the GIL, blocking while another thread holds it, and returns a guard.
+///
+/// Deferred decrefs from threads that dropped [`GilRc`]s without the GIL are applied first.
+///
+/// # Panics
+/// If this thread already holds the GIL. Acquiring twice would hand out a second token, so it is
+/// refused, never a silent deadlock:
+///
+/// ```should_panic
+/// let _g = gil::acquire();
+/// let _h = gil::acquire(); // panics: this thread already holds the GIL
+/// ```
+#[track_caller]
+pub fn acquire() -> GilGuard {
+    assert!(
+        !held_by_this_thread(),
+        "gil: this thread already holds the GIL; pass the `&mut Gil` you have instead of acquiring again"
+    );
+    let state = state();
+    let contended = if state.raw.try_lock() {
+        None
+    } else {
+        let start = Instant::now();
+        state
+            .raw
+            .lock_waiting(switch_interval(), || state.drop_request.store(true, Ordering::Relaxed));
+        Some(start.elapsed())
+    };
+    enter(contended)
+}
+
+/// Acquires the GIL if no thread holds it.
+///
+/// # Errors
+/// [`TryAcquireError::WouldBlock`] if another thread holds the GIL, and
+/// [`TryAcquireError::AlreadyHeld`] if this thread does.
+///
+/// ```
+/// let g = gil::try_acquire().expect("nobody else holds the GIL here");
+/// assert_eq!(gil::try_acquire().unwrap_err(), gil::TryAcquireError::AlreadyHeld);
+/// drop(g);
+/// ```
+pub fn try_acquire() -> Result<GilGuard, TryAcquireError> {
+    if held_by_this_thread() {
+        return Err(TryAcquireError::AlreadyHeld);
+    }
+    if state().raw.try_lock() {
+        Ok(enter(None))
+    } else {
+        Err(TryAcquireError::WouldBlock)
+    }
+}
+
+/// Bookkeeping right after the raw lock was taken: mark, count, drain.
+fn enter(waited: Option<Duration>) -> GilGuard {
+    set_held(true);
+    // The guard exists before the drain, so a panicking destructor in the drain releases the GIL.
+    let mut guard = GilGuard { token: Gil { _not_send_or_sync: PhantomData } };
+    guard.stats_mut(|s| {
+        s.acquisitions += 1;
+        if let Some(waited) = waited {
+            s.contended_acquisitions += 1;
+            s.wait += waited;
+        }
+    });
+    pool::drain(&mut guard);
+    guard
+}
+
+fn release() {
+    set_held(false);
+    // SAFETY: called only when a `GilGuard` or a released `Gil` borrow ends, on the holding thread.
+    unsafe { state().raw.unlock() }
+}
+
+/// The current switch interval.
+pub fn switch_interval() -> Duration {
+    Duration::from_nanos(state().switch_interval_nanos.load(Ordering::Relaxed))
+}
+
+/// Sets how long a thread waits for the GIL before it asks the holder to let go, as CPython's
+/// `sys.setswitchinterval` does. The default is [`DEFAULT_SWITCH_INTERVAL`].
+///
+/// ```
+/// use std::time::Duration;
+/// gil::set_switch_interval(Duration::from_millis(1));
+/// assert_eq!(gil::switch_interval(), Duration::from_millis(1));
+/// gil::set_switch_interval(gil::DEFAULT_SWITCH_INTERVAL);
+/// ```
+pub fn set_switch_interval(interval: Duration) {
+    let nanos = u64::try_from(interval.as_nanos()).unwrap_or(u64::MAX).max(1);
+    state().switch_interval_nanos.store(nanos, Ordering::Relaxed);
+}
+
+impl Gil {
+    /// Lets a waiting thread run if one has waited longer than the switch interval.
+    ///
+    /// This is the cooperative point of CPython's eval loop. It costs one relaxed load when nobody
+    /// asked. When a waiter did, the GIL is handed directly to it (FORCE_SWITCHING), so this thread
+    /// cannot take it straight back, and this call returns once the GIL is held again.
+    ///
+    /// ```
+    /// gil::with_gil(|g| {
+    ///     for _ in 0..1000 {
+    ///         // ... a slice of CPU-bound work ...
+    ///         g.checkpoint();
+    ///     }
+    /// });
+    /// ```
+    #[inline]
+    pub fn checkpoint(&mut self) {
+        if state().drop_request.load(Ordering::Relaxed) {
+            self.switch(true);
+        }
+    }
+
+    #[cold]
+    pub(crate) fn switch(&mut self, fair: bool) {
+        let state = state();
+        state.drop_request.store(false, Ordering::Relaxed);
+        self.stats_mut(|s| s.forced_switches += 1);
+        set_held(false);
+        // SAFETY: `&mut self` is the token, so this thread holds the GIL.
+        unsafe {
+            if fair {
+                state.raw.unlock_fair();
+            } else {
+                state.raw.unlock();
+            }
+        }
+        reacquire();
+    }
+
+    /// Releases the GIL while `f` runs, and takes it back afterwards, also if `f` panics.
+    ///
+    /// Use it around blocking I/O or CPU work that touches no GIL-protected data, so that other
+    /// threads can run. The token is mutably borrowed for the whole call, so nothing borrowed
+    /// through it can be used inside `f`; this is checked by the borrow checker, not by `Send`:
+    ///
+    /// ```compile_fail,E0502
+    /// gil::with_gil(|g| {
+    ///     let cell = gil::GilCell::new(1);
+    ///     let r = cell.get(g);
+    ///     g.allow_threads(|| println!("{r}")); // `r` would outlive the GIL
+    /// });
+    /// ```
+    ///
+    /// `f` may acquire the GIL again itself:
+    ///
+    /// ```
+    /// gil::with_gil(|g| {
+    ///     let n = g.allow_threads(|| gil::with_gil(|_inner| 7));
+    ///     assert_eq!(n, 7);
+    /// });
+    /// ```
+    pub fn allow_threads<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        struct Reacquire;
+        impl Drop for Reacquire {
+            fn drop(&mut self) {
+                reacquire();
+            }
+        }
+        release();
+        let _reacquire = Reacquire;
+        f()
+    }
+
+    /// Borrows two cells mutably at once.
+    ///
+    /// # Panics
+    /// If the two cells overlap in memory (the same cell twice, or one inside the other).
+    ///
+    /// ```
+    /// use gil::GilCell;
+    /// let (from, to) = (GilCell::new(10), GilCell::new(0));
+    /// gil::with_gil(|g| {
+    ///     let (a, b) = g.get_mut2(&from, &to);
+    ///     *a -= 3;
+    ///     *b += 3;
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn get_mut2<'a, A, B>(
+        &'a mut self,
+        a: &'a GilCell<A>,
+        b: &'a GilCell<B>,
+    ) -> (&'a mut A, &'a mut B) {
+        let (pa, pb) = (a.as_ptr().cast::<u8>(), b.as_ptr().cast::<u8>());
+        let (sa, sb) = (size_of::<A>(), size_of::<B>());
+        let overlap = sa != 0 && sb != 0 && (pa as usize) < (pb as usize) + sb && (pb as usize) < (pa as usize) + sa;
+        assert!(!overlap, "gil: get_mut2 was given overlapping cells");
+        // SAFETY: `&mut self` proves this thread holds the GIL and no other borrow made through
+        // the token is alive; the two cells do not overlap, so the two `&mut` are disjoint.
+        unsafe { (a.get_mut_unchecked(), b.get_mut_unchecked()) }
+    }
+
+    /// A snapshot of the GIL's statistics since the process started.
+    ///
+    /// ```
+    /// gil::with_gil(|g| assert!(g.stats().acquisitions >= 1));
+    /// ```
+    pub fn stats(&self) -> GilStats {
+        // SAFETY: the token proves this thread holds the GIL, and only the holder touches `stats`.
+        state().stats.with(|s| unsafe { *s })
+    }
+
+    fn stats_mut(&mut self, f: impl FnOnce(&mut GilStats)) {
+        // SAFETY: as in `stats`, and `&mut self` rules out a reference returned by `stats`.
+        state().stats.with_mut(|s| f(unsafe { &mut *s }));
+    }
+}
+
+/// Takes the GIL again after this thread let go of it inside a token's lifetime.
+fn reacquire() {
+    let guard = acquire();
+    // The token that was lent out stays the proof; the guard's own bookkeeping is kept.
+    std::mem::forget(guard);
+}
+
+/// Counters kept by the GIL, read with [`Gil::stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct GilStats {
+    /// Times the GIL was acquired, including reacquisitions after `allow_threads` and switches.
+    pub acquisitions: u64,
+    /// Acquisitions that had to wait for another thread.
+    pub contended_acquisitions: u64,
+    /// Total time spent waiting in contended acquisitions.
+    pub wait: Duration,
+    /// Times a checkpoint handed the GIL to a thread that asked for it.
+    pub forced_switches: u64,
+    /// Handles dropped without the GIL whose decrefs were applied later.
+    pub deferred_decrefs_drained: u64,
+}
+
+impl GilStats {
+    const ZERO: Self = Self {
+        acquisitions: 0,
+        contended_acquisitions: 0,
+        wait: Duration::ZERO,
+        forced_switches: 0,
+        deferred_decrefs_drained: 0,
+    };
+}
+
+/// Hooks for the loom models and their negative controls. Not part of the API.
+#[doc(hidden)]
+pub mod hooks {
+    use super::{state, Gil, Ordering};
+
+    /// Raises the drop request as a waiter whose switch interval expired would.
+    pub fn request_drop() {
+        state().drop_request.store(true, Ordering::Relaxed);
+    }
+
+    /// A checkpoint that lets go with a plain unlock instead of handing off: the bug
+    /// FORCE_SWITCHING exists to prevent.
+    pub fn unfair_checkpoint(g: &mut Gil) {
+        if state().drop_request.load(Ordering::Relaxed) {
+            g.switch(false);
+        }
+    }
+
+    /// Forced switches so far, readable without the token (for assertions after the threads end).
+    pub fn forced_switches() -> u64 {
+        super::with_gil(|g| g.stats().forced_switches)
+    }
+}

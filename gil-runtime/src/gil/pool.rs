@@ -1,0 +1,76 @@
+//! The pending pool: decrefs of handles dropped by threads that did not hold the GIL.
+//!
+//! Only decrefs are ever deferred. Increfs need the token, so a count can never be too low while
+//! a handle is alive (the lesson of PyO3's `py-clone`).
+
+use std::ptr::NonNull;
+
+use super::Gil;
+use crate::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::Mutex;
+
+/// One deferred decref: the object, and the function that decrements its count under the GIL.
+pub(crate) struct Deferred {
+    pub(crate) object: NonNull<()>,
+    /// # Safety
+    /// Called once per `Deferred`, with the GIL held, on the `object` it was created with.
+    pub(crate) decref: unsafe fn(NonNull<()>, &mut Gil),
+}
+
+// SAFETY: a `Deferred` is created only for a `GilRc<T>` that is itself `Send` (`T: Send + Sync`),
+// and it carries that handle's ownership of one count.
+unsafe impl Send for Deferred {}
+
+pub(crate) struct Pool {
+    pending: Mutex<Vec<Deferred>>,
+    /// Set after a push, so that acquiring the GIL costs one load when the pool is empty.
+    dirty: AtomicBool,
+}
+
+impl Pool {
+    #[cfg(not(loom))]
+    pub(crate) const fn new() -> Self {
+        Self { pending: Mutex::new(Vec::new()), dirty: AtomicBool::new(false) }
+    }
+
+    #[cfg(loom)]
+    pub(crate) fn new() -> Self {
+        Self { pending: Mutex::new(Vec::new()), dirty: AtomicBool::new(false) }
+    }
+
+    pub(crate) fn push(&self, deferred: Deferred) {
+        self.pending.lock().push(deferred);
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    fn push_all(&self, rest: impl Iterator<Item = Deferred>) {
+        self.pending.lock().extend(rest);
+        self.dirty.store(true, Ordering::Release);
+    }
+}
+
+/// Applies every pending decref. Called right after the GIL is acquired.
+pub(crate) fn drain(g: &mut Gil) {
+    let pool = &super::state().pool;
+    if !pool.dirty.load(Ordering::Acquire) || !pool.dirty.swap(false, Ordering::Acquire) {
+        return;
+    }
+    let batch = std::mem::take(&mut *pool.pending.lock());
+    let drained = batch.len() as u64;
+
+    /// Puts the unprocessed rest back if a destructor panics, so that no object is lost.
+    struct Requeue(std::vec::IntoIter<Deferred>);
+    impl Drop for Requeue {
+        fn drop(&mut self) {
+            if self.0.len() > 0 {
+                super::state().pool.push_all(&mut self.0);
+            }
+        }
+    }
+    let mut rest = Requeue(batch.into_iter());
+    while let Some(d) = rest.0.next() {
+        // SAFETY: each `Deferred` is taken out of the pool exactly once, and `g` proves the GIL.
+        unsafe { (d.decref)(d.object, g) };
+    }
+    g.stats_mut(|s| s.deferred_decrefs_drained += drained);
+}

@@ -1,0 +1,136 @@
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+
+use super::pool::Deferred;
+use super::{held_by_this_thread, Gil};
+use crate::sync::UnsafeCell;
+
+/// A shared handle whose reference count is a plain integer, changed only under the GIL.
+///
+/// - Cloning needs the token ([`GilRc::clone_ref`]); there is no `Clone`, so an increment is
+///   never deferred.
+/// - Dropping on a thread that holds the GIL decrements at once. Dropping anywhere else pushes
+///   the decrement to a pending pool that the next acquisition of the GIL drains, so no object
+///   leaks and no count is ever touched without the GIL.
+///
+/// ```
+/// use gil::{GilCell, GilRc};
+///
+/// let shared = GilRc::new(GilCell::new(0_u32));
+/// let other = gil::with_gil(|g| shared.clone_ref(g));
+/// std::thread::spawn(move || drop(other)).join().unwrap(); // deferred: no GIL on that thread
+/// gil::with_gil(|g| {
+///     *shared.get_mut(g) += 1;
+///     assert_eq!(GilRc::count(&shared, g), 1); // the acquisition drained the deferred decref
+/// });
+/// ```
+pub struct GilRc<T> {
+    ptr: NonNull<Inner<T>>,
+    _owns: PhantomData<Inner<T>>,
+}
+
+struct Inner<T> {
+    /// Touched only by the thread that holds the GIL.
+    count: UnsafeCell<usize>,
+    value: T,
+}
+
+// SAFETY: the count is only changed under the GIL (or deferred through the pool); the value is
+// shared like an `Arc<T>`'s, so `T: Send + Sync` is needed, as for `Arc`.
+unsafe impl<T: Send + Sync> Send for GilRc<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send + Sync> Sync for GilRc<T> {}
+
+impl<T> GilRc<T> {
+    /// Moves `value` into a new handle with a count of one. No token is needed.
+    pub fn new(value: T) -> Self {
+        let inner = Box::new(Inner { count: UnsafeCell::new(1), value });
+        Self { ptr: NonNull::from(Box::leak(inner)), _owns: PhantomData }
+    }
+
+    /// A new handle to the same object: increments the count under the GIL.
+    ///
+    /// # Panics
+    /// If the count would overflow `usize`.
+    #[must_use]
+    pub fn clone_ref(&self, _gil: &Gil) -> Self {
+        // SAFETY: `_gil` proves this thread holds the GIL, the only place counts change, and no
+        // reference to a count outlives one of these calls.
+        self.inner().count.with_mut(|c| unsafe {
+            *c = (*c).checked_add(1).expect("gil: GilRc count overflow");
+        });
+        Self { ptr: self.ptr, _owns: PhantomData }
+    }
+
+    /// The number of handles to this object.
+    pub fn count(this: &Self, _gil: &Gil) -> usize {
+        // SAFETY: as in `clone_ref`.
+        this.inner().count.with(|c| unsafe { *c })
+    }
+
+    /// Whether two handles point to the same object.
+    pub fn ptr_eq(this: &Self, other: &Self) -> bool {
+        this.ptr == other.ptr
+    }
+
+    fn inner(&self) -> &Inner<T> {
+        // SAFETY: the object lives while this handle holds its count.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// Gives up this handle's count without the GIL: the data race the GIL exists to prevent.
+    /// Only the loom negative control calls it.
+    #[doc(hidden)]
+    pub fn __decref_without_gil(this: Self) {
+        let ptr = this.ptr;
+        std::mem::forget(this);
+        // SAFETY: not sound: that is the point of the negative control that calls it.
+        unsafe { decref(ptr) }
+    }
+}
+
+/// Decrements the count, freeing the object at zero.
+///
+/// # Safety
+/// The caller holds the GIL and gives up one count of `ptr`, which is alive.
+unsafe fn decref<T>(ptr: NonNull<Inner<T>>) {
+    // SAFETY: the caller holds the GIL and a count, so the object is alive and the count ours.
+    let last = unsafe { ptr.as_ref() }.count.with_mut(|c| unsafe {
+        *c -= 1;
+        *c == 0
+    });
+    if last {
+        // SAFETY: the count reached zero, so this was the last handle; the box came from `new`.
+        drop(unsafe { Box::from_raw(ptr.as_ptr()) });
+    }
+}
+
+/// `decref` behind a type-erased pointer, for the pending pool.
+unsafe fn decref_erased<T>(object: NonNull<()>, _gil: &mut Gil) {
+    // SAFETY: `object` came from a `GilRc<T>` in `Drop`, and the pool calls this once, under the GIL.
+    unsafe { decref::<T>(object.cast()) }
+}
+
+impl<T> Drop for GilRc<T> {
+    fn drop(&mut self) {
+        if held_by_this_thread() {
+            // SAFETY: this thread holds the GIL, and this handle owns one count.
+            unsafe { decref(self.ptr) }
+        } else {
+            super::state().pool.push(Deferred { object: self.ptr.cast(), decref: decref_erased::<T> });
+        }
+    }
+}
+
+impl<T> std::ops::Deref for GilRc<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner().value
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for GilRc<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}

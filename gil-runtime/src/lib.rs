@@ -1,0 +1,32 @@
+//! The runtime of [`gil`](https://docs.rs/gil): the strategies behind its attributes.
+//!
+//! Use it through the `gil` facade. Every module gets its synchronization from the one `sync`
+//! shim, so that the whole runtime can be model-checked with loom (`--cfg loom`).
+
+#[allow(unused_imports, dead_code, reason = "the shim offers one whole API; each strategy uses part of it")]
+mod sync;
+
+pub mod gil;
+
+pub use gil::{
+    acquire, set_switch_interval, switch_interval, try_acquire, with_gil, Gil, GilCell, GilGuard,
+    GilRc, GilStats, TryAcquireError, DEFAULT_SWITCH_INTERVAL,
+};
+
+/// Support for the code the macros generate. Not part of the API; it may change at any time.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::gil::hooks;
+
+    /// Implemented by every type that is `Send`: asserts a field of a `#[global_lock]` struct.
+    #[diagnostic::on_unimplemented(
+        message = "field type `{Self}` of a `#[global_lock]` struct is not `Send`",
+        label = "this field is not `Send`",
+        note = "whichever thread holds the GIL may touch the field, so its type must be `Send`; use `Arc` instead of `Rc`, or keep thread-bound data outside the struct"
+    )]
+    pub trait GlobalLockField {}
+    impl<T: ?Sized + Send> GlobalLockField for T {}
+
+    /// Checks at compile time that `T` is a valid `#[global_lock]` field.
+    pub const fn assert_global_lock_field<T: ?Sized + GlobalLockField>() {}
+}

@@ -1,0 +1,194 @@
+//! The shim under `--cfg loom`: loom's types behind parking_lot's API.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+pub(crate) use loom::cell::UnsafeCell;
+pub(crate) use loom::sync::Arc;
+pub(crate) use loom::thread;
+pub(crate) use loom::thread_local;
+
+/// Atomics: `loom::sync::atomic`.
+pub(crate) mod atomic {
+    pub(crate) use loom::sync::atomic::*;
+}
+
+/// `loom::sync::Mutex` with parking_lot's API: no poisoning, `lock()` returns the guard.
+#[derive(Debug, Default)]
+pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+/// The guard of [`Mutex`].
+pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+
+impl<T> Mutex<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Self(loom::sync::Mutex::new(value))
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        match self.0.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
+    pub(crate) fn into_inner(self) -> T {
+        self.0.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// `loom::sync::RwLock` with parking_lot's API.
+#[derive(Debug)]
+pub(crate) struct RwLock<T>(loom::sync::RwLock<T>);
+
+/// The shared guard of [`RwLock`].
+pub(crate) type RwLockReadGuard<'a, T> = loom::sync::RwLockReadGuard<'a, T>;
+/// The exclusive guard of [`RwLock`].
+pub(crate) type RwLockWriteGuard<'a, T> = loom::sync::RwLockWriteGuard<'a, T>;
+
+impl<T> RwLock<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Self(loom::sync::RwLock::new(value))
+    }
+
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
+        self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, T> {
+        self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
+        self.0.try_read().ok()
+    }
+
+    pub(crate) fn try_write(&self) -> Option<RwLockWriteGuard<'_, T>> {
+        self.0.try_write().ok()
+    }
+}
+
+/// `loom::sync::Condvar` with parking_lot's API: `wait` takes the guard by `&mut`.
+#[derive(Debug, Default)]
+pub(crate) struct Condvar(loom::sync::Condvar);
+
+impl Condvar {
+    pub(crate) fn new() -> Self {
+        Self(loom::sync::Condvar::new())
+    }
+
+    pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
+        // loom's `wait` consumes the guard and returns a new one; swap it through a placeholder.
+        replace_with(guard, |g| {
+            self.0.wait(g).unwrap_or_else(std::sync::PoisonError::into_inner)
+        });
+    }
+
+    pub(crate) fn notify_one(&self) {
+        self.0.notify_one();
+    }
+
+    pub(crate) fn notify_all(&self) {
+        self.0.notify_all();
+    }
+}
+
+/// Replaces `*slot` by `f(old)`, aborting if `f` panics (the slot would be left moved-out).
+fn replace_with<T>(slot: &mut T, f: impl FnOnce(T) -> T) {
+    struct AbortOnUnwind;
+    impl Drop for AbortOnUnwind {
+        fn drop(&mut self) {
+            std::process::abort();
+        }
+    }
+    let bomb = AbortOnUnwind;
+    // SAFETY: `slot` is read once and written back before anyone can observe it; if `f` unwinds,
+    // `bomb` aborts the process, so the moved-out value is never dropped twice.
+    unsafe {
+        let old = std::ptr::read(slot);
+        std::ptr::write(slot, f(old));
+    }
+    std::mem::forget(bomb);
+}
+
+/// A model of `parking_lot::RawMutex` as the GIL uses it: a lock with a FIFO of waiters, where
+/// `unlock_fair` hands the lock to the oldest waiter.
+///
+/// loom's `wait_timeout` never times out, so the expiry of the switch interval is modelled by
+/// calling `on_expire` once, right after a thread joins the queue. From there, loom explores every
+/// interleaving of the drop request with the holder's checkpoints.
+pub(crate) struct RawGil {
+    state: Mutex<GilState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct GilState {
+    locked: bool,
+    /// Tickets of the waiting threads, oldest first.
+    queue: VecDeque<u64>,
+    next_ticket: u64,
+    /// The ticket the lock was handed to by `unlock_fair`; it stays locked for that thread.
+    handed_to: Option<u64>,
+}
+
+impl RawGil {
+    pub(crate) fn new() -> Self {
+        Self { state: Mutex::new(GilState::default()), changed: Condvar::new() }
+    }
+
+    pub(crate) fn try_lock(&self) -> bool {
+        let mut state = self.state.lock();
+        !std::mem::replace(&mut state.locked, true)
+    }
+
+    pub(crate) fn lock_waiting(&self, _interval: Duration, on_expire: impl FnOnce()) {
+        let mut state = self.state.lock();
+        if !state.locked {
+            state.locked = true;
+            return;
+        }
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
+        state.queue.push_back(ticket);
+        drop(state);
+        on_expire();
+        let mut state = self.state.lock();
+        loop {
+            if state.handed_to == Some(ticket) {
+                state.handed_to = None;
+                return;
+            }
+            if !state.locked && state.handed_to.is_none() {
+                state.queue.retain(|&t| t != ticket);
+                state.locked = true;
+                return;
+            }
+            self.changed.wait(&mut state);
+        }
+    }
+
+    pub(crate) unsafe fn unlock(&self) {
+        let mut state = self.state.lock();
+        debug_assert!(state.locked);
+        state.locked = false;
+        drop(state);
+        self.changed.notify_all();
+    }
+
+    pub(crate) unsafe fn unlock_fair(&self) {
+        let mut state = self.state.lock();
+        debug_assert!(state.locked);
+        match state.queue.pop_front() {
+            Some(ticket) => state.handed_to = Some(ticket),
+            None => state.locked = false,
+        }
+        drop(state);
+        self.changed.notify_all();
+    }
+}

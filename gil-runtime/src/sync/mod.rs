@@ -1,0 +1,49 @@
+//! The one place the runtime gets its synchronization from.
+//!
+//! Normally this re-exports `std` and `parking_lot`. Under `--cfg loom` it re-exports `loom`,
+//! behind the same parking_lot-shaped API, so that loom sees every lock, atomic and shared cell.
+//! No other module of the runtime names `std::sync`, `parking_lot` or `loom` directly.
+//!
+//! The API, identical in both builds:
+//! - [`atomic`]: the atomics, `Ordering` and `fence`;
+//! - `Arc`, `Mutex`/`MutexGuard`, `RwLock` and its guards, `Condvar` (parking_lot-shaped: `lock()`
+//!   returns the guard, `Condvar::wait(&mut guard)`);
+//! - [`UnsafeCell`] with `with`/`with_mut`;
+//! - [`RawGil`], the raw lock under the GIL, with a fair hand-off;
+//! - `thread` (spawn, `yield_now`, `current`), the `thread_local!` macro, and the
+//!   `global!` macro for statics that loom re-creates in every execution.
+
+#[cfg(not(loom))]
+mod std_impl;
+#[cfg(not(loom))]
+pub(crate) use std_impl::*;
+
+#[cfg(loom)]
+mod loom_impl;
+#[cfg(loom)]
+pub(crate) use loom_impl::*;
+
+/// Declares a function returning a `&'static` global that loom re-creates in every execution.
+///
+/// Normally the global is a plain `static`, so `$init` must be a constant expression; under loom it
+/// is a `loom::lazy_static!`.
+macro_rules! global {
+    ($(#[$m:meta])* $vis:vis fn $name:ident() -> &'static $ty:ty { $init:expr }) => {
+        $(#[$m])*
+        #[cfg(not(loom))]
+        #[inline]
+        $vis fn $name() -> &'static $ty {
+            static VALUE: $ty = $init;
+            &VALUE
+        }
+        $(#[$m])*
+        #[cfg(loom)]
+        $vis fn $name() -> &'static $ty {
+            ::loom::lazy_static! {
+                static ref VALUE: $ty = $init;
+            }
+            &VALUE
+        }
+    };
+}
+pub(crate) use global;

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The one test command: everything CI checks. Run it from anywhere: `bash scripts/test.sh`.
+#
+# 1. formatting, clippy (warnings are errors) and rustdoc (warnings are errors);
+# 2. unit, integration, doc and compile-fail (trybuild) tests, and the examples as smoke tests;
+# 3. the loom models, built with `--cfg loom` in release in their own target dir.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+need_component() {
+    if ! cargo "$1" --version >/dev/null 2>&1; then
+        step "installing the $2 component"
+        rustup component add "$2"
+    fi
+}
+
+start=$SECONDS
+need_component fmt rustfmt
+need_component clippy clippy
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
+step "unit, integration, doc and compile-fail tests"
+cargo test --workspace --quiet
+
+step "examples (smoke)"
+for example in examples/*.rs; do
+    name=$(basename "$example" .rs)
+    case "$name" in
+        lab) args=(--quick) ;;
+        *) args=() ;;
+    esac
+    echo "-- $name ${args[*]:-}"
+    cargo run --quiet --release --example "$name" -- "${args[@]}" >/dev/null
+done
+
+step "loom models (--cfg loom, release, LOOM_MAX_PREEMPTIONS=${LOOM_MAX_PREEMPTIONS:-2})"
+RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}" \
+    cargo test --release --target-dir target/loom -p gil --test 'loom_*'
+
+step "all tests passed in $((SECONDS - start)) s"

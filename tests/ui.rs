@@ -1,0 +1,9 @@
+//! Compile-fail cases: `tests/ui/<attribute>/<what-is-wrong>.rs`, each with its `.stderr`.
+//!
+//! Regenerate the expected output after an intended change with `TRYBUILD=overwrite cargo test --test ui`.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/*/*.rs");
+}

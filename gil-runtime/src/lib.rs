@@ -7,6 +7,8 @@
 mod sync;
 
 pub mod gil;
+pub mod refcount;
+pub mod stats;
 
 pub use gil::{
     acquire, set_switch_interval, switch_interval, try_acquire, with_gil, Gil, GilCell, GilGuard,
@@ -17,6 +19,8 @@ pub use gil::{
 #[doc(hidden)]
 pub mod __private {
     pub use crate::gil::hooks;
+    pub use crate::refcount::Mode;
+    pub use crate::stats::{LiveCounter, Tracked};
 
     /// Implemented by every type that is `Send`: asserts a field of a `#[global_lock]` struct.
     #[diagnostic::on_unimplemented(
@@ -29,4 +33,30 @@ pub mod __private {
 
     /// Checks at compile time that `T` is a valid `#[global_lock]` field.
     pub const fn assert_global_lock_field<T: ?Sized + GlobalLockField>() {}
+
+    /// Implemented by every `Send` type: asserts a field of an `#[atomic_rc]` struct. `Field` is
+    /// a marker type named after the field, so that the error names it.
+    #[diagnostic::on_unimplemented(
+        message = "field `{Field}` of an `#[atomic_rc]` struct has type `{Self}`, which is not `Send`",
+        label = "this field is not `Send`",
+        note = "the last handle may drop the object on any thread, so every field must be `Send`; use an atomic or a lock (`std::sync::Mutex`, `parking_lot::Mutex`), or `Arc` instead of `Rc`"
+    )]
+    pub trait AtomicRcFieldSend<Field> {}
+    impl<T: ?Sized + Send, Field> AtomicRcFieldSend<Field> for T {}
+
+    /// Implemented by every `Sync` type: asserts a field of an `#[atomic_rc]` struct.
+    #[diagnostic::on_unimplemented(
+        message = "field `{Field}` of an `#[atomic_rc]` struct has type `{Self}`, which is not `Sync`",
+        label = "this field is not `Sync`",
+        note = "every thread with a handle reads the fields at once, so every field must be `Sync`; for interior mutability use an atomic (`AtomicU64`) or a lock (`Mutex`, `RwLock`) instead of `Cell` or `RefCell`"
+    )]
+    pub trait AtomicRcFieldSync<Field> {}
+    impl<T: ?Sized + Sync, Field> AtomicRcFieldSync<Field> for T {}
+
+    /// Checks at compile time that `T` is a valid type for the `#[atomic_rc]` field `Field`.
+    pub const fn assert_atomic_rc_field<T, Field>()
+    where
+        T: ?Sized + AtomicRcFieldSend<Field> + AtomicRcFieldSync<Field>,
+    {
+    }
 }

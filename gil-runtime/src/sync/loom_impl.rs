@@ -13,6 +13,13 @@ pub(crate) mod atomic {
     pub(crate) use loom::sync::atomic::*;
 }
 
+/// Statistics counters: `std`'s atomics, not loom's, because they are `const` constructible
+/// (they live in statics of user crates, which outlive one loom execution) and take part in no
+/// protocol that a model checks.
+pub(crate) mod stat {
+    pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+}
+
 /// `loom::sync::Mutex` with parking_lot's API: no poisoning, `lock()` returns the guard.
 #[derive(Debug, Default)]
 pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);

@@ -6,6 +6,7 @@
 //!
 //! The API, identical in both builds:
 //! - [`atomic`]: the atomics, `Ordering` and `fence`;
+//! - [`stat`]: `const`-constructible counters for statistics, never modelled by loom;
 //! - `Arc`, `Mutex`/`MutexGuard`, `RwLock` and its guards, `Condvar` (parking_lot-shaped: `lock()`
 //!   returns the guard, `Condvar::wait(&mut guard)`);
 //! - [`UnsafeCell`] with `with`/`with_mut`;

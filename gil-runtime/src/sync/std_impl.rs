@@ -14,6 +14,12 @@ pub(crate) mod atomic {
     pub(crate) use std::sync::atomic::*;
 }
 
+/// Statistics counters: always `std`'s atomics, also under loom, because they are `const`
+/// constructible (they live in statics of user crates) and take part in no protocol.
+pub(crate) mod stat {
+    pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+}
+
 /// `core::cell::UnsafeCell` with loom's closure-based access, so one call site serves both builds.
 #[derive(Debug, Default)]
 #[repr(transparent)]

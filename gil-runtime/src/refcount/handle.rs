@@ -1,0 +1,406 @@
+//! The typed handles: [`AtomicRc`] and [`Weak`].
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+use std::ops::Deref;
+use std::ptr::{self, NonNull};
+
+use super::header::{Header, Merge, Mode};
+use super::owner;
+use crate::stats::LiveCounter;
+use crate::sync::atomic::{fence, Ordering};
+
+/// The allocation: the header first, so that a `NonNull<Header>` points to it too.
+#[repr(C)]
+struct Inner<T> {
+    header: Header,
+    value: T,
+}
+
+/// A shared handle with an atomic reference count: `Arc`, plus a [`Mode`] chosen per object.
+///
+/// The value is shared immutably; mutate it through types that synchronize themselves (atomics,
+/// locks). See the [module docs](super) for the three modes and the biased merge protocol.
+///
+/// ```
+/// use gil::refcount::AtomicRc;
+/// use std::sync::atomic::{AtomicU32, Ordering};
+///
+/// let hits = AtomicRc::new(AtomicU32::new(0));
+/// let workers: Vec<_> = (0..2)
+///     .map(|_| {
+///         let hits = hits.clone();
+///         std::thread::spawn(move || hits.fetch_add(1, Ordering::Relaxed))
+///     })
+///     .collect();
+/// workers.into_iter().for_each(|w| drop(w.join().unwrap()));
+/// assert_eq!(hits.load(Ordering::Relaxed), 2);
+/// ```
+pub struct AtomicRc<T> {
+    ptr: NonNull<Inner<T>>,
+    _owns: PhantomData<Inner<T>>,
+}
+
+/// A handle that does not keep the value alive; [`Weak::upgrade`] gets a strong one back.
+///
+/// ```
+/// use gil::refcount::AtomicRc;
+///
+/// let strong = AtomicRc::new("value");
+/// let weak = AtomicRc::downgrade(&strong);
+/// assert_eq!(weak.upgrade().as_deref(), Some(&"value"));
+/// drop(strong);
+/// assert!(weak.upgrade().is_none());
+/// ```
+pub struct Weak<T> {
+    ptr: NonNull<Inner<T>>,
+    _owns: PhantomData<Inner<T>>,
+}
+
+// SAFETY: as `Arc<T>`: the handles share `&T` across threads and the last one drops the `T`
+// on whichever thread it is, so `T: Send + Sync`. The counts are atomic, and the biased local
+// count is only touched by its owner thread (see the module docs).
+unsafe impl<T: Send + Sync> Send for AtomicRc<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send + Sync> Sync for AtomicRc<T> {}
+// SAFETY: as above; a `Weak` may become an `AtomicRc` on any thread.
+unsafe impl<T: Send + Sync> Send for Weak<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send + Sync> Sync for Weak<T> {}
+
+impl<T> AtomicRc<T> {
+    /// Moves `value` into a new object in [`Mode::Atomic`], as `Arc::new`.
+    ///
+    /// ```
+    /// let rc = gil::refcount::AtomicRc::new(7);
+    /// assert_eq!(*rc, 7);
+    /// ```
+    pub fn new(value: T) -> Self {
+        Self::with_mode(value, Mode::Atomic)
+    }
+
+    /// Moves `value` into a new object counted in `mode`. A biased object is owned by the calling
+    /// thread; a thread that is exiting makes an atomic one instead.
+    ///
+    /// An immortal object is never freed: `value` is never dropped and its memory is leaked.
+    ///
+    /// ```
+    /// use gil::refcount::{AtomicRc, Mode};
+    ///
+    /// let rc = AtomicRc::with_mode([0_u8; 4], Mode::Biased);
+    /// assert_eq!(AtomicRc::mode(&rc), Mode::Biased);
+    /// ```
+    pub fn with_mode(value: T, mode: Mode) -> Self {
+        Self::allocate(value, mode, None)
+    }
+
+    /// As [`AtomicRc::with_mode`], counting the object in `live`: what `#[atomic_rc]` calls.
+    #[doc(hidden)]
+    pub fn __with_mode_counted(value: T, mode: Mode, live: &'static LiveCounter) -> Self {
+        Self::allocate(value, mode, Some(live))
+    }
+
+    fn allocate(value: T, mode: Mode, live: Option<&'static LiveCounter>) -> Self {
+        let inner = Box::new(Inner { header: Header::new(mode, live, free::<T>), value });
+        let ptr = NonNull::from(Box::leak(inner));
+        if mode == Mode::Biased {
+            match owner::register(ptr.cast()) {
+                // SAFETY: the object is not shared yet, and this thread is its owner.
+                Some(slot) => unsafe { ptr.as_ref() }
+                    .header
+                    .local
+                    .with_mut(|local| unsafe { (*local).slot = slot }),
+                // SAFETY: not shared yet, so this is the only access to the header.
+                None => unsafe { (*ptr.as_ptr()).header = Header::new(Mode::Atomic, live, free::<T>) },
+            }
+        }
+        if let Some(live) = live {
+            live.allocated();
+        }
+        Self { ptr, _owns: PhantomData }
+    }
+
+    /// How this object is counted.
+    ///
+    /// ```
+    /// use gil::refcount::{AtomicRc, Mode};
+    ///
+    /// assert_eq!(AtomicRc::mode(&AtomicRc::new(())), Mode::Atomic);
+    /// ```
+    #[must_use]
+    pub fn mode(this: &Self) -> Mode {
+        this.header().mode
+    }
+
+    /// A snapshot of the number of strong handles (other threads may change it at once).
+    ///
+    /// Immortal objects answer `usize::MAX`. A biased object seen from a thread other than its
+    /// owner, before the owner merged, counts the owner's references as one: that thread cannot
+    /// read the owner's count.
+    ///
+    /// ```
+    /// use gil::refcount::AtomicRc;
+    ///
+    /// let a = AtomicRc::new(());
+    /// let b = a.clone();
+    /// assert_eq!(AtomicRc::strong_count(&b), 2);
+    /// ```
+    #[must_use]
+    pub fn strong_count(this: &Self) -> usize {
+        this.header().strong_count()
+    }
+
+    /// Whether two handles point to the same object.
+    ///
+    /// ```
+    /// use gil::refcount::AtomicRc;
+    ///
+    /// let a = AtomicRc::new(1);
+    /// assert!(AtomicRc::ptr_eq(&a, &a.clone()));
+    /// assert!(!AtomicRc::ptr_eq(&a, &AtomicRc::new(1)));
+    /// ```
+    #[must_use]
+    pub fn ptr_eq(this: &Self, other: &Self) -> bool {
+        this.ptr == other.ptr
+    }
+
+    /// A new [`Weak`] handle to this object.
+    ///
+    /// # Panics
+    /// Aborts the process if the weak count would overflow, as `Arc` does.
+    ///
+    /// ```
+    /// use gil::refcount::AtomicRc;
+    ///
+    /// let rc = AtomicRc::new(3);
+    /// let weak = AtomicRc::downgrade(&rc);
+    /// assert_eq!(weak.strong_count(), 1);
+    /// ```
+    #[must_use]
+    pub fn downgrade(this: &Self) -> Weak<T> {
+        increment_weak(&this.header().weak);
+        Weak { ptr: this.ptr, _owns: PhantomData }
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: the object lives while this handle holds its count.
+        unsafe { &self.ptr.as_ref().header }
+    }
+
+    fn drop_with(this: Self, merge: Merge) {
+        let this = ManuallyDrop::new(this);
+        // SAFETY: `this` gives up its count and is never used again.
+        if unsafe { Header::decrement(this.ptr.cast(), merge) } {
+            // SAFETY: the decrement saw the last count go, and fenced.
+            unsafe { free::<T>(this.ptr.cast()) }
+        }
+    }
+
+    /// Broken on purpose, for the loom negative controls only: decrements with `Relaxed` and no
+    /// `Acquire` fence before the free. Atomic mode only.
+    #[doc(hidden)]
+    pub fn __drop_relaxed_no_fence(this: Self) {
+        let this = ManuallyDrop::new(this);
+        if this.header().decrement_relaxed_no_fence() {
+            // SAFETY: not sound: the free is not ordered after the other threads' uses.
+            unsafe { free::<T>(this.ptr.cast()) }
+        }
+    }
+
+    /// Broken on purpose, for the loom negative controls only: decrements with a load and a
+    /// store instead of one RMW. Atomic mode only.
+    #[doc(hidden)]
+    pub fn __drop_not_atomic(this: Self) {
+        let this = ManuallyDrop::new(this);
+        if this.header().decrement_not_atomic() {
+            // SAFETY: not sound: a lost update can make two threads see the last count.
+            unsafe { free::<T>(this.ptr.cast()) }
+        }
+    }
+
+    /// Broken on purpose, for the loom negative controls only: a biased drop whose merge adds
+    /// the owner's count without setting the `MERGED` flag.
+    #[doc(hidden)]
+    pub fn __drop_merge_without_flag(this: Self) {
+        Self::drop_with(this, Merge::WithoutFlag);
+    }
+
+    /// Broken on purpose, for the loom negative controls only: a biased drop whose merge is a
+    /// load and a store instead of one RMW.
+    #[doc(hidden)]
+    pub fn __drop_merge_not_atomic(this: Self) {
+        Self::drop_with(this, Merge::NotAtomic);
+    }
+}
+
+fn increment_weak(weak: &crate::sync::atomic::AtomicUsize) {
+    if weak.fetch_add(1, Ordering::Relaxed) > isize::MAX as usize {
+        std::process::abort();
+    }
+}
+
+/// Drops the value and gives up the weak count that the strong handles held together.
+///
+/// # Safety
+/// `header` is the header of an `Inner<T>` whose last strong count is gone; called once.
+unsafe fn free<T>(header: NonNull<Header>) {
+    let inner = header.cast::<Inner<T>>().as_ptr();
+    // SAFETY: the last strong count is gone, so nobody reads the value any more; it is dropped
+    // once, by the one caller that saw the count reach zero.
+    unsafe { ptr::drop_in_place(ptr::addr_of_mut!((*inner).value)) };
+    // SAFETY: the header stays valid until the weak count is released below.
+    if let Some(live) = unsafe { (*inner).header.live } {
+        live.freed();
+    }
+    // SAFETY: the strong handles' weak count is given up here, once.
+    unsafe { release_weak::<T>(NonNull::new_unchecked(inner)) }
+}
+
+/// Gives up one weak count, deallocating the memory (but not dropping the value) at zero.
+///
+/// # Safety
+/// The caller owns one weak count of `inner`; its value is already dropped if this may be the last.
+unsafe fn release_weak<T>(inner: NonNull<Inner<T>>) {
+    // SAFETY: the caller's weak count keeps the allocation alive.
+    let weak = unsafe { &inner.as_ref().header.weak };
+    if weak.fetch_sub(1, Ordering::Release) != 1 {
+        return;
+    }
+    fence(Ordering::Acquire);
+    // SAFETY: the last count of any kind is gone. `ManuallyDrop` has `T`'s layout, so this frees
+    // the `Box` from `allocate` without dropping the value again.
+    drop(unsafe { Box::from_raw(inner.as_ptr().cast::<Inner<ManuallyDrop<T>>>()) });
+}
+
+impl<T> Clone for AtomicRc<T> {
+    /// A new handle to the same object: `Relaxed` increment, a plain one on a biased owner
+    /// thread, nothing at all for an immortal object.
+    ///
+    /// Aborts the process if the count would overflow, as `Arc` does.
+    #[inline]
+    fn clone(&self) -> Self {
+        self.header().increment();
+        Self { ptr: self.ptr, _owns: PhantomData }
+    }
+}
+
+impl<T> Drop for AtomicRc<T> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: this handle gives up its count and is never used again.
+        if unsafe { Header::decrement(self.ptr.cast(), Merge::Correct) } {
+            // SAFETY: the decrement saw the last count go, and fenced.
+            unsafe { free::<T>(self.ptr.cast()) }
+        }
+    }
+}
+
+impl<T> Deref for AtomicRc<T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        // SAFETY: the object lives while this handle holds its count.
+        unsafe { &self.ptr.as_ref().value }
+    }
+}
+
+impl<T> AsRef<T> for AtomicRc<T> {
+    fn as_ref(&self) -> &T {
+        self
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for AtomicRc<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T> Weak<T> {
+    /// A strong handle to the object, or `None` if its last strong handle is gone.
+    ///
+    /// One compare-and-swap loop that never moves a count up from zero, so it cannot revive an
+    /// object that is being freed.
+    ///
+    /// ```
+    /// use gil::refcount::AtomicRc;
+    ///
+    /// let rc = AtomicRc::new(5);
+    /// let weak = AtomicRc::downgrade(&rc);
+    /// assert_eq!(weak.upgrade().map(|rc| *rc), Some(5));
+    /// ```
+    #[must_use]
+    pub fn upgrade(&self) -> Option<AtomicRc<T>> {
+        self.header()
+            .try_increment()
+            .then(|| AtomicRc { ptr: self.ptr, _owns: PhantomData })
+    }
+
+    /// A snapshot of the number of strong handles; 0 once the value is dropped. See
+    /// [`AtomicRc::strong_count`].
+    ///
+    /// ```
+    /// use gil::refcount::AtomicRc;
+    ///
+    /// let rc = AtomicRc::new(());
+    /// let weak = AtomicRc::downgrade(&rc);
+    /// drop(rc);
+    /// assert_eq!(weak.strong_count(), 0);
+    /// ```
+    #[must_use]
+    pub fn strong_count(&self) -> usize {
+        self.header().strong_count()
+    }
+
+    /// Whether two weak handles point to the same object.
+    ///
+    /// ```
+    /// use gil::refcount::AtomicRc;
+    ///
+    /// let rc = AtomicRc::new(0);
+    /// let (a, b) = (AtomicRc::downgrade(&rc), AtomicRc::downgrade(&rc));
+    /// assert!(a.ptr_eq(&b));
+    /// ```
+    #[must_use]
+    pub fn ptr_eq(&self, other: &Self) -> bool {
+        self.ptr == other.ptr
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: the allocation (header included) lives while this handle holds a weak count.
+        unsafe { &self.ptr.as_ref().header }
+    }
+
+    /// Broken on purpose, for the loom negative controls only: checks the count, then
+    /// increments it, instead of one compare-and-swap. Atomic mode only.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn __upgrade_check_then_act(&self) -> Option<AtomicRc<T>> {
+        self.header()
+            .try_increment_check_then_act()
+            .then(|| AtomicRc { ptr: self.ptr, _owns: PhantomData })
+    }
+}
+
+impl<T> Clone for Weak<T> {
+    fn clone(&self) -> Self {
+        increment_weak(&self.header().weak);
+        Self { ptr: self.ptr, _owns: PhantomData }
+    }
+}
+
+impl<T> Drop for Weak<T> {
+    fn drop(&mut self) {
+        // SAFETY: this handle gives up its weak count and is never used again. If it was the
+        // last, the strong handles gave up theirs, so the value is already dropped.
+        unsafe { release_weak(self.ptr) }
+    }
+}
+
+impl<T> fmt::Debug for Weak<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(Weak)")
+    }
+}

@@ -1,0 +1,281 @@
+//! The raw mechanism: the header in front of every object, and the count protocol on it.
+//!
+//! The typed handles in `handle.rs` only decide *when* to call these; the orderings and the
+//! merge live here. See the module docs of `refcount` for the protocol.
+
+use std::ptr::NonNull;
+
+use super::owner;
+use crate::stats::LiveCounter;
+use crate::sync::atomic::{fence, AtomicUsize, Ordering};
+use crate::sync::UnsafeCell;
+
+/// How an object's handles count it. Chosen when the object is made; it never changes.
+///
+/// ```
+/// use gil::refcount::{AtomicRc, Mode};
+///
+/// let rc = AtomicRc::with_mode(1, Mode::Immortal);
+/// assert_eq!(AtomicRc::mode(&rc), Mode::Immortal);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// One atomic count, with `Arc`'s orderings.
+    Atomic,
+    /// A non-atomic count for the thread that made the object, an atomic one for the others.
+    Biased,
+    /// No counting at all; the object is never freed.
+    Immortal,
+}
+
+/// The `MERGED` bit of a biased object's shared word.
+pub(crate) const MERGED: usize = 1;
+/// One reference in a biased object's shared word (bit 1 is reserved, so counts start at bit 2).
+pub(crate) const SHARED_ONE: usize = 1 << 2;
+/// The owner's local count once it has merged.
+pub(crate) const LOCAL_MERGED: usize = usize::MAX;
+/// Counts above this abort, as `Arc`'s do at `isize::MAX`.
+const MAX_COUNT: usize = (isize::MAX as usize) >> 2;
+
+/// How the owner merges. Anything but `Correct` is a deliberately broken protocol, used only
+/// by the loom negative controls.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Merge {
+    Correct,
+    /// Adds the local count but never sets `MERGED`: a non-owner's last drop cannot see it.
+    WithoutFlag,
+    /// Reads and writes the shared word with a plain load and store instead of one RMW.
+    NotAtomic,
+}
+
+/// The owner thread's state of a biased object.
+pub(crate) struct Local {
+    /// The owner's count, or `LOCAL_MERGED`.
+    pub(crate) count: usize,
+    /// The index of this object in the owner's list of unmerged objects.
+    pub(crate) slot: usize,
+}
+
+/// The header in front of every object (`#[repr(C)]` first field of the allocation).
+pub(crate) struct Header {
+    /// `Atomic`: the strong count. `Biased`: the shared word. `Immortal`: unused.
+    pub(crate) strong: AtomicUsize,
+    /// The number of `Weak`s, plus one held by all strong handles together (as in `Arc`).
+    pub(crate) weak: AtomicUsize,
+    pub(crate) mode: Mode,
+    /// `Biased`: the owner thread's id (never reused).
+    pub(crate) owner: u64,
+    /// `Biased`: read and written only on the owner thread.
+    pub(crate) local: UnsafeCell<Local>,
+    pub(crate) live: Option<&'static LiveCounter>,
+    /// Drops the value and gives up the strong handles' weak count. Type-erased, so that the
+    /// owner's exit can free objects of any type.
+    pub(crate) free: unsafe fn(NonNull<Header>),
+}
+
+#[cold]
+fn overflow() -> ! {
+    std::process::abort()
+}
+
+/// The signed count stored in a biased shared word.
+#[allow(clippy::cast_possible_wrap, reason = "the shared word is a two's complement count")]
+fn shared_count(word: usize) -> isize {
+    (word as isize) >> 2
+}
+
+impl Header {
+    pub(crate) fn new(mode: Mode, live: Option<&'static LiveCounter>, free: unsafe fn(NonNull<Header>)) -> Self {
+        Self {
+            strong: AtomicUsize::new(if mode == Mode::Biased { 0 } else { 1 }),
+            weak: AtomicUsize::new(1),
+            mode,
+            owner: if mode == Mode::Biased { owner::current() } else { 0 },
+            local: UnsafeCell::new(Local { count: 1, slot: 0 }),
+            live,
+            free,
+        }
+    }
+
+    /// Runs `f` on the local count if this thread is the owner and has not merged.
+    #[inline]
+    fn with_local<R>(&self, f: impl FnOnce(&mut Local) -> R) -> Option<R> {
+        if self.owner != owner::current() {
+            return None;
+        }
+        // SAFETY: this is the owner thread, the only one that touches `local`, and no reference
+        // to it outlives this call (nothing in `f` reenters).
+        self.local.with_mut(|local| unsafe {
+            let local = &mut *local;
+            (local.count != LOCAL_MERGED).then(|| f(local))
+        })
+    }
+
+    /// Counts one more strong handle. The caller holds one, so the object is alive.
+    #[inline]
+    pub(crate) fn increment(&self) {
+        match self.mode {
+            Mode::Atomic => {
+                if self.strong.fetch_add(1, Ordering::Relaxed) > MAX_COUNT {
+                    overflow();
+                }
+            }
+            Mode::Biased => {
+                let local = self.with_local(|local| {
+                    if local.count >= MAX_COUNT {
+                        overflow();
+                    }
+                    local.count += 1;
+                });
+                if local.is_none() {
+                    self.increment_shared();
+                }
+            }
+            Mode::Immortal => {}
+        }
+    }
+
+    fn increment_shared(&self) {
+        let old = self.strong.fetch_add(SHARED_ONE, Ordering::Relaxed);
+        #[allow(clippy::cast_possible_wrap, reason = "MAX_COUNT is below isize::MAX")]
+        if shared_count(old) > MAX_COUNT as isize {
+            overflow();
+        }
+    }
+
+    /// Gives up one strong handle. Returns whether the caller must now free the object; if so,
+    /// the `Acquire` fence has been issued.
+    ///
+    /// # Safety
+    /// The caller gives up one strong count of this (live) object.
+    #[inline]
+    pub(crate) unsafe fn decrement(this: NonNull<Self>, merge: Merge) -> bool {
+        // SAFETY: the caller's count keeps the object alive.
+        let header = unsafe { this.as_ref() };
+        match header.mode {
+            Mode::Atomic => {
+                if header.strong.fetch_sub(1, Ordering::Release) != 1 {
+                    return false;
+                }
+                fence(Ordering::Acquire);
+                true
+            }
+            Mode::Biased => {
+                let local = header.with_local(|local| {
+                    local.count -= 1;
+                    if local.count == 0 {
+                        local.count = LOCAL_MERGED;
+                        Some(local.slot)
+                    } else {
+                        None
+                    }
+                });
+                match local {
+                    // The owner's local count dropped to zero: merge (adding nothing).
+                    Some(Some(slot)) => {
+                        owner::unregister(slot);
+                        header.merge(0, merge)
+                    }
+                    Some(None) => false,
+                    None => header.decrement_shared(),
+                }
+            }
+            Mode::Immortal => false,
+        }
+    }
+
+    fn decrement_shared(&self) -> bool {
+        if self.strong.fetch_sub(SHARED_ONE, Ordering::Release) != SHARED_ONE | MERGED {
+            return false;
+        }
+        fence(Ordering::Acquire);
+        true
+    }
+
+    /// Adds the owner's `local` count to the shared word and sets `MERGED`, in one RMW. Called on
+    /// the owner thread, after it set its local count to `LOCAL_MERGED` and took the object off its
+    /// list. Returns whether the caller must free the object (the fence is done).
+    pub(crate) fn merge(&self, local: usize, merge: Merge) -> bool {
+        let delta = (local << 2) | MERGED;
+        let new = match merge {
+            Merge::Correct => self.strong.fetch_add(delta, Ordering::Release).wrapping_add(delta),
+            Merge::WithoutFlag => {
+                self.strong.fetch_add(delta & !MERGED, Ordering::Release).wrapping_add(delta)
+            }
+            Merge::NotAtomic => {
+                let new = self.strong.load(Ordering::Relaxed).wrapping_add(delta);
+                self.strong.store(new, Ordering::Release);
+                new
+            }
+        };
+        if new != MERGED {
+            return false;
+        }
+        fence(Ordering::Acquire);
+        true
+    }
+
+    /// Counts one more strong handle for a `Weak`, unless the object is (being) freed.
+    pub(crate) fn try_increment(&self) -> bool {
+        let step = |word: usize| match self.mode {
+            Mode::Atomic if word == 0 => None,
+            Mode::Atomic if word > MAX_COUNT => overflow(),
+            Mode::Atomic => Some(word + 1),
+            // Merged with a count of zero: the last handle is gone. Before the merge the object
+            // cannot be freed, so counting one more shared reference is sound.
+            _ if word == MERGED => None,
+            #[allow(clippy::cast_possible_wrap, reason = "MAX_COUNT is below isize::MAX")]
+            _ if shared_count(word) > MAX_COUNT as isize => overflow(),
+            _ => Some(word.wrapping_add(SHARED_ONE)),
+        };
+        match self.mode {
+            Mode::Immortal => true,
+            _ => self.strong.fetch_update(Ordering::Acquire, Ordering::Relaxed, step).is_ok(),
+        }
+    }
+
+    /// A snapshot of the number of strong handles; see `AtomicRc::strong_count`.
+    pub(crate) fn strong_count(&self) -> usize {
+        let word = self.strong.load(Ordering::Relaxed);
+        match self.mode {
+            Mode::Atomic => word,
+            Mode::Immortal => usize::MAX,
+            Mode::Biased => {
+                let shared = shared_count(word);
+                let total = if word & MERGED != 0 {
+                    shared
+                } else if let Some(local) = self.with_local(|local| local.count) {
+                    shared.wrapping_add_unsigned(local)
+                } else {
+                    // Another thread cannot see the owner's count; it is at least one.
+                    shared.max(0) + 1
+                };
+                total.max(0).unsigned_abs()
+            }
+        }
+    }
+}
+
+// Negative-control hooks need the broken count operations of the atomic mode too.
+impl Header {
+    /// A decrement with `Relaxed` and no fence: the bug `Arc`'s orderings exist to prevent.
+    pub(crate) fn decrement_relaxed_no_fence(&self) -> bool {
+        self.strong.fetch_sub(1, Ordering::Relaxed) == 1
+    }
+
+    /// A decrement as a load and a store: two threads can both read 2 and both write 1.
+    pub(crate) fn decrement_not_atomic(&self) -> bool {
+        let old = self.strong.load(Ordering::Acquire);
+        self.strong.store(old - 1, Ordering::Release);
+        old == 1
+    }
+
+    /// An upgrade that checks and then increments, instead of one compare-and-swap.
+    pub(crate) fn try_increment_check_then_act(&self) -> bool {
+        if self.strong.load(Ordering::Acquire) == 0 {
+            return false;
+        }
+        self.strong.fetch_add(1, Ordering::Acquire);
+        true
+    }
+}

@@ -1,0 +1,105 @@
+//! Atomic reference counts without a global lock: [`AtomicRc`] and [`Weak`], in three modes.
+//!
+//! | [`Mode`]    | clone / drop on the owner thread | on any other thread       | freed            |
+//! |-------------|----------------------------------|---------------------------|------------------|
+//! | `Atomic`    | one atomic RMW, as `Arc`         | one atomic RMW, as `Arc`  | at count zero    |
+//! | `Biased`    | a plain add/sub, as `Rc`         | one atomic RMW            | after the merge  |
+//! | `Immortal`  | nothing                          | nothing                   | never            |
+//!
+//! ```
+//! use gil::refcount::{AtomicRc, Mode};
+//!
+//! let shared = AtomicRc::new(vec![1, 2, 3]);
+//! let other = shared.clone();
+//! std::thread::spawn(move || assert_eq!(other.len(), 3)).join().unwrap();
+//! assert_eq!(AtomicRc::strong_count(&shared), 1);
+//!
+//! let biased = AtomicRc::with_mode(5_u8, Mode::Biased); // owned by this thread
+//! let cheap = biased.clone(); // a non-atomic increment
+//! assert_eq!(*cheap, 5);
+//! ```
+//!
+//! # Atomic mode
+//!
+//! `Arc`'s protocol: increment with `Relaxed` (a new handle is made from an existing one, so
+//! the object is already visible to this thread), decrement with `Release` (publishes this
+//! thread's use of the object), and an `Acquire` fence before the free (the freeing thread sees
+//! every other thread's use). A [`Weak`] upgrades with a compare-and-swap loop that refuses zero,
+//! so it can never revive a freed object.
+//!
+//! **Overflow**: as `Arc`, the process aborts when a count would pass `isize::MAX / 4` (a count
+//! that high needs handles leaked with `mem::forget`). Saturating to immortal, as CPython does,
+//! was rejected: it turns a bug into a silent leak, and it would cost a load before every
+//! increment to keep immortal counts still.
+//!
+//! # Biased mode (PEP 703; Choi, Shull and Torrellas, PACT 2018)
+//!
+//! Most objects are only ever touched by the thread that made them. A biased object records that
+//! *owner* thread; the owner counts in a non-atomic `local` count, every other thread in an atomic
+//! `shared` word. Handles do not know which count they were counted in: a handle cloned on the
+//! owner and sent away is dropped on another thread, so `shared` may go negative. Only
+//! `local + shared` is the number of handles.
+//!
+//! The shared word is `shared_count << 2 | MERGED`, in wrapping (two's complement) arithmetic.
+//! Non-owners add and subtract `1 << 2`, so they never change the `MERGED` bit.
+//!
+//! - `local` is read and written by the owner thread only, while the object is *unmerged*.
+//!   Thread ids come from a global counter and are never reused, so no other thread can ever
+//!   pass for the owner, not even after it exited.
+//! - **Merge**: the owner sets its `local` to a "merged" mark, and then adds `local << 2 | MERGED`
+//!   to the shared word in *one* atomic RMW (`Release`, then an `Acquire` fence if it frees). From
+//!   then on every thread, the owner included, counts in the shared word only. The owner merges
+//!   in two places, both on its own thread:
+//!   1. when its `local` count drops to zero (it holds no more local references, so it adds 0);
+//!   2. when the owner thread exits, for each object it still counts references of (handles it
+//!      cloned and sent away). A thread-local list of these unmerged objects is kept: an object
+//!      is added when it is made, and removed (in O(1), by a swap) when its local count merges.
+//!      Its destructor merges them all. So an owner that exits first leaves every object merged.
+//! - **Free**: exactly one RMW sees the shared word go to `MERGED` with a count of zero: the
+//!   merge itself (its result is `0 | MERGED`), or a later non-owner decrement from `1 << 2 |
+//!   MERGED`. Before the merge `MERGED` is clear, so no decrement can see that value; after it
+//!   the word changes by RMWs only, so exactly one of them makes the last step.
+//!
+//! Why this does not depend on the owner's cooperation: a non-owner never waits for the owner
+//! and never reads `local`. The only thing it needs from the owner is the merge, which happens at
+//! the latest when the owner thread ends, and thread-local destructors run without the user's
+//! help. The price: if the owner *keeps running* while the handles it counted die elsewhere, the
+//! free waits until the owner's local count drops to zero or it exits; never earlier (no
+//! use-after-free), never twice, and not past the owner's lifetime. While it waits,
+//! [`Weak::upgrade`] may still succeed, which is sound: the value has not been dropped.
+//!
+//! ```
+//! use gil::refcount::{AtomicRc, Mode};
+//!
+//! let mut handles = Vec::new();
+//! let object = AtomicRc::with_mode(String::from("owned by a thread that will exit"), Mode::Biased);
+//! let weak = AtomicRc::downgrade(&object);
+//! std::thread::scope(|s| {
+//!     let owner = s.spawn(|| {
+//!         let object = AtomicRc::with_mode(String::from("made on the owner"), Mode::Biased);
+//!         (object.clone(), object.clone()) // counted in the owner's local count
+//!     });
+//!     let (a, b) = owner.join().unwrap(); // the owner exited: its exit merged the count
+//!     handles.push(a);
+//!     handles.push(b);
+//! });
+//! drop(handles); // the last non-owner drop frees it
+//! drop(object);
+//! assert!(weak.upgrade().is_none());
+//! ```
+//!
+//! # Immortal mode (PEP 683)
+//!
+//! Clone and drop never touch the count, and the object is never freed (its memory is leaked on
+//! purpose, like a `static`). Good for objects that live as long as the program and are shared
+//! by every thread, where even an uncontended atomic RMW on one cache line is a bottleneck.
+
+mod handle;
+mod header;
+mod owner;
+
+pub use handle::{AtomicRc, Weak};
+
+#[cfg(all(test, not(loom)))]
+mod tests;
+pub use header::Mode;

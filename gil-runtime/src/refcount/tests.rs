@@ -1,0 +1,210 @@
+//! Unit tests of the count protocol; they also run under Miri (`scripts/miri.sh`).
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use super::{AtomicRc, Mode, Weak};
+
+/// Counts its drops in a shared counter.
+struct Probe(Arc<AtomicUsize>);
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn probe() -> (Probe, Arc<AtomicUsize>) {
+    let drops = Arc::new(AtomicUsize::new(0));
+    (Probe(drops.clone()), drops)
+}
+
+const THREADS_CLONES: usize = if cfg!(miri) { 8 } else { 200 };
+
+#[test]
+fn atomic_clones_and_drops_free_once() {
+    let (value, drops) = probe();
+    let rc = AtomicRc::new(value);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            let rc = rc.clone();
+            s.spawn(move || {
+                for _ in 0..THREADS_CLONES {
+                    drop(rc.clone());
+                }
+            });
+        }
+    });
+    assert_eq!(AtomicRc::strong_count(&rc), 1);
+    assert_eq!(drops.load(Ordering::Relaxed), 0);
+    drop(rc);
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn weak_upgrades_until_the_last_strong_drop() {
+    let (value, drops) = probe();
+    let rc = AtomicRc::new(value);
+    let weak = AtomicRc::downgrade(&rc);
+    let weak2 = weak.clone();
+    assert!(weak.ptr_eq(&weak2));
+    assert_eq!(weak.strong_count(), 1);
+    let again = weak.upgrade().unwrap();
+    assert!(AtomicRc::ptr_eq(&rc, &again));
+    drop((rc, again));
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+    assert!(weak.upgrade().is_none());
+    assert_eq!(weak2.strong_count(), 0);
+}
+
+#[test]
+fn biased_owner_drops_last() {
+    let (value, drops) = probe();
+    let rc = AtomicRc::with_mode(value, Mode::Biased);
+    assert_eq!(AtomicRc::strong_count(&rc), 1);
+    std::thread::scope(|s| {
+        let borrowed = &rc;
+        s.spawn(move || {
+            let mine = borrowed.clone(); // a non-owner: counted in the shared word
+            let more = mine.clone();
+            drop((mine, more));
+        });
+    });
+    assert_eq!(drops.load(Ordering::Relaxed), 0);
+    drop(rc); // local 1 -> 0: the merge sees a shared count of 0 and frees
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn biased_free_waits_for_the_owner_when_its_local_references_died_elsewhere() {
+    let (value, drops) = probe();
+    let rc = AtomicRc::with_mode(value, Mode::Biased);
+    let sent = rc.clone(); // cloned on the owner: counted locally
+    std::thread::spawn(move || drop(sent)).join().unwrap(); // shared word: -1
+    drop(rc); // local 2 -> 1: the sent clone is still counted locally
+    // The total is zero, but only the owner can read its local count; this test thread is the
+    // owner and still runs, so the free waits for its merge at exit (see the next test).
+    assert_eq!(drops.load(Ordering::Relaxed), 0);
+}
+
+#[test]
+fn biased_non_owner_drops_last_after_the_owner_merged() {
+    let (value, drops) = probe();
+    let rc = AtomicRc::with_mode(value, Mode::Biased);
+    let (to_other, from_owner) = std::sync::mpsc::channel::<()>();
+    let (to_owner, from_other) = std::sync::mpsc::channel::<AtomicRc<Probe>>();
+    std::thread::scope(|s| {
+        let borrowed = &rc;
+        s.spawn(move || {
+            to_owner.send(borrowed.clone()).unwrap(); // a non-owner clone: shared word
+            from_owner.recv().unwrap();
+        });
+        let from_non_owner = from_other.recv().unwrap();
+        drop(from_non_owner); // the owner drops a handle counted in shared: local stays 1
+        to_other.send(()).unwrap();
+    });
+    let weak = AtomicRc::downgrade(&rc);
+    let other = std::thread::spawn(move || weak.upgrade().unwrap()); // shared: +1
+    let last = other.join().unwrap();
+    drop(rc); // local 1 -> 0: merged, the shared word still counts `last`
+    assert_eq!(drops.load(Ordering::Relaxed), 0);
+    std::thread::spawn(move || drop(last)).join().unwrap(); // a non-owner drops last
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn biased_owner_exits_first() {
+    let (value, drops) = probe();
+    let handles = std::thread::spawn(move || {
+        let rc = AtomicRc::with_mode(value, Mode::Biased);
+        let weak = AtomicRc::downgrade(&rc);
+        (rc.clone(), rc, weak) // all counted in the owner's local count
+    })
+    .join()
+    .unwrap();
+    let (a, b, weak) = handles;
+    assert_eq!(AtomicRc::strong_count(&a), 2); // merged at the owner's exit
+    let c = weak.upgrade().unwrap();
+    drop((a, b));
+    assert_eq!(drops.load(Ordering::Relaxed), 0);
+    drop(c);
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+    assert!(weak.upgrade().is_none());
+}
+
+#[test]
+fn biased_owner_exit_frees_what_died_elsewhere() {
+    let (value, drops) = probe();
+    let (tx, rx) = std::sync::mpsc::channel::<AtomicRc<Probe>>();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let owner = std::thread::spawn(move || {
+        let rc = AtomicRc::with_mode(value, Mode::Biased);
+        tx.send(rc).unwrap(); // counted locally; dropped on the other thread
+        done_rx.recv().unwrap();
+    });
+    drop(rx.recv().unwrap()); // the shared count goes negative: total zero, owner still alive
+    assert_eq!(drops.load(Ordering::Relaxed), 0);
+    done_tx.send(()).unwrap();
+    owner.join().unwrap(); // its exit merges: the merge sees zero and frees
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn biased_many_objects_keep_the_owner_list_consistent() {
+    let (value, drops) = probe();
+    let shared = Arc::new(value);
+    let objects: Vec<_> =
+        (0..5).map(|_| AtomicRc::with_mode(shared.clone(), Mode::Biased)).collect();
+    let mut kept = vec![objects[4].clone()];
+    // Merge (drop to zero) in an order that moves entries around the owner's list.
+    for (i, object) in objects.into_iter().enumerate() {
+        if i % 2 == 1 {
+            kept.push(object.clone());
+        }
+        drop(object);
+    }
+    assert_eq!(Arc::strong_count(&shared), 1 + 3);
+    kept.reverse();
+    drop(kept);
+    assert_eq!(Arc::strong_count(&shared), 1);
+    drop(shared);
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "an immortal object is leaked on purpose")]
+fn immortal_objects_are_never_counted_or_freed() {
+    let (value, drops) = probe();
+    let rc = AtomicRc::with_mode(value, Mode::Immortal);
+    let clones: Vec<_> = (0..3).map(|_| rc.clone()).collect();
+    assert_eq!(AtomicRc::strong_count(&rc), usize::MAX);
+    let weak: Weak<Probe> = AtomicRc::downgrade(&rc);
+    drop((rc, clones));
+    assert_eq!(drops.load(Ordering::Relaxed), 0);
+    assert!(weak.upgrade().is_some());
+    assert_eq!(drops.load(Ordering::Relaxed), 0);
+}
+
+#[test]
+fn counted_objects_update_their_live_counter() {
+    static LIVE: crate::stats::LiveCounter = crate::stats::LiveCounter::new();
+    let a = AtomicRc::__with_mode_counted(1, Mode::Atomic, &LIVE);
+    let b = AtomicRc::__with_mode_counted(2, Mode::Biased, &LIVE);
+    assert_eq!(LIVE.get(), 2);
+    let b2 = b.clone();
+    drop((a, b));
+    assert_eq!(LIVE.get(), 1);
+    drop(b2);
+    assert_eq!(LIVE.get(), 0);
+}
+
+#[test]
+fn a_drop_that_drops_handles_of_the_same_owner() {
+    struct Chain(#[allow(dead_code, reason = "held to be dropped")] Option<AtomicRc<Chain>>, Cell<u8>);
+    let tail = AtomicRc::with_mode(Chain(None, Cell::new(0)), Mode::Biased);
+    let head = AtomicRc::with_mode(Chain(Some(tail.clone()), Cell::new(1)), Mode::Biased);
+    drop(tail);
+    assert_eq!(head.1.get(), 1);
+    drop(head); // frees head, whose drop frees tail: two merges, nested
+}

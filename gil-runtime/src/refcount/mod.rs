@@ -103,3 +103,5 @@ pub use handle::{AtomicRc, Weak};
 #[cfg(all(test, not(loom)))]
 mod tests;
 pub use header::Mode;
+#[doc(hidden)]
+pub use owner::__skip_exit_merge;

@@ -39,13 +39,17 @@ impl<T> GilCell<T> {
     /// Wraps `value`. No token is needed: nobody else can see it yet.
     #[cfg(not(loom))]
     pub const fn new(value: T) -> Self {
-        Self { value: UnsafeCell::new(value) }
+        Self {
+            value: UnsafeCell::new(value),
+        }
     }
 
     /// Wraps `value`. No token is needed: nobody else can see it yet.
     #[cfg(loom)]
     pub fn new(value: T) -> Self {
-        Self { value: UnsafeCell::new(value) }
+        Self {
+            value: UnsafeCell::new(value),
+        }
     }
 
     /// Unwraps the value; owning the cell is proof enough.

@@ -191,9 +191,9 @@ pub fn acquire() -> GilGuard {
         None
     } else {
         let start = Instant::now();
-        state
-            .raw
-            .lock_waiting(switch_interval(), || state.drop_request.store(true, Ordering::Relaxed));
+        state.raw.lock_waiting(switch_interval(), || {
+            state.drop_request.store(true, Ordering::Relaxed)
+        });
         Some(start.elapsed())
     };
     enter(contended)
@@ -225,7 +225,11 @@ pub fn try_acquire() -> Result<GilGuard, TryAcquireError> {
 fn enter(waited: Option<Duration>) -> GilGuard {
     set_held(true);
     // The guard exists before the drain, so a panicking destructor in the drain releases the GIL.
-    let mut guard = GilGuard { token: Gil { _not_send_or_sync: PhantomData } };
+    let mut guard = GilGuard {
+        token: Gil {
+            _not_send_or_sync: PhantomData,
+        },
+    };
     guard.stats_mut(|s| {
         s.acquisitions += 1;
         if let Some(waited) = waited {
@@ -258,8 +262,12 @@ pub fn switch_interval() -> Duration {
 /// gil::set_switch_interval(gil::DEFAULT_SWITCH_INTERVAL);
 /// ```
 pub fn set_switch_interval(interval: Duration) {
-    let nanos = u64::try_from(interval.as_nanos()).unwrap_or(u64::MAX).max(1);
-    state().switch_interval_nanos.store(nanos, Ordering::Relaxed);
+    let nanos = u64::try_from(interval.as_nanos())
+        .unwrap_or(u64::MAX)
+        .max(1);
+    state()
+        .switch_interval_nanos
+        .store(nanos, Ordering::Relaxed);
 }
 
 impl Gil {
@@ -357,7 +365,10 @@ impl Gil {
     ) -> (&'a mut A, &'a mut B) {
         let (pa, pb) = (a.as_ptr().cast::<u8>(), b.as_ptr().cast::<u8>());
         let (sa, sb) = (size_of::<A>(), size_of::<B>());
-        let overlap = sa != 0 && sb != 0 && (pa as usize) < (pb as usize) + sb && (pb as usize) < (pa as usize) + sa;
+        let overlap = sa != 0
+            && sb != 0
+            && (pa as usize) < (pb as usize) + sb
+            && (pb as usize) < (pa as usize) + sa;
         assert!(!overlap, "gil: get_mut2 was given overlapping cells");
         // SAFETY: `&mut self` proves this thread holds the GIL and no other borrow made through
         // the token is alive; the two cells do not overlap, so the two `&mut` are disjoint.

@@ -30,12 +30,18 @@ pub(crate) struct Pool {
 impl Pool {
     #[cfg(not(loom))]
     pub(crate) const fn new() -> Self {
-        Self { pending: Mutex::new(Vec::new()), dirty: AtomicBool::new(false) }
+        Self {
+            pending: Mutex::new(Vec::new()),
+            dirty: AtomicBool::new(false),
+        }
     }
 
     #[cfg(loom)]
     pub(crate) fn new() -> Self {
-        Self { pending: Mutex::new(Vec::new()), dirty: AtomicBool::new(false) }
+        Self {
+            pending: Mutex::new(Vec::new()),
+            dirty: AtomicBool::new(false),
+        }
     }
 
     pub(crate) fn push(&self, deferred: Deferred) {

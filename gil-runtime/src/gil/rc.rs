@@ -44,8 +44,14 @@ unsafe impl<T: Send + Sync> Sync for GilRc<T> {}
 impl<T> GilRc<T> {
     /// Moves `value` into a new handle with a count of one. No token is needed.
     pub fn new(value: T) -> Self {
-        let inner = Box::new(Inner { count: UnsafeCell::new(1), value });
-        Self { ptr: NonNull::from(Box::leak(inner)), _owns: PhantomData }
+        let inner = Box::new(Inner {
+            count: UnsafeCell::new(1),
+            value,
+        });
+        Self {
+            ptr: NonNull::from(Box::leak(inner)),
+            _owns: PhantomData,
+        }
     }
 
     /// A new handle to the same object: increments the count under the GIL.
@@ -59,7 +65,10 @@ impl<T> GilRc<T> {
         self.inner().count.with_mut(|c| unsafe {
             *c = (*c).checked_add(1).expect("gil: GilRc count overflow");
         });
-        Self { ptr: self.ptr, _owns: PhantomData }
+        Self {
+            ptr: self.ptr,
+            _owns: PhantomData,
+        }
     }
 
     /// The number of handles to this object.
@@ -117,7 +126,10 @@ impl<T> Drop for GilRc<T> {
             // SAFETY: this thread holds the GIL, and this handle owns one count.
             unsafe { decref(self.ptr) }
         } else {
-            super::state().pool.push(Deferred { object: self.ptr.cast(), decref: decref_erased::<T> });
+            super::state().pool.push(Deferred {
+                object: self.ptr.cast(),
+                decref: decref_erased::<T>,
+            });
         }
     }
 }

@@ -26,7 +26,9 @@ impl<T> Mutex<T> {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
@@ -38,7 +40,9 @@ impl<T> Mutex<T> {
     }
 
     pub(crate) fn into_inner(self) -> T {
-        self.0.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -57,11 +61,15 @@ impl<T> RwLock<T> {
     }
 
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
-        self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn write(&self) -> RwLockWriteGuard<'_, T> {
-        self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
@@ -85,7 +93,9 @@ impl Condvar {
     pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
         // loom's `wait` consumes the guard and returns a new one; swap it through a placeholder.
         replace_with(guard, |g| {
-            self.0.wait(g).unwrap_or_else(std::sync::PoisonError::into_inner)
+            self.0
+                .wait(g)
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
         });
     }
 
@@ -139,7 +149,10 @@ struct GilState {
 
 impl RawGil {
     pub(crate) fn new() -> Self {
-        Self { state: Mutex::new(GilState::default()), changed: Condvar::new() }
+        Self {
+            state: Mutex::new(GilState::default()),
+            changed: Condvar::new(),
+        }
     }
 
     pub(crate) fn try_lock(&self) -> bool {

@@ -17,8 +17,26 @@ pub(crate) mod atomic {
 #[derive(Debug, Default)]
 pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
 
-/// The guard of [`Mutex`].
-pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+/// The guard of [`Mutex`]. The `Option` is empty only inside [`Condvar::wait`], which lends the
+/// guard to loom; if loom panics there (a deadlock report), the empty guard drops quietly.
+pub(crate) struct MutexGuard<'a, T>(Option<loom::sync::MutexGuard<'a, T>>);
+
+impl<T> std::ops::Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.0
+            .as_ref()
+            .expect("guard is lent out only inside Condvar::wait")
+    }
+}
+
+impl<T> std::ops::DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.0
+            .as_mut()
+            .expect("guard is lent out only inside Condvar::wait")
+    }
+}
 
 impl<T> Mutex<T> {
     pub(crate) fn new(value: T) -> Self {
@@ -26,15 +44,19 @@ impl<T> Mutex<T> {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        MutexGuard(Some(
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        ))
     }
 
     pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         match self.0.try_lock() {
-            Ok(guard) => Some(guard),
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Ok(guard) => Some(MutexGuard(Some(guard))),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => {
+                Some(MutexGuard(Some(poisoned.into_inner())))
+            }
             Err(std::sync::TryLockError::WouldBlock) => None,
         }
     }
@@ -91,12 +113,15 @@ impl Condvar {
     }
 
     pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
-        // loom's `wait` consumes the guard and returns a new one; swap it through a placeholder.
-        replace_with(guard, |g| {
+        let inner = guard
+            .0
+            .take()
+            .expect("guard is lent out only inside Condvar::wait");
+        guard.0 = Some(
             self.0
-                .wait(g)
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        });
+                .wait(inner)
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
     }
 
     pub(crate) fn notify_one(&self) {
@@ -106,24 +131,6 @@ impl Condvar {
     pub(crate) fn notify_all(&self) {
         self.0.notify_all();
     }
-}
-
-/// Replaces `*slot` by `f(old)`, aborting if `f` panics (the slot would be left moved-out).
-fn replace_with<T>(slot: &mut T, f: impl FnOnce(T) -> T) {
-    struct AbortOnUnwind;
-    impl Drop for AbortOnUnwind {
-        fn drop(&mut self) {
-            std::process::abort();
-        }
-    }
-    let bomb = AbortOnUnwind;
-    // SAFETY: `slot` is read once and written back before anyone can observe it; if `f` unwinds,
-    // `bomb` aborts the process, so the moved-out value is never dropped twice.
-    unsafe {
-        let old = std::ptr::read(slot);
-        std::ptr::write(slot, f(old));
-    }
-    std::mem::forget(bomb);
 }
 
 /// A model of `parking_lot::RawMutex` as the GIL uses it: a lock with a FIFO of waiters, where

@@ -7,21 +7,23 @@ use syn::visit::Visit;
 /// The three strategy attributes; a type can carry only one.
 pub const STRATEGIES: [&str; 3] = ["global_lock", "per_field_lock", "atomic_rc"];
 
-/// An error for each other strategy attribute left on the item.
+/// An error for each strategy attribute left on the item: another strategy, or this one again.
 pub fn conflicting_strategies(attrs: &[syn::Attribute], this: &str) -> Vec<syn::Error> {
     attrs
         .iter()
         .filter_map(|attr| {
             let name = attr.path().segments.last()?.ident.to_string();
-            (STRATEGIES.contains(&name.as_str()) && name != this).then(|| {
-                syn::Error::new_spanned(
-                    attr,
-                    format!(
-                        "conflicting lock strategies: `#[{this}]` and `#[{name}]` on one type; \
-                         choose one of `#[global_lock]`, `#[per_field_lock]`, `#[atomic_rc]`"
-                    ),
+            let message = if name == this {
+                format!("`#[{this}]` is applied twice to one type; remove one")
+            } else {
+                format!(
+                    "conflicting lock strategies: `#[{this}]` and `#[{name}]` on one type; \
+                     choose one of `#[global_lock]`, `#[per_field_lock]`, `#[atomic_rc]`"
                 )
-            })
+            };
+            STRATEGIES
+                .contains(&name.as_str())
+                .then(|| syn::Error::new_spanned(attr, message))
         })
         .collect()
 }

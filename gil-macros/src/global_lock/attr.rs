@@ -26,16 +26,23 @@ impl Parse for Args {
             if input.peek(Token![crate]) {
                 let key = input.parse::<Token![crate]>()?;
                 input.parse::<Token![=]>()?;
-                set(&mut args.krate, input.parse()?, key.span, "crate")?;
+                let path = input.parse().map_err(|e: syn::Error| {
+                    syn::Error::new(
+                        e.span(),
+                        "`crate` takes a path to the gil crate: `crate = ::gil`",
+                    )
+                })?;
+                set(&mut args.krate, path, key.span, "crate")?;
             } else if input.peek(kw::constructor) {
                 let key = input.parse::<kw::constructor>()?;
                 input.parse::<Token![=]>()?;
-                set(
-                    &mut args.constructor,
-                    input.parse()?,
-                    key.span,
-                    "constructor",
-                )?;
+                let name = input.parse().map_err(|e: syn::Error| {
+                    syn::Error::new(
+                        e.span(),
+                        "`constructor` takes a function name: `constructor = create`",
+                    )
+                })?;
+                set(&mut args.constructor, name, key.span, "constructor")?;
             } else if input.peek(Ident) {
                 let unknown: Ident = input.parse()?;
                 return Err(syn::Error::new(

@@ -21,7 +21,7 @@ use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
 use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use crate::sync::{global, thread_local, RawGil, UnsafeCell};
+use crate::sync::{global, thread_local_const, RawGil, UnsafeCell};
 
 pub use cell::GilCell;
 pub use rc::GilRc;
@@ -56,13 +56,14 @@ global! {
     }
 }
 
-thread_local! {
+thread_local_const! {
     /// Whether this thread holds the GIL.
     static HELD: std::cell::Cell<bool> = std::cell::Cell::new(false);
 }
 
+/// Whether this thread holds the GIL; `false` while its thread-locals are being destroyed.
 pub(crate) fn held_by_this_thread() -> bool {
-    HELD.with(std::cell::Cell::get)
+    HELD.try_with(std::cell::Cell::get).unwrap_or(false)
 }
 
 fn set_held(held: bool) {

@@ -15,7 +15,7 @@ fn field_access(c: &mut Criterion) {
     let cell = GilCell::new(0_u64);
     let mut g = gil::acquire();
     group.bench_function("gil held", |b| {
-        b.iter(|| *black_box(&cell).get_mut(&mut g) += 1)
+        b.iter(|| *black_box(&cell).get_mut(&mut g) += 1);
     });
     drop(g);
     group.finish();
@@ -26,11 +26,11 @@ fn acquire_release(c: &mut Criterion) {
     let mut group = c.benchmark_group("uncontended acquire+release");
     let mutex = parking_lot::Mutex::new(0_u64);
     group.bench_function("parking_lot::Mutex", |b| {
-        b.iter(|| drop(black_box(&mutex).lock()))
+        b.iter(|| drop(black_box(&mutex).lock()));
     });
     let std_mutex = std::sync::Mutex::new(0_u64);
     group.bench_function("std::sync::Mutex", |b| {
-        b.iter(|| drop(black_box(&std_mutex).lock()))
+        b.iter(|| drop(black_box(&std_mutex).lock()));
     });
     group.bench_function("gil", |b| b.iter(|| drop(black_box(gil::acquire()))));
     group.finish();

@@ -26,7 +26,7 @@ use crate::sync::{global, thread_local_const, RawGil, UnsafeCell};
 pub use cell::GilCell;
 pub use rc::GilRc;
 
-/// The default switch interval, as in CPython (`sys.getswitchinterval()`).
+/// The default switch interval, as in `CPython` (`sys.getswitchinterval()`).
 pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
 
 /// The process-wide state of the GIL.
@@ -193,7 +193,7 @@ pub fn acquire() -> GilGuard {
     } else {
         let start = Instant::now();
         state.raw.lock_waiting(switch_interval(), || {
-            state.drop_request.store(true, Ordering::Relaxed)
+            state.drop_request.store(true, Ordering::Relaxed);
         });
         Some(start.elapsed())
     };
@@ -253,7 +253,7 @@ pub fn switch_interval() -> Duration {
     Duration::from_nanos(state().switch_interval_nanos.load(Ordering::Relaxed))
 }
 
-/// Sets how long a thread waits for the GIL before it asks the holder to let go, as CPython's
+/// Sets how long a thread waits for the GIL before it asks the holder to let go, as `CPython`'s
 /// `sys.setswitchinterval` does. The default is [`DEFAULT_SWITCH_INTERVAL`].
 ///
 /// ```
@@ -274,8 +274,8 @@ pub fn set_switch_interval(interval: Duration) {
 impl Gil {
     /// Lets a waiting thread run if one has waited longer than the switch interval.
     ///
-    /// This is the cooperative point of CPython's eval loop. It costs one relaxed load when nobody
-    /// asked. When a waiter did, the GIL is handed directly to it (FORCE_SWITCHING), so this thread
+    /// This is the cooperative point of `CPython`'s eval loop. It costs one relaxed load when nobody
+    /// asked. When a waiter did, the GIL is handed directly to it (`FORCE_SWITCHING`), so this thread
     /// cannot take it straight back, and this call returns once the GIL is held again.
     ///
     /// ```
@@ -386,6 +386,10 @@ impl Gil {
         state().stats.with(|s| unsafe { *s })
     }
 
+    #[allow(
+        clippy::unused_self,
+        reason = "`&mut self` is the proof that makes the access sound"
+    )]
     fn stats_mut(&mut self, f: impl FnOnce(&mut GilStats)) {
         // SAFETY: as in `stats`, and `&mut self` rules out a reference returned by `stats`.
         state().stats.with_mut(|s| f(unsafe { &mut *s }));
@@ -436,7 +440,7 @@ pub mod hooks {
     }
 
     /// A checkpoint that lets go with a plain unlock instead of handing off: the bug
-    /// FORCE_SWITCHING exists to prevent.
+    /// `FORCE_SWITCHING` exists to prevent.
     pub fn unfair_checkpoint(g: &mut Gil) {
         if state().drop_request.load(Ordering::Relaxed) {
             g.switch(false);

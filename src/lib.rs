@@ -46,7 +46,7 @@
 //! `crate = path` names the `gil` crate if you renamed it. Every field type must be `Send`:
 //! whichever thread holds the GIL may touch it.
 //!
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! #[gil::global_lock]
 //! struct Shared {
 //!     name: std::rc::Rc<str>, // error: field type `Rc<str>` ... is not `Send`

@@ -7,6 +7,7 @@ use crate::sync::UnsafeCell;
 /// every reference to it. `&Gil` gives shared access, `&mut Gil` exclusive access.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use gil::GilCell;
 ///
 /// let names = GilCell::new(vec!["a"]);
@@ -19,6 +20,7 @@ use crate::sync::UnsafeCell;
 /// A reference cannot outlive the token it came from:
 ///
 /// ```compile_fail,E0597
+/// # use gil_runtime as gil;
 /// let cell = gil::GilCell::new(1);
 /// let r = {
 ///     let g = gil::acquire();

@@ -1,6 +1,7 @@
 //! The global interpreter lock: one process-wide lock and the token that proves it is held.
 //!
 //! ```
+//! # use gil_runtime as gil;
 //! use gil::{with_gil, GilCell};
 //!
 //! static COUNTER: GilCell<u64> = GilCell::new(0);
@@ -76,7 +77,8 @@ fn set_held(held: bool) {
 /// (`Gil` is neither `Send` nor `Sync`). So `&Gil` proves shared access and `&mut Gil` exclusive
 /// access to every [`GilCell`]. You get it from [`with_gil`] or [`acquire`].
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
+/// # use gil_runtime as gil;
 /// gil::with_gil(|g| {
 ///     std::thread::scope(|s| {
 ///         s.spawn(|| drop(g)); // `&mut Gil` is not `Send`
@@ -116,6 +118,7 @@ impl std::error::Error for TryAcquireError {}
 /// Holds the GIL until dropped, and derefs to the [`Gil`] token.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// let mut g = gil::acquire();
 /// g.checkpoint();
 /// drop(g); // releases the GIL
@@ -156,6 +159,7 @@ impl Drop for GilGuard {
 /// If this thread already holds the GIL: pass the token you have instead.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// let sum = gil::with_gil(|g| {
 ///     let cell = gil::GilCell::new(20);
 ///     *cell.get_mut(g) += 22;
@@ -178,6 +182,7 @@ pub fn with_gil<R>(f: impl FnOnce(&mut Gil) -> R) -> R {
 /// refused, never a silent deadlock:
 ///
 /// ```should_panic
+/// # use gil_runtime as gil;
 /// let _g = gil::acquire();
 /// let _h = gil::acquire(); // panics: this thread already holds the GIL
 /// ```
@@ -207,6 +212,7 @@ pub fn acquire() -> GilGuard {
 /// [`TryAcquireError::AlreadyHeld`] if this thread does.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// let g = gil::try_acquire().expect("nobody else holds the GIL here");
 /// assert_eq!(gil::try_acquire().unwrap_err(), gil::TryAcquireError::AlreadyHeld);
 /// drop(g);
@@ -257,6 +263,7 @@ pub fn switch_interval() -> Duration {
 /// `sys.setswitchinterval` does. The default is [`DEFAULT_SWITCH_INTERVAL`].
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use std::time::Duration;
 /// gil::set_switch_interval(Duration::from_millis(1));
 /// assert_eq!(gil::switch_interval(), Duration::from_millis(1));
@@ -279,6 +286,7 @@ impl Gil {
     /// cannot take it straight back, and this call returns once the GIL is held again.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// gil::with_gil(|g| {
     ///     for _ in 0..1000 {
     ///         // ... a slice of CPU-bound work ...
@@ -317,6 +325,7 @@ impl Gil {
     /// through it can be used inside `f`; this is checked by the borrow checker, not by `Send`:
     ///
     /// ```compile_fail,E0502
+    /// # use gil_runtime as gil;
     /// gil::with_gil(|g| {
     ///     let cell = gil::GilCell::new(1);
     ///     let r = cell.get(g);
@@ -327,6 +336,7 @@ impl Gil {
     /// `f` may acquire the GIL again itself:
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// gil::with_gil(|g| {
     ///     let n = g.allow_threads(|| gil::with_gil(|_inner| 7));
     ///     assert_eq!(n, 7);
@@ -350,6 +360,7 @@ impl Gil {
     /// If the two cells overlap in memory (the same cell twice, or one inside the other).
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// use gil::GilCell;
     /// let (from, to) = (GilCell::new(10), GilCell::new(0));
     /// gil::with_gil(|g| {
@@ -379,6 +390,7 @@ impl Gil {
     /// A snapshot of the GIL's statistics since the process started.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// gil::with_gil(|g| assert!(g.stats().acquisitions >= 1));
     /// ```
     pub fn stats(&self) -> GilStats {

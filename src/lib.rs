@@ -62,3 +62,8 @@ pub use gil_runtime::{
 
 #[doc(hidden)]
 pub use gil_runtime::__private;
+
+/// The README's examples, run as doc tests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,12 +1,64 @@
 //! Lock strategies for shared objects, as Rust attributes: the Python GIL debate, made real.
 //!
-//! - [`macro@global_lock`]: one global lock (the GIL) and a token that proves it is held.
-//! - [`macro@atomic_rc`]: atomic, biased or immortal reference counts, no global lock
-//!   ([`refcount`], [`stats`]).
+//! There are three ways to keep shared objects and their reference counts safe, and this crate
+//! gives each one as an attribute on your own types:
 //!
-//! Everything is model-checked with loom; see the README.
+//! - [`macro@global_lock`]: one global lock, the GIL. Access is free once the GIL is held, and
+//!   nothing can deadlock, but CPU-bound threads run one at a time.
+//! - [`macro@atomic_rc`]: atomic reference counts with no global lock ([`refcount`]): `Arc`'s
+//!   orderings, a biased mode whose owner thread counts without atomics, immortal objects, and
+//!   live-object accounting ([`stats`]).
+//!
+//! # `#[global_lock]`
+//!
+//! Every field is put in a [`GilCell`], reachable only through the [`Gil`] token that
+//! [`with_gil`] or [`acquire`] hands out. The macro adds a constructor, `into_handle` (a
+//! [`GilRc`], counted under the GIL) and `fields_mut` (every field mutably at once).
+//!
+//! ```
+//! use gil::global_lock;
+//!
+//! /// A counter shared by every thread.
+//! #[global_lock]
+//! pub struct Stats {
+//!     /// Requests served.
+//!     pub requests: u64,
+//!     pub(crate) last_path: String,
+//! }
+//!
+//! let stats = Stats::new(0, String::new()).into_handle();
+//! let worker = {
+//!     let stats = gil::with_gil(|g| stats.clone_ref(g));
+//!     std::thread::spawn(move || {
+//!         gil::with_gil(|g| {
+//!             let (requests, path) = stats.fields_mut(g);
+//!             *requests += 1;
+//!             *path = "/index".to_owned();
+//!         });
+//!     })
+//! };
+//! worker.join().unwrap();
+//! gil::with_gil(|g| {
+//!     assert_eq!(*stats.requests.get(g), 1);
+//!     assert_eq!(stats.last_path.get(g), "/index");
+//! });
+//! ```
+//!
+//! The attribute works on named, tuple and generic structs and keeps their attributes, docs and
+//! visibility. It takes two optional arguments: `constructor = name` renames `new`, and
+//! `crate = path` names the `gil` crate if you renamed it. Every field type must be `Send`:
+//! whichever thread holds the GIL may touch it.
+//!
+//! ```compile_fail,E0277
+//! #[gil::global_lock]
+//! struct Shared {
+//!     name: std::rc::Rc<str>, // error: field type `Rc<str>` ... is not `Send`
+//! }
+//! ```
 
+/// Shares a struct through atomic (or biased, or immortal) reference counts; see [`refcount`].
 pub use gil_macros::atomic_rc;
+/// Puts every field of a struct behind the GIL; see the [crate documentation](crate#global_lock).
 pub use gil_macros::global_lock;
 pub use gil_runtime::{refcount, stats};
 pub use gil_runtime::{
@@ -16,3 +68,8 @@ pub use gil_runtime::{
 
 #[doc(hidden)]
 pub use gil_runtime::__private;
+
+/// The README's examples, run as doc tests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

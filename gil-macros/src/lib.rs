@@ -1,13 +1,16 @@
-//! Attribute macros of [`gil`](https://docs.rs/gil). Use them through the `gil` crate.
+//! Attribute macros of [`gil`](https://docs.rs/gil). Use them through the `gil` crate, which
+//! documents them with examples.
+
+mod atomic_rc;
+mod common;
+mod global_lock;
 
 use proc_macro::TokenStream;
 
-mod atomic_rc;
-
-/// Placeholder.
+/// Puts every field of a struct behind the GIL. See `gil::global_lock` for the documentation.
 #[proc_macro_attribute]
-pub fn global_lock(_args: TokenStream, input: TokenStream) -> TokenStream {
-    input
+pub fn global_lock(args: TokenStream, input: TokenStream) -> TokenStream {
+    global_lock::expand(args.into(), input.into()).into()
 }
 
 /// Shares a struct through atomic reference counts, with no global lock.

@@ -3,7 +3,11 @@
 //! Use it through the `gil` facade. Every module gets its synchronization from the one `sync`
 //! shim, so that the whole runtime can be model-checked with loom (`--cfg loom`).
 
-#[allow(unused_imports, dead_code, reason = "the shim offers one whole API; each strategy uses part of it")]
+#[allow(
+    unused_imports,
+    dead_code,
+    reason = "the shim offers one whole API; each strategy uses part of it"
+)]
 mod sync;
 
 pub mod gil;

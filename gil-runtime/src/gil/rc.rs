@@ -14,6 +14,7 @@ use crate::sync::UnsafeCell;
 ///   leaks and no count is ever touched without the GIL.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use gil::{GilCell, GilRc};
 ///
 /// let shared = GilRc::new(GilCell::new(0_u32));
@@ -44,8 +45,14 @@ unsafe impl<T: Send + Sync> Sync for GilRc<T> {}
 impl<T> GilRc<T> {
     /// Moves `value` into a new handle with a count of one. No token is needed.
     pub fn new(value: T) -> Self {
-        let inner = Box::new(Inner { count: UnsafeCell::new(1), value });
-        Self { ptr: NonNull::from(Box::leak(inner)), _owns: PhantomData }
+        let inner = Box::new(Inner {
+            count: UnsafeCell::new(1),
+            value,
+        });
+        Self {
+            ptr: NonNull::from(Box::leak(inner)),
+            _owns: PhantomData,
+        }
     }
 
     /// A new handle to the same object: increments the count under the GIL.
@@ -59,7 +66,10 @@ impl<T> GilRc<T> {
         self.inner().count.with_mut(|c| unsafe {
             *c = (*c).checked_add(1).expect("gil: GilRc count overflow");
         });
-        Self { ptr: self.ptr, _owns: PhantomData }
+        Self {
+            ptr: self.ptr,
+            _owns: PhantomData,
+        }
     }
 
     /// The number of handles to this object.
@@ -117,7 +127,10 @@ impl<T> Drop for GilRc<T> {
             // SAFETY: this thread holds the GIL, and this handle owns one count.
             unsafe { decref(self.ptr) }
         } else {
-            super::state().pool.push(Deferred { object: self.ptr.cast(), decref: decref_erased::<T> });
+            super::state().pool.push(Deferred {
+                object: self.ptr.cast(),
+                decref: decref_erased::<T>,
+            });
         }
     }
 }

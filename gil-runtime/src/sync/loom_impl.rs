@@ -1,4 +1,4 @@
-//! The shim under `--cfg loom`: loom's types behind parking_lot's API.
+//! The shim under `--cfg loom`: loom's types behind `parking_lot`'s API.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -20,12 +20,30 @@ pub(crate) mod stat {
     pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
 }
 
-/// `loom::sync::Mutex` with parking_lot's API: no poisoning, `lock()` returns the guard.
+/// `loom::sync::Mutex` with `parking_lot`'s API: no poisoning, `lock()` returns the guard.
 #[derive(Debug, Default)]
 pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
 
-/// The guard of [`Mutex`].
-pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+/// The guard of [`Mutex`]. The `Option` is empty only inside [`Condvar::wait`], which lends the
+/// guard to loom; if loom panics there (a deadlock report), the empty guard drops quietly.
+pub(crate) struct MutexGuard<'a, T>(Option<loom::sync::MutexGuard<'a, T>>);
+
+impl<T> std::ops::Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.0
+            .as_ref()
+            .expect("guard is lent out only inside Condvar::wait")
+    }
+}
+
+impl<T> std::ops::DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.0
+            .as_mut()
+            .expect("guard is lent out only inside Condvar::wait")
+    }
+}
 
 impl<T> Mutex<T> {
     pub(crate) fn new(value: T) -> Self {
@@ -33,23 +51,31 @@ impl<T> Mutex<T> {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        MutexGuard(Some(
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        ))
     }
 
     pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         match self.0.try_lock() {
-            Ok(guard) => Some(guard),
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Ok(guard) => Some(MutexGuard(Some(guard))),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => {
+                Some(MutexGuard(Some(poisoned.into_inner())))
+            }
             Err(std::sync::TryLockError::WouldBlock) => None,
         }
     }
 
     pub(crate) fn into_inner(self) -> T {
-        self.0.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-/// `loom::sync::RwLock` with parking_lot's API.
+/// `loom::sync::RwLock` with `parking_lot`'s API.
 #[derive(Debug)]
 pub(crate) struct RwLock<T>(loom::sync::RwLock<T>);
 
@@ -64,11 +90,15 @@ impl<T> RwLock<T> {
     }
 
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
-        self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn write(&self) -> RwLockWriteGuard<'_, T> {
-        self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
@@ -80,7 +110,7 @@ impl<T> RwLock<T> {
     }
 }
 
-/// `loom::sync::Condvar` with parking_lot's API: `wait` takes the guard by `&mut`.
+/// `loom::sync::Condvar` with `parking_lot`'s API: `wait` takes the guard by `&mut`.
 #[derive(Debug, Default)]
 pub(crate) struct Condvar(loom::sync::Condvar);
 
@@ -90,10 +120,15 @@ impl Condvar {
     }
 
     pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
-        // loom's `wait` consumes the guard and returns a new one; swap it through a placeholder.
-        replace_with(guard, |g| {
-            self.0.wait(g).unwrap_or_else(std::sync::PoisonError::into_inner)
-        });
+        let inner = guard
+            .0
+            .take()
+            .expect("guard is lent out only inside Condvar::wait");
+        guard.0 = Some(
+            self.0
+                .wait(inner)
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
     }
 
     pub(crate) fn notify_one(&self) {
@@ -103,24 +138,6 @@ impl Condvar {
     pub(crate) fn notify_all(&self) {
         self.0.notify_all();
     }
-}
-
-/// Replaces `*slot` by `f(old)`, aborting if `f` panics (the slot would be left moved-out).
-fn replace_with<T>(slot: &mut T, f: impl FnOnce(T) -> T) {
-    struct AbortOnUnwind;
-    impl Drop for AbortOnUnwind {
-        fn drop(&mut self) {
-            std::process::abort();
-        }
-    }
-    let bomb = AbortOnUnwind;
-    // SAFETY: `slot` is read once and written back before anyone can observe it; if `f` unwinds,
-    // `bomb` aborts the process, so the moved-out value is never dropped twice.
-    unsafe {
-        let old = std::ptr::read(slot);
-        std::ptr::write(slot, f(old));
-    }
-    std::mem::forget(bomb);
 }
 
 /// A model of `parking_lot::RawMutex` as the GIL uses it: a lock with a FIFO of waiters, where
@@ -146,7 +163,10 @@ struct GilState {
 
 impl RawGil {
     pub(crate) fn new() -> Self {
-        Self { state: Mutex::new(GilState::default()), changed: Condvar::new() }
+        Self {
+            state: Mutex::new(GilState::default()),
+            changed: Condvar::new(),
+        }
     }
 
     pub(crate) fn try_lock(&self) -> bool {

@@ -1,0 +1,171 @@
+//! loom models of the GIL. Each model has its negative control beside it: the same scenario with
+//! the protection removed, which loom must catch.
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom --test loom_gil`
+//! (the test command does).
+#![cfg(loom)]
+
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::sync::Arc;
+use loom::thread;
+
+use gil::__private::hooks;
+use gil::{GilCell, GilRc};
+
+#[test]
+fn threads_increment_a_protected_counter_exactly() {
+    loom::model(|| {
+        let counter = Arc::new(GilCell::new(0));
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let counter = counter.clone();
+                thread::spawn(move || gil::with_gil(|g| *counter.get_mut(g) += 1))
+            })
+            .collect();
+        gil::with_gil(|g| *counter.get_mut(g) += 1);
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(gil::with_gil(|g| *counter.get(g)), 3);
+    });
+}
+
+#[test]
+#[should_panic = "Causality violation"]
+fn control_threads_increment_without_the_gil_race() {
+    loom::model(|| {
+        let counter = Arc::new(GilCell::new(0));
+        let c = counter.clone();
+        // SAFETY: not sound, on purpose: loom must report the race.
+        let t = thread::spawn(move || unsafe { *c.get_mut_unchecked() += 1 });
+        // SAFETY: as above.
+        unsafe { *counter.get_mut_unchecked() += 1 };
+        t.join().unwrap();
+    });
+}
+
+/// Counts its drops in a loom atomic, and holds a loom `Arc` so that loom reports a leak.
+struct Tracked {
+    drops: Arc<AtomicUsize>,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn drop_on_a_thread_without_the_gil_is_deferred_and_freed_once() {
+    loom::model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let handle = GilRc::new(Tracked {
+            drops: drops.clone(),
+        });
+        let other = gil::with_gil(|g| handle.clone_ref(g));
+        // This thread never holds the GIL: its drop goes to the pending pool.
+        let dropper = thread::spawn(move || drop(other));
+        // This one holds the GIL, drains the pool when it acquires, and drops the other handle.
+        let holder = thread::spawn(move || gil::with_gil(|_g| drop(handle)));
+        dropper.join().unwrap();
+        holder.join().unwrap();
+        // Nothing leaks once the GIL has been taken once more.
+        gil::with_gil(|_g| {});
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+#[should_panic = "Causality violation"]
+fn control_decref_without_the_gil_races_with_the_holder() {
+    loom::model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let handle = GilRc::new(Tracked {
+            drops: drops.clone(),
+        });
+        let other = gil::with_gil(|g| handle.clone_ref(g));
+        let dropper = thread::spawn(move || GilRc::__decref_without_gil(other));
+        let holder = thread::spawn(move || gil::with_gil(|_g| drop(handle)));
+        dropper.join().unwrap();
+        holder.join().unwrap();
+    });
+}
+
+#[test]
+fn allow_threads_lets_a_waiter_run_and_reacquires() {
+    loom::model(|| {
+        let log = Arc::new(GilCell::new(Vec::new()));
+        gil::with_gil(|g| {
+            let l = log.clone();
+            let waiter = thread::spawn(move || gil::with_gil(|g| l.get_mut(g).push("waiter")));
+            // The waiter can only finish while the GIL is released: no lost wakeup, no deadlock.
+            g.allow_threads(|| waiter.join().unwrap());
+            log.get_mut(g).push("holder");
+            assert_eq!(log.get(g), &["waiter", "holder"]);
+        });
+    });
+}
+
+#[test]
+#[should_panic = "deadlock"]
+fn control_waiting_for_a_waiter_while_holding_the_gil_deadlocks() {
+    loom::model(|| {
+        gil::with_gil(|_g| {
+            let waiter = thread::spawn(|| gil::with_gil(|_g| {}));
+            waiter.join().unwrap(); // the GIL is never released: loom reports the deadlock
+        });
+    });
+}
+
+/// The holder logs, checkpoints, and logs again, while a waiter whose switch interval expires at
+/// any point asks for the GIL. Returns the log and whether the checkpoint switched.
+fn checkpoint_scenario(checkpoint: fn(&mut gil::Gil)) -> (Vec<&'static str>, bool) {
+    let log = Arc::new(GilCell::new(Vec::new()));
+    let mut g = gil::acquire();
+    let l = log.clone();
+    let waiter = thread::spawn(move || gil::with_gil(|g| l.get_mut(g).push("waiter")));
+    log.get_mut(&mut g).push("holder");
+    let before = g.stats().forced_switches;
+    checkpoint(&mut g);
+    let switched = g.stats().forced_switches > before;
+    log.get_mut(&mut g).push("holder");
+    drop(g);
+    waiter.join().unwrap();
+    let log = gil::with_gil(|g| log.get(g).clone());
+    (log, switched)
+}
+
+#[test]
+fn checkpoint_hands_the_gil_to_the_waiter_that_asked() {
+    // Outside the model: some execution must reach the switch, or the model proves nothing.
+    static SWITCHES_SEEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    loom::model(|| {
+        let (log, switched) = checkpoint_scenario(gil::Gil::checkpoint);
+        if switched {
+            SWITCHES_SEEN.store(true, std::sync::atomic::Ordering::Relaxed);
+            assert_eq!(
+                log,
+                ["holder", "waiter", "holder"],
+                "the holder took the GIL straight back"
+            );
+        } else {
+            assert_eq!(log, ["holder", "holder", "waiter"]);
+        }
+    });
+    assert!(SWITCHES_SEEN.load(std::sync::atomic::Ordering::Relaxed));
+}
+
+#[test]
+#[should_panic = "the holder took the GIL straight back"]
+fn control_an_unfair_checkpoint_takes_the_gil_straight_back() {
+    loom::model(|| {
+        let (log, switched) = checkpoint_scenario(hooks::unfair_checkpoint);
+        if switched {
+            assert_eq!(
+                log,
+                ["holder", "waiter", "holder"],
+                "the holder took the GIL straight back"
+            );
+        }
+    });
+}

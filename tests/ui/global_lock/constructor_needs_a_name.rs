@@ -1,0 +1,6 @@
+#[gil::global_lock(constructor = "new")]
+struct Counter {
+    value: u64,
+}
+
+fn main() {}

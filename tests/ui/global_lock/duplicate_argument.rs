@@ -1,0 +1,6 @@
+#[gil::global_lock(constructor = create, constructor = make)]
+struct Counter {
+    value: u64,
+}
+
+fn main() {}

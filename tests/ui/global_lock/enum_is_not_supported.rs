@@ -1,0 +1,7 @@
+#[gil::global_lock]
+enum State {
+    Idle,
+    Busy(u32),
+}
+
+fn main() {}

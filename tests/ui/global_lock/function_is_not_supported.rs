@@ -1,0 +1,6 @@
+#[gil::global_lock]
+fn counter() -> u32 {
+    0
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[gil::global_lock]
+struct Nothing;
+
+fn main() {}

@@ -1,0 +1,6 @@
+fn main() {
+    let guard = gil::acquire();
+    std::thread::spawn(move || {
+        let _token = &*guard;
+    });
+}

@@ -1,0 +1,4 @@
+#[gil::global_lock]
+struct Raw(u64, *mut u8);
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[gil::global_lock]
+#[per_field_lock]
+struct Counter {
+    value: u64,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[gil::global_lock(fair = true)]
+struct Counter {
+    value: u64,
+}
+
+fn main() {}

@@ -1,5 +1,42 @@
-//! `#[atomic_rc]`: placeholder.
+//! `#[atomic_rc]`: parse the options, read the struct, check both, write the shared handle.
+
+mod ast;
+mod attr;
+mod expand;
+mod valid;
+
 use proc_macro2::TokenStream;
-pub(crate) fn expand(_args: TokenStream, input: TokenStream) -> TokenStream {
-    input
+
+pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
+    let item = match syn::parse2::<syn::Item>(input) {
+        Ok(item) => item,
+        Err(e) => return e.to_compile_error(),
+    };
+    let args = syn::parse2::<attr::Args>(args);
+    let parsed = ast::Input::from_syn(&item);
+    let checked = match (&args, &parsed) {
+        (Ok(args), Ok(input)) => valid::validate(args, input),
+        _ => Ok(()),
+    };
+    match (args, parsed, checked) {
+        (Ok(args), Ok(input), Ok(())) => expand::expand(&args, &input),
+        (args, parsed, checked) => {
+            let errors = [args.err(), parsed.err(), checked.err()].into_iter().flatten();
+            let error = crate::common::combine(errors).expect_err("one of the three failed");
+            crate::common::fallback(strip_strategies(item.clone()), &error)
+        }
+    }
+}
+
+/// The item as the fallback emits it: unchanged, minus the other strategy attributes that
+/// would report the same conflict again.
+fn strip_strategies(mut item: syn::Item) -> syn::Item {
+    if let syn::Item::Struct(s) = &mut item {
+        s.attrs.retain(|a| {
+            !a.path().segments.last().is_some_and(|seg| {
+                crate::common::STRATEGIES.contains(&seg.ident.to_string().as_str())
+            })
+        });
+    }
+    item
 }

@@ -1,0 +1,10 @@
+// Fields are shared immutably: a handle derefs to `&Shared`, never `&mut`.
+#[gil::atomic_rc]
+struct Shared {
+    value: u32,
+}
+
+fn main() {
+    let shared = Shared { value: 1 }.into_rc();
+    shared.value = 2;
+}

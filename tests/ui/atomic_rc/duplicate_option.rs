@@ -1,0 +1,6 @@
+#[gil::atomic_rc(biased, biased)]
+struct Shared {
+    value: u32,
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[gil::atomic_rc]
+fn shared() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[gil::atomic_rc(handle = 7)]
+struct Shared {
+    value: u32,
+}
+
+fn main() {}

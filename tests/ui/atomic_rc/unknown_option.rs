@@ -1,0 +1,6 @@
+#[gil::atomic_rc(weak)]
+struct Shared {
+    value: u32,
+}
+
+fn main() {}

@@ -1,0 +1,178 @@
+//! `#[atomic_rc]` and `gil::refcount`: the generated API, the modes, live counts.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use gil::refcount::{AtomicRc, Mode};
+
+/// A documented struct: docs, derives and visibility pass through.
+#[gil::atomic_rc]
+#[derive(Debug)]
+pub struct Account {
+    /// The owner's name; shared immutably.
+    pub name: String,
+    /// Mutated through an atomic.
+    pub balance: AtomicU64,
+    history: Mutex<Vec<i64>>,
+}
+
+#[test]
+fn handle_shares_fields_across_threads() {
+    let account: AccountRc =
+        Account { name: "ada".into(), balance: AtomicU64::new(0), history: Mutex::default() }
+            .into_rc();
+    let workers: Vec<_> = (0..4)
+        .map(|i| {
+            let account = account.clone();
+            std::thread::spawn(move || {
+                account.balance.fetch_add(10, Ordering::Relaxed);
+                account.history.lock().unwrap().push(i);
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    assert_eq!(account.name, "ada");
+    assert_eq!(account.balance.load(Ordering::Relaxed), 40);
+    assert_eq!(account.history.lock().unwrap().len(), 4);
+    assert_eq!(AtomicRc::strong_count(&account), 1);
+    assert_eq!(AtomicRc::mode(&account), Mode::Atomic);
+    assert!(format!("{account:?}").contains("ada"));
+}
+
+#[gil::atomic_rc]
+struct Counted(u32);
+
+#[test]
+fn live_count_follows_objects_not_handles() {
+    assert_eq!(gil::stats::live::<Counted>(), 0);
+    let a = Counted(1).into_rc();
+    let b = Counted(2).into_rc();
+    let a2 = a.clone();
+    assert_eq!(a2.0 + b.0, 3);
+    assert_eq!(gil::stats::live::<Counted>(), 2);
+    drop(a);
+    assert_eq!(gil::stats::live::<Counted>(), 2);
+    drop((a2, b));
+    assert_eq!(gil::stats::live::<Counted>(), 0);
+}
+
+#[gil::atomic_rc(biased, handle = Local)]
+struct Biased {
+    value: u64,
+}
+
+#[test]
+fn biased_handles_clone_locally_and_free_from_any_thread() {
+    let rc: Local = Biased { value: 5 }.into_rc();
+    assert_eq!(AtomicRc::mode(&rc), Mode::Biased);
+    let clones: Vec<_> = (0..10).map(|_| rc.clone()).collect();
+    assert_eq!(AtomicRc::strong_count(&rc), 11);
+    drop(clones);
+    let weak = AtomicRc::downgrade(&rc);
+    // A thread that is not the owner upgrades and drops: counted in the shared word.
+    std::thread::spawn(move || assert_eq!(weak.upgrade().unwrap().value, 5)).join().unwrap();
+    assert_eq!(gil::stats::live::<Biased>(), 1);
+    drop(rc);
+    assert_eq!(gil::stats::live::<Biased>(), 0);
+}
+
+#[gil::atomic_rc(biased)]
+struct Orphan {
+    value: u64,
+}
+
+#[test]
+fn biased_objects_of_an_exited_owner_are_freed_by_the_last_holder() {
+    let handles = std::thread::spawn(|| {
+        let rc = Orphan { value: 9 }.into_rc();
+        (rc.clone(), rc) // both counted in the owner's local count
+    })
+    .join()
+    .unwrap(); // the owner exited: its exit merged the count
+    assert_eq!(handles.0.value, 9);
+    assert_eq!(gil::stats::live::<Orphan>(), 1);
+    std::thread::spawn(move || drop(handles)).join().unwrap();
+    assert_eq!(gil::stats::live::<Orphan>(), 0);
+}
+
+/// Program-wide settings: never freed.
+#[gil::atomic_rc(immortal)]
+pub struct Config {
+    /// Print more.
+    pub verbose: bool,
+}
+
+#[test]
+fn immortal_objects_are_never_freed() {
+    let config = Config { verbose: true }.into_rc();
+    assert_eq!(AtomicRc::mode(&config), Mode::Immortal);
+    let copies: Vec<_> = (0..3).map(|_| config.clone()).collect();
+    assert_eq!(AtomicRc::strong_count(&config), usize::MAX);
+    drop((config, copies));
+    assert_eq!(gil::stats::live::<Config>(), 1); // still alive: it is never freed
+}
+
+/// A generic struct: bounds and where clauses are kept; the handle alias takes the parameters.
+#[gil::atomic_rc]
+pub struct Pair<'a, T: Send + Sync, const N: usize>
+where
+    T: Clone,
+{
+    /// Generic.
+    pub left: [T; N],
+    /// Borrowed.
+    pub right: &'a str,
+}
+
+#[test]
+fn generic_structs_keep_their_parameters() {
+    let pair: PairRc<'static, u8, 2> = Pair { left: [1, 2], right: "r" }.into_rc();
+    let other = pair.clone();
+    assert!(AtomicRc::ptr_eq(&pair, &other));
+    assert_eq!(other.left, [1, 2]);
+    assert_eq!(other.right, "r");
+}
+
+#[gil::atomic_rc]
+struct Unit;
+
+#[test]
+fn unit_structs_are_fine() {
+    let unit = Unit.into_rc();
+    assert_eq!(gil::stats::live::<Unit>(), 1);
+    drop(unit);
+    assert_eq!(gil::stats::live::<Unit>(), 0);
+}
+
+mod private {
+    /// Visibility is kept: the handle and `into_rc` are `pub(crate)` like the struct.
+    #[gil::atomic_rc]
+    pub(crate) struct Inner {
+        pub(crate) id: u8,
+    }
+}
+
+#[test]
+fn visibility_is_kept() {
+    let inner: private::InnerRc = private::Inner { id: 3 }.into_rc();
+    assert_eq!(inner.id, 3);
+}
+
+#[test]
+fn weak_breaks_a_cycle() {
+    #[gil::atomic_rc]
+    struct Node {
+        parent: Mutex<Option<gil::refcount::Weak<Node>>>,
+        child: Mutex<Option<NodeRc>>,
+    }
+    let parent = Node { parent: Mutex::new(None), child: Mutex::new(None) }.into_rc();
+    let child = Node { parent: Mutex::new(None), child: Mutex::new(None) }.into_rc();
+    *child.parent.lock().unwrap() = Some(AtomicRc::downgrade(&parent));
+    *parent.child.lock().unwrap() = Some(child.clone());
+    drop(child);
+    assert_eq!(gil::stats::live::<Node>(), 2);
+    drop(parent);
+    assert_eq!(gil::stats::live::<Node>(), 0);
+}

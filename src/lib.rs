@@ -60,11 +60,11 @@
 pub use gil_macros::atomic_rc;
 /// Puts every field of a struct behind the GIL; see the [crate documentation](crate#global_lock).
 pub use gil_macros::global_lock;
-pub use gil_runtime::{refcount, stats};
 pub use gil_runtime::{
     acquire, set_switch_interval, switch_interval, try_acquire, with_gil, Gil, GilCell, GilGuard,
     GilRc, GilStats, TryAcquireError, DEFAULT_SWITCH_INTERVAL,
 };
+pub use gil_runtime::{refcount, stats};
 
 #[doc(hidden)]
 pub use gil_runtime::__private;

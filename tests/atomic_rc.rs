@@ -18,9 +18,12 @@ pub struct Account {
 
 #[test]
 fn handle_shares_fields_across_threads() {
-    let account: AccountRc =
-        Account { name: "ada".into(), balance: AtomicU64::new(0), history: Mutex::default() }
-            .into_rc();
+    let account: AccountRc = Account {
+        name: "ada".into(),
+        balance: AtomicU64::new(0),
+        history: Mutex::default(),
+    }
+    .into_rc();
     let workers: Vec<_> = (0..4)
         .map(|i| {
             let account = account.clone();
@@ -72,7 +75,9 @@ fn biased_handles_clone_locally_and_free_from_any_thread() {
     drop(clones);
     let weak = AtomicRc::downgrade(&rc);
     // A thread that is not the owner upgrades and drops: counted in the shared word.
-    std::thread::spawn(move || assert_eq!(weak.upgrade().unwrap().value, 5)).join().unwrap();
+    std::thread::spawn(move || assert_eq!(weak.upgrade().unwrap().value, 5))
+        .join()
+        .unwrap();
     assert_eq!(gil::stats::live::<Biased>(), 1);
     drop(rc);
     assert_eq!(gil::stats::live::<Biased>(), 0);
@@ -128,7 +133,11 @@ where
 
 #[test]
 fn generic_structs_keep_their_parameters() {
-    let pair: PairRc<'static, u8, 2> = Pair { left: [1, 2], right: "r" }.into_rc();
+    let pair: PairRc<'static, u8, 2> = Pair {
+        left: [1, 2],
+        right: "r",
+    }
+    .into_rc();
     let other = pair.clone();
     assert!(AtomicRc::ptr_eq(&pair, &other));
     assert_eq!(other.left, [1, 2]);
@@ -167,8 +176,16 @@ fn weak_breaks_a_cycle() {
         parent: Mutex<Option<gil::refcount::Weak<Node>>>,
         child: Mutex<Option<NodeRc>>,
     }
-    let parent = Node { parent: Mutex::new(None), child: Mutex::new(None) }.into_rc();
-    let child = Node { parent: Mutex::new(None), child: Mutex::new(None) }.into_rc();
+    let parent = Node {
+        parent: Mutex::new(None),
+        child: Mutex::new(None),
+    }
+    .into_rc();
+    let child = Node {
+        parent: Mutex::new(None),
+        child: Mutex::new(None),
+    }
+    .into_rc();
     *child.parent.lock().unwrap() = Some(AtomicRc::downgrade(&parent));
     *parent.child.lock().unwrap() = Some(child.clone());
     drop(child);

@@ -18,7 +18,11 @@ pub struct StrictTuple(pub u8);
 
 #[test]
 fn strict_expansion_is_usable() {
-    let s: StrictRc<String> = Strict { count: 1, generic: None }.into_rc();
+    let s: StrictRc<String> = Strict {
+        count: 1,
+        generic: None,
+    }
+    .into_rc();
     assert_eq!(s.count, 1);
     assert!(s.generic.is_none());
     let t: StrictTupleRef = StrictTuple(2).into_rc();

@@ -27,7 +27,14 @@ unsafe impl Sync for Probe {}
 impl Probe {
     fn new() -> (Self, &'static AtomicUsize) {
         let drops: &'static AtomicUsize = Box::leak(Box::new(AtomicUsize::new(0)));
-        (Self { drops, data: UnsafeCell::new(0), leak_check: ManuallyDrop::new(loom::sync::Arc::new(())) }, drops)
+        (
+            Self {
+                drops,
+                data: UnsafeCell::new(0),
+                leak_check: ManuallyDrop::new(loom::sync::Arc::new(())),
+            },
+            drops,
+        )
     }
 
     /// A use of the object that the free must happen after.
@@ -54,7 +61,11 @@ impl Drop for Probe {
 }
 
 fn assert_freed_once(drops: &AtomicUsize) {
-    assert_eq!(drops.load(Ordering::Relaxed), 1, "leaked: the object was never freed");
+    assert_eq!(
+        drops.load(Ordering::Relaxed),
+        1,
+        "leaked: the object was never freed"
+    );
 }
 
 // --- atomic mode: clones and drops on three threads ---------------------------------------------

@@ -5,7 +5,21 @@
 //! free, never per clone or drop of a handle, so it is always on.
 //!
 //! ```
-//! #[gil::atomic_rc]
+//! # use gil_runtime as gil;
+//! # // What `#[gil::atomic_rc]` adds to the struct, written out (the runtime cannot use the macro).
+//! # impl gil::stats::Tracked for Leaf {
+//! #     fn __live() -> &'static gil::stats::LiveCounter {
+//! #         static LIVE: gil::stats::LiveCounter = gil::stats::LiveCounter::new();
+//! #         &LIVE
+//! #     }
+//! # }
+//! # impl Leaf {
+//! #     fn into_rc(self) -> gil::refcount::AtomicRc<Self> {
+//! #         let live = <Self as gil::stats::Tracked>::__live();
+//! #         gil::refcount::AtomicRc::__with_mode_counted(self, gil::refcount::Mode::Atomic, live)
+//! #     }
+//! # }
+//! // #[gil::atomic_rc]
 //! struct Leaf {
 //!     value: u32,
 //! }
@@ -22,6 +36,7 @@ use crate::sync::stat::{AtomicUsize, Ordering};
 /// The number of live objects of one type. `const`-constructible, so it can live in a `static`.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use gil::stats::LiveCounter;
 ///
 /// static LIVE: LiveCounter = LiveCounter::new();
@@ -34,6 +49,7 @@ impl LiveCounter {
     /// A counter at zero.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// assert_eq!(gil::stats::LiveCounter::new().get(), 0);
     /// ```
     #[must_use]
@@ -44,6 +60,7 @@ impl LiveCounter {
     /// The number of objects allocated and not yet freed. A snapshot: other threads may change it.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// let counter = gil::stats::LiveCounter::new();
     /// assert_eq!(counter.get(), 0);
     /// ```
@@ -66,7 +83,21 @@ impl LiveCounter {
 /// A generic type has one counter for all its instantiations.
 ///
 /// ```
-/// #[gil::atomic_rc]
+/// # use gil_runtime as gil;
+/// # // What `#[gil::atomic_rc]` adds to the struct, written out (the runtime cannot use the macro).
+/// # impl gil::stats::Tracked for Counted {
+/// #     fn __live() -> &'static gil::stats::LiveCounter {
+/// #         static LIVE: gil::stats::LiveCounter = gil::stats::LiveCounter::new();
+/// #         &LIVE
+/// #     }
+/// # }
+/// # impl Counted {
+/// #     fn into_rc(self) -> gil::refcount::AtomicRc<Self> {
+/// #         let live = <Self as gil::stats::Tracked>::__live();
+/// #         gil::refcount::AtomicRc::__with_mode_counted(self, gil::refcount::Mode::Atomic, live)
+/// #     }
+/// # }
+/// // #[gil::atomic_rc]
 /// struct Counted(u8);
 ///
 /// fn live_of<T: gil::stats::Tracked>() -> usize {
@@ -83,7 +114,21 @@ pub trait Tracked {
 /// The number of live objects of type `T`: allocated through its handle and not yet freed.
 ///
 /// ```
-/// #[gil::atomic_rc]
+/// # use gil_runtime as gil;
+/// # // What `#[gil::atomic_rc]` adds to the struct, written out (the runtime cannot use the macro).
+/// # impl gil::stats::Tracked for Node {
+/// #     fn __live() -> &'static gil::stats::LiveCounter {
+/// #         static LIVE: gil::stats::LiveCounter = gil::stats::LiveCounter::new();
+/// #         &LIVE
+/// #     }
+/// # }
+/// # impl Node {
+/// #     fn into_rc(self) -> gil::refcount::AtomicRc<Self> {
+/// #         let live = <Self as gil::stats::Tracked>::__live();
+/// #         gil::refcount::AtomicRc::__with_mode_counted(self, gil::refcount::Mode::Atomic, live)
+/// #     }
+/// # }
+/// // #[gil::atomic_rc]
 /// struct Node(u32);
 ///
 /// let a = Node(1).into_rc();

@@ -17,38 +17,36 @@ pub struct Field<'a> {
 
 impl<'a> Input<'a> {
     pub fn from_syn(item: &'a syn::Item) -> syn::Result<Self> {
-        let item = match item {
-            syn::Item::Struct(item) => item,
-            syn::Item::Enum(e) => {
-                return Err(syn::Error::new(
+        let item =
+            match item {
+                syn::Item::Struct(item) => item,
+                syn::Item::Enum(e) => return Err(syn::Error::new(
                     e.enum_token.span,
                     "`#[atomic_rc]` supports structs only, not enums; put the enum in a field: \
                      `#[atomic_rc] struct Shared { value: MyEnum }`",
-                ))
-            }
-            syn::Item::Union(u) => {
-                return Err(syn::Error::new(
+                )),
+                syn::Item::Union(u) => return Err(syn::Error::new(
                     u.union_token.span,
                     "`#[atomic_rc]` supports structs only, not unions: reading a union's field \
                      is `unsafe`, so it cannot be shared safely; put it in a field of a struct",
-                ))
-            }
-            other => {
-                return Err(syn::Error::new_spanned(
-                    other,
-                    "`#[atomic_rc]` applies to structs only: named, tuple, unit or generic",
-                ))
-            }
-        };
+                )),
+                other => {
+                    return Err(syn::Error::new_spanned(
+                        other,
+                        "`#[atomic_rc]` applies to structs only: named, tuple, unit or generic",
+                    ))
+                }
+            };
         let fields = item
             .fields
             .iter()
             .enumerate()
             .map(|(i, field)| Field {
                 syn: field,
-                marker: field.ident.clone().unwrap_or_else(|| {
-                    syn::Ident::new(&format!("_{i}"), field.ty.span())
-                }),
+                marker: field
+                    .ident
+                    .clone()
+                    .unwrap_or_else(|| syn::Ident::new(&format!("_{i}"), field.ty.span())),
             })
             .collect();
         Ok(Input { item, fields })

@@ -4,8 +4,7 @@ use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, Path, Token};
 
-const EXPECTED: &str =
-    "expected one of: `biased`, `immortal`, `handle = Name`, `crate = path`";
+const EXPECTED: &str = "expected one of: `biased`, `immortal`, `handle = Name`, `crate = path`";
 
 mod kw {
     syn::custom_keyword!(biased);
@@ -47,7 +46,10 @@ impl Parse for Args {
                 let key = input.parse::<Token![crate]>()?;
                 input.parse::<Token![=]>()?;
                 let path = input.parse().map_err(|e: syn::Error| {
-                    syn::Error::new(e.span(), "`crate` takes a path to the gil crate: `crate = ::gil`")
+                    syn::Error::new(
+                        e.span(),
+                        "`crate` takes a path to the gil crate: `crate = ::gil`",
+                    )
                 })?;
                 set(&mut args.krate, path, key.span, "crate")?;
             } else if input.peek(Ident) {
@@ -71,7 +73,10 @@ impl Parse for Args {
 /// Sets an option once; a second occurrence is an error on the second key.
 fn set<T>(slot: &mut Option<T>, value: T, key: Span, name: &str) -> syn::Result<()> {
     if slot.is_some() {
-        return Err(syn::Error::new(key, format!("duplicate `#[atomic_rc]` option `{name}`")));
+        return Err(syn::Error::new(
+            key,
+            format!("duplicate `#[atomic_rc]` option `{name}`"),
+        ));
     }
     *slot = Some(value);
     Ok(())

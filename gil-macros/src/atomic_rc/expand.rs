@@ -10,10 +10,16 @@ use crate::common;
 
 pub fn expand(args: &Args, input: &Input) -> TokenStream {
     let item = input.item;
-    let krate = args.krate.clone().unwrap_or_else(|| syn::parse_quote!(::gil));
+    let krate = args
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::gil));
     let ident = &item.ident;
     let vis = &item.vis;
-    let handle = args.handle.clone().unwrap_or_else(|| format_ident!("{}Rc", ident));
+    let handle = args
+        .handle
+        .clone()
+        .unwrap_or_else(|| format_ident!("{}Rc", ident));
     let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
     let alias_generics = alias_generics(&item.generics);
     let mode = if args.biased.is_some() {

@@ -21,7 +21,9 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     match (args, parsed, checked) {
         (Ok(args), Ok(input), Ok(())) => expand::expand(&args, &input),
         (args, parsed, checked) => {
-            let errors = [args.err(), parsed.err(), checked.err()].into_iter().flatten();
+            let errors = [args.err(), parsed.err(), checked.err()]
+                .into_iter()
+                .flatten();
             let error = crate::common::combine(errors).expect_err("one of the three failed");
             crate::common::fallback(strip_strategies(item.clone()), &error)
         }

@@ -24,6 +24,7 @@ struct Inner<T> {
 /// locks). See the [module docs](super) for the three modes and the biased merge protocol.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use gil::refcount::AtomicRc;
 /// use std::sync::atomic::{AtomicU32, Ordering};
 ///
@@ -45,6 +46,7 @@ pub struct AtomicRc<T> {
 /// A handle that does not keep the value alive; [`Weak::upgrade`] gets a strong one back.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use gil::refcount::AtomicRc;
 ///
 /// let strong = AtomicRc::new("value");
@@ -73,6 +75,7 @@ impl<T> AtomicRc<T> {
     /// Moves `value` into a new object in [`Mode::Atomic`], as `Arc::new`.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// let rc = gil::refcount::AtomicRc::new(7);
     /// assert_eq!(*rc, 7);
     /// ```
@@ -86,6 +89,7 @@ impl<T> AtomicRc<T> {
     /// An immortal object is never freed: `value` is never dropped and its memory is leaked.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// use gil::refcount::{AtomicRc, Mode};
     ///
     /// let rc = AtomicRc::with_mode([0_u8; 4], Mode::Biased);
@@ -102,7 +106,10 @@ impl<T> AtomicRc<T> {
     }
 
     fn allocate(value: T, mode: Mode, live: Option<&'static LiveCounter>) -> Self {
-        let inner = Box::new(Inner { header: Header::new(mode, live, free::<T>), value });
+        let inner = Box::new(Inner {
+            header: Header::new(mode, live, free::<T>),
+            value,
+        });
         let ptr = NonNull::from(Box::leak(inner));
         if mode == Mode::Biased {
             match owner::register(ptr.cast()) {
@@ -112,18 +119,24 @@ impl<T> AtomicRc<T> {
                     .local
                     .with_mut(|local| unsafe { (*local).slot = slot }),
                 // SAFETY: not shared yet, so this is the only access to the header.
-                None => unsafe { (*ptr.as_ptr()).header = Header::new(Mode::Atomic, live, free::<T>) },
+                None => unsafe {
+                    (*ptr.as_ptr()).header = Header::new(Mode::Atomic, live, free::<T>)
+                },
             }
         }
         if let Some(live) = live {
             live.allocated();
         }
-        Self { ptr, _owns: PhantomData }
+        Self {
+            ptr,
+            _owns: PhantomData,
+        }
     }
 
     /// How this object is counted.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// use gil::refcount::{AtomicRc, Mode};
     ///
     /// assert_eq!(AtomicRc::mode(&AtomicRc::new(())), Mode::Atomic);
@@ -140,6 +153,7 @@ impl<T> AtomicRc<T> {
     /// read the owner's count.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// use gil::refcount::AtomicRc;
     ///
     /// let a = AtomicRc::new(());
@@ -154,6 +168,7 @@ impl<T> AtomicRc<T> {
     /// Whether two handles point to the same object.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// use gil::refcount::AtomicRc;
     ///
     /// let a = AtomicRc::new(1);
@@ -171,6 +186,7 @@ impl<T> AtomicRc<T> {
     /// Aborts the process if the weak count would overflow, as `Arc` does.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// use gil::refcount::AtomicRc;
     ///
     /// let rc = AtomicRc::new(3);
@@ -180,7 +196,10 @@ impl<T> AtomicRc<T> {
     #[must_use]
     pub fn downgrade(this: &Self) -> Weak<T> {
         increment_weak(&this.header().weak);
-        Weak { ptr: this.ptr, _owns: PhantomData }
+        Weak {
+            ptr: this.ptr,
+            _owns: PhantomData,
+        }
     }
 
     fn header(&self) -> &Header {
@@ -244,6 +263,7 @@ fn increment_weak(weak: &crate::sync::atomic::AtomicUsize) {
 ///
 /// # Safety
 /// `header` is the header of an `Inner<T>` whose last strong count is gone; called once.
+#[inline(never)]
 unsafe fn free<T>(header: NonNull<Header>) {
     let inner = header.cast::<Inner<T>>().as_ptr();
     // SAFETY: the last strong count is gone, so nobody reads the value any more; it is dropped
@@ -281,7 +301,10 @@ impl<T> Clone for AtomicRc<T> {
     #[inline]
     fn clone(&self) -> Self {
         self.header().increment();
-        Self { ptr: self.ptr, _owns: PhantomData }
+        Self {
+            ptr: self.ptr,
+            _owns: PhantomData,
+        }
     }
 }
 
@@ -325,6 +348,7 @@ impl<T> Weak<T> {
     /// object that is being freed.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// use gil::refcount::AtomicRc;
     ///
     /// let rc = AtomicRc::new(5);
@@ -333,15 +357,17 @@ impl<T> Weak<T> {
     /// ```
     #[must_use]
     pub fn upgrade(&self) -> Option<AtomicRc<T>> {
-        self.header()
-            .try_increment()
-            .then(|| AtomicRc { ptr: self.ptr, _owns: PhantomData })
+        self.header().try_increment().then(|| AtomicRc {
+            ptr: self.ptr,
+            _owns: PhantomData,
+        })
     }
 
     /// A snapshot of the number of strong handles; 0 once the value is dropped. See
     /// [`AtomicRc::strong_count`].
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// use gil::refcount::AtomicRc;
     ///
     /// let rc = AtomicRc::new(());
@@ -357,6 +383,7 @@ impl<T> Weak<T> {
     /// Whether two weak handles point to the same object.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// use gil::refcount::AtomicRc;
     ///
     /// let rc = AtomicRc::new(0);
@@ -380,14 +407,20 @@ impl<T> Weak<T> {
     pub fn __upgrade_check_then_act(&self) -> Option<AtomicRc<T>> {
         self.header()
             .try_increment_check_then_act()
-            .then(|| AtomicRc { ptr: self.ptr, _owns: PhantomData })
+            .then(|| AtomicRc {
+                ptr: self.ptr,
+                _owns: PhantomData,
+            })
     }
 }
 
 impl<T> Clone for Weak<T> {
     fn clone(&self) -> Self {
         increment_weak(&self.header().weak);
-        Self { ptr: self.ptr, _owns: PhantomData }
+        Self {
+            ptr: self.ptr,
+            _owns: PhantomData,
+        }
     }
 }
 

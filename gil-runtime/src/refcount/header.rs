@@ -13,6 +13,7 @@ use crate::sync::UnsafeCell;
 /// How an object's handles count it. Chosen when the object is made; it never changes.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use gil::refcount::{AtomicRc, Mode};
 ///
 /// let rc = AtomicRc::with_mode(1, Mode::Immortal);
@@ -79,18 +80,29 @@ fn overflow() -> ! {
 }
 
 /// The signed count stored in a biased shared word.
-#[allow(clippy::cast_possible_wrap, reason = "the shared word is a two's complement count")]
+#[allow(
+    clippy::cast_possible_wrap,
+    reason = "the shared word is a two's complement count"
+)]
 fn shared_count(word: usize) -> isize {
     (word as isize) >> 2
 }
 
 impl Header {
-    pub(crate) fn new(mode: Mode, live: Option<&'static LiveCounter>, free: unsafe fn(NonNull<Header>)) -> Self {
+    pub(crate) fn new(
+        mode: Mode,
+        live: Option<&'static LiveCounter>,
+        free: unsafe fn(NonNull<Header>),
+    ) -> Self {
         Self {
             strong: AtomicUsize::new(if mode == Mode::Biased { 0 } else { 1 }),
             weak: AtomicUsize::new(1),
             mode,
-            owner: if mode == Mode::Biased { owner::current() } else { 0 },
+            owner: if mode == Mode::Biased {
+                owner::current()
+            } else {
+                0
+            },
             local: UnsafeCell::new(Local { count: 1, slot: 0 }),
             live,
             free,
@@ -98,9 +110,8 @@ impl Header {
     }
 
     /// Runs `f` on the local count if this thread is the owner and has not merged.
-    #[inline]
     fn with_local<R>(&self, f: impl FnOnce(&mut Local) -> R) -> Option<R> {
-        if self.owner != owner::current() {
+        if !owner::is_current(self.owner) {
             return None;
         }
         // SAFETY: this is the owner thread, the only one that touches `local`, and no reference
@@ -112,29 +123,58 @@ impl Header {
     }
 
     /// Counts one more strong handle. The caller holds one, so the object is alive.
+    ///
+    /// The fast paths are inline: atomic mode, immortal, a biased non-owner (the shared word)
+    /// and a biased owner below the overflow limit. A merged owner and overflow go out of line.
     #[inline]
     pub(crate) fn increment(&self) {
+        if self.mode == Mode::Atomic {
+            if self.strong.fetch_add(1, Ordering::Relaxed) > MAX_COUNT {
+                overflow();
+            }
+            return;
+        }
+        if self.mode == Mode::Immortal {
+            return;
+        }
+        // Biased from here on.
+        if !owner::is_current(self.owner) {
+            self.increment_shared();
+            return;
+        }
+        {
+            // SAFETY: this is the owner thread, the only one that touches `local`.
+            let done = self.local.with_mut(|local| unsafe {
+                let count = (*local).count;
+                // `LOCAL_MERGED` is above `MAX_COUNT`: a merged owner takes the slow path.
+                let fits = count < MAX_COUNT;
+                if fits {
+                    (*local).count = count + 1;
+                }
+                fits
+            });
+            if done {
+                return;
+            }
+        }
+        self.increment_slow();
+    }
+
+    #[inline(never)]
+    fn increment_slow(&self) {
         match self.mode {
-            Mode::Atomic => {
-                if self.strong.fetch_add(1, Ordering::Relaxed) > MAX_COUNT {
-                    overflow();
-                }
-            }
-            Mode::Biased => {
-                let local = self.with_local(|local| {
-                    if local.count >= MAX_COUNT {
-                        overflow();
-                    }
-                    local.count += 1;
-                });
-                if local.is_none() {
-                    self.increment_shared();
-                }
-            }
+            Mode::Atomic => unreachable!("the atomic mode has no slow path"),
             Mode::Immortal => {}
+            Mode::Biased => {
+                if self.with_local(|_| ()).is_some() {
+                    overflow(); // an unmerged owner count at `MAX_COUNT`
+                }
+                self.increment_shared();
+            }
         }
     }
 
+    #[inline]
     fn increment_shared(&self) {
         let old = self.strong.fetch_add(SHARED_ONE, Ordering::Relaxed);
         #[allow(clippy::cast_possible_wrap, reason = "MAX_COUNT is below isize::MAX")]
@@ -152,16 +192,45 @@ impl Header {
     pub(crate) unsafe fn decrement(this: NonNull<Self>, merge: Merge) -> bool {
         // SAFETY: the caller's count keeps the object alive.
         let header = unsafe { this.as_ref() };
-        match header.mode {
-            Mode::Atomic => {
-                if header.strong.fetch_sub(1, Ordering::Release) != 1 {
-                    return false;
-                }
-                fence(Ordering::Acquire);
-                true
+        if header.mode == Mode::Atomic {
+            if header.strong.fetch_sub(1, Ordering::Release) != 1 {
+                return false;
             }
+            fence(Ordering::Acquire);
+            return true;
+        }
+        if header.mode == Mode::Immortal {
+            return false;
+        }
+        // Biased from here on.
+        if !owner::is_current(header.owner) {
+            return header.decrement_shared();
+        }
+        if merge == Merge::Correct {
+            // SAFETY: this is the owner thread, the only one that touches `local`.
+            let done = header.local.with_mut(|local| unsafe {
+                let count = (*local).count;
+                // Not the owner's last local reference (that one merges), and not merged.
+                let stays = (2..LOCAL_MERGED).contains(&count);
+                if stays {
+                    (*local).count = count - 1;
+                }
+                stays
+            });
+            if done {
+                return false;
+            }
+        }
+        header.decrement_slow(merge)
+    }
+
+    #[inline(never)]
+    fn decrement_slow(&self, merge: Merge) -> bool {
+        match self.mode {
+            Mode::Atomic => unreachable!("the atomic mode has no slow path"),
+            Mode::Immortal => false,
             Mode::Biased => {
-                let local = header.with_local(|local| {
+                let local = self.with_local(|local| {
                     local.count -= 1;
                     if local.count == 0 {
                         local.count = LOCAL_MERGED;
@@ -174,16 +243,16 @@ impl Header {
                     // The owner's local count dropped to zero: merge (adding nothing).
                     Some(Some(slot)) => {
                         owner::unregister(slot);
-                        header.merge(0, merge)
+                        self.merge(0, merge)
                     }
                     Some(None) => false,
-                    None => header.decrement_shared(),
+                    None => self.decrement_shared(),
                 }
             }
-            Mode::Immortal => false,
         }
     }
 
+    #[inline]
     fn decrement_shared(&self) -> bool {
         if self.strong.fetch_sub(SHARED_ONE, Ordering::Release) != SHARED_ONE | MERGED {
             return false;
@@ -198,10 +267,14 @@ impl Header {
     pub(crate) fn merge(&self, local: usize, merge: Merge) -> bool {
         let delta = (local << 2) | MERGED;
         let new = match merge {
-            Merge::Correct => self.strong.fetch_add(delta, Ordering::Release).wrapping_add(delta),
-            Merge::WithoutFlag => {
-                self.strong.fetch_add(delta & !MERGED, Ordering::Release).wrapping_add(delta)
-            }
+            Merge::Correct => self
+                .strong
+                .fetch_add(delta, Ordering::Release)
+                .wrapping_add(delta),
+            Merge::WithoutFlag => self
+                .strong
+                .fetch_add(delta & !MERGED, Ordering::Release)
+                .wrapping_add(delta),
             Merge::NotAtomic => {
                 let new = self.strong.load(Ordering::Relaxed).wrapping_add(delta);
                 self.strong.store(new, Ordering::Release);
@@ -230,7 +303,10 @@ impl Header {
         };
         match self.mode {
             Mode::Immortal => true,
-            _ => self.strong.fetch_update(Ordering::Acquire, Ordering::Relaxed, step).is_ok(),
+            _ => self
+                .strong
+                .fetch_update(Ordering::Acquire, Ordering::Relaxed, step)
+                .is_ok(),
         }
     }
 

@@ -7,6 +7,7 @@
 //! | `Immortal`  | nothing                          | nothing                   | never            |
 //!
 //! ```
+//! # use gil_runtime as gil;
 //! use gil::refcount::{AtomicRc, Mode};
 //!
 //! let shared = AtomicRc::new(vec![1, 2, 3]);
@@ -69,6 +70,7 @@
 //! [`Weak::upgrade`] may still succeed, which is sound: the value has not been dropped.
 //!
 //! ```
+//! # use gil_runtime as gil;
 //! use gil::refcount::{AtomicRc, Mode};
 //!
 //! let mut handles = Vec::new();

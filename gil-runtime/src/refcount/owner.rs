@@ -47,6 +47,12 @@ pub(crate) fn current() -> u64 {
         .unwrap_or(NO_THREAD)
 }
 
+/// Whether this thread is `owner`. No id is assigned here: a thread without one owns nothing.
+#[inline]
+pub(crate) fn is_current(owner: u64) -> bool {
+    THREAD_ID.try_with(Cell::get).is_ok_and(|id| id == owner)
+}
+
 /// Adds a new biased object of this thread to its list. `None` if the thread is exiting (its list
 /// is gone): the caller must then not make the object biased.
 pub(crate) fn register(object: NonNull<Header>) -> Option<usize> {
@@ -72,7 +78,9 @@ pub(crate) fn unregister(slot: usize) {
         if let Some(moved) = list.get(slot) {
             // SAFETY: objects on this list are unmerged, hence alive, and owned by this thread,
             // the only one that touches their `local`.
-            unsafe { moved.as_ref() }.local.with_mut(|local| unsafe { (*local).slot = slot });
+            unsafe { moved.as_ref() }
+                .local
+                .with_mut(|local| unsafe { (*local).slot = slot });
         }
     });
 }
@@ -90,9 +98,9 @@ impl Drop for Owned {
             // SAFETY: listed objects are unmerged, so alive, and owned by this thread.
             let header = unsafe { object.as_ref() };
             // SAFETY: this is the owner thread, the only one that touches `local`.
-            let local = header.local.with_mut(|local| unsafe {
-                std::mem::replace(&mut (*local).count, LOCAL_MERGED)
-            });
+            let local = header
+                .local
+                .with_mut(|local| unsafe { std::mem::replace(&mut (*local).count, LOCAL_MERGED) });
             if header.merge(local, Merge::Correct) {
                 dead.push(object);
             }

@@ -83,8 +83,8 @@ fn biased_free_waits_for_the_owner_when_its_local_references_died_elsewhere() {
     let sent = rc.clone(); // cloned on the owner: counted locally
     std::thread::spawn(move || drop(sent)).join().unwrap(); // shared word: -1
     drop(rc); // local 2 -> 1: the sent clone is still counted locally
-    // The total is zero, but only the owner can read its local count; this test thread is the
-    // owner and still runs, so the free waits for its merge at exit (see the next test).
+              // The total is zero, but only the owner can read its local count; this test thread is the
+              // owner and still runs, so the free waits for its merge at exit (see the next test).
     assert_eq!(drops.load(Ordering::Relaxed), 0);
 }
 
@@ -154,8 +154,9 @@ fn biased_owner_exit_frees_what_died_elsewhere() {
 fn biased_many_objects_keep_the_owner_list_consistent() {
     let (value, drops) = probe();
     let shared = Arc::new(value);
-    let objects: Vec<_> =
-        (0..5).map(|_| AtomicRc::with_mode(shared.clone(), Mode::Biased)).collect();
+    let objects: Vec<_> = (0..5)
+        .map(|_| AtomicRc::with_mode(shared.clone(), Mode::Biased))
+        .collect();
     let mut kept = vec![objects[4].clone()];
     // Merge (drop to zero) in an order that moves entries around the owner's list.
     for (i, object) in objects.into_iter().enumerate() {
@@ -201,7 +202,10 @@ fn counted_objects_update_their_live_counter() {
 
 #[test]
 fn a_drop_that_drops_handles_of_the_same_owner() {
-    struct Chain(#[allow(dead_code, reason = "held to be dropped")] Option<AtomicRc<Chain>>, Cell<u8>);
+    struct Chain(
+        #[allow(dead_code, reason = "held to be dropped")] Option<AtomicRc<Chain>>,
+        Cell<u8>,
+    );
     let tail = AtomicRc::with_mode(Chain(None, Cell::new(0)), Mode::Biased);
     let head = AtomicRc::with_mode(Chain(Some(tail.clone()), Cell::new(1)), Mode::Biased);
     drop(tail);

@@ -1,0 +1,89 @@
+//! The seed's "self referenced" problem: reference counting cannot free a cycle.
+//!
+//! Two nodes that hold strong handles to each other keep each other's count above zero after
+//! every outside handle is gone, so they leak: the live-object count of the type stays at 2.
+//! Making one direction a `Weak` (the child's link to its parent) breaks the cycle, and both
+//! nodes are freed. No cycle collector (trial deletion) is built; `Weak` is the way out here.
+//!
+//! Run with `cargo run --example cycles`.
+
+use std::sync::Mutex;
+
+use gil::refcount::{AtomicRc, Weak};
+
+/// A node that links to its peer with a strong handle: a cycle leaks.
+#[gil::atomic_rc]
+struct StrongNode {
+    name: &'static str,
+    peer: Mutex<Option<StrongNodeRc>>,
+}
+
+/// A tree node: strong to its child, weak to its parent.
+#[gil::atomic_rc]
+struct TreeNode {
+    name: &'static str,
+    child: Mutex<Option<TreeNodeRc>>,
+    parent: Mutex<Option<Weak<TreeNode>>>,
+}
+
+fn main() {
+    // 1. A strong cycle: a -> b -> a.
+    {
+        let a = StrongNode {
+            name: "a",
+            peer: Mutex::new(None),
+        }
+        .into_rc();
+        let b = StrongNode {
+            name: "b",
+            peer: Mutex::new(Some(a.clone())),
+        }
+        .into_rc();
+        *a.peer.lock().unwrap() = Some(b.clone());
+        println!(
+            "strong cycle: {} -> {} -> {}; counts a={} b={}",
+            a.name,
+            b.name,
+            a.name,
+            AtomicRc::strong_count(&a),
+            AtomicRc::strong_count(&b),
+        );
+    } // both outside handles dropped here
+    let leaked = gil::stats::live::<StrongNode>();
+    println!("after dropping both handles: {leaked} StrongNode objects still alive (leaked)");
+    assert!(leaked >= 1, "the strong cycle should leak");
+
+    // 2. The same shape with one weak direction: parent -> child strong, child -> parent weak.
+    {
+        let parent = TreeNode {
+            name: "parent",
+            child: Mutex::new(None),
+            parent: Mutex::new(None),
+        }
+        .into_rc();
+        let child = TreeNode {
+            name: "child",
+            child: Mutex::new(None),
+            parent: Mutex::new(Some(AtomicRc::downgrade(&parent))),
+        }
+        .into_rc();
+        *parent.child.lock().unwrap() = Some(child.clone());
+        let up = child
+            .parent
+            .lock()
+            .unwrap()
+            .as_ref()
+            .and_then(Weak::upgrade);
+        println!(
+            "weak link: {} -> {}, and back up to {:?}",
+            parent.name,
+            child.name,
+            up.map(|p| p.name)
+        );
+    }
+    let freed = gil::stats::live::<TreeNode>();
+    println!(
+        "after dropping both handles: {freed} TreeNode objects alive (the Weak fix frees them)"
+    );
+    assert_eq!(freed, 0, "the weak link should let both nodes go");
+}

@@ -21,7 +21,7 @@ fn clone_drop(c: &mut Criterion) {
     let mut group = c.benchmark_group("clone+drop");
     let arc = Arc::new(0_u64);
     group.bench_function("Arc", |b| {
-        b.iter(|| drop(black_box(black_box(&arc).clone())))
+        b.iter(|| drop(black_box(black_box(&arc).clone())));
     });
     let rc = Rc::new(0_u64);
     group.bench_function("Rc", |b| b.iter(|| drop(black_box(black_box(&rc).clone()))));
@@ -32,7 +32,7 @@ fn clone_drop(c: &mut Criterion) {
     ] {
         let handle = AtomicRc::with_mode(0_u64, mode);
         group.bench_function(name, |b| {
-            b.iter(|| drop(black_box(black_box(&handle).clone())))
+            b.iter(|| drop(black_box(black_box(&handle).clone())));
         });
     }
     group.finish();
@@ -52,7 +52,7 @@ fn non_owner_clone_drop(c: &mut Criterion) {
     let mut group = c.benchmark_group("clone+drop on a non-owner thread");
     let arc = Arc::new(0_u64);
     group.bench_function("Arc", |b| {
-        b.iter(|| drop(black_box(black_box(&arc).clone())))
+        b.iter(|| drop(black_box(black_box(&arc).clone())));
     });
     group.bench_function("AtomicRc biased, non-owner", |b| {
         b.iter(|| drop(black_box(black_box(&biased).clone())));

@@ -55,8 +55,63 @@
 //!     name: std::rc::Rc<str>, // error: field type `Rc<str>` ... is not `Send`
 //! }
 //! ```
+//!
+//! # `#[atomic_rc]`
+//!
+//! No global lock: the struct is shared through [`refcount::AtomicRc`] handles, and its fields
+//! are shared immutably (mutate through atomics or locks). The macro adds, next to `Name`:
+//!
+//! - the handle type `NameRc` (an alias of `AtomicRc<Name>`; rename it with `handle = Other`),
+//!   one pointer like `Arc`, whose `Deref` reaches the fields;
+//! - `Name::into_rc(self)`, which moves the value into a new handle;
+//! - a compile-time check that every field is `Send + Sync`, whose error names the field and
+//!   suggests an atomic or a lock (fields whose type names a generic parameter are checked
+//!   where the handle is sent, as for `Arc<T>`);
+//! - live-object accounting, [`stats::live`]`::<Name>()`.
+//!
+//! Options: `biased` (the thread that calls `into_rc` counts without atomics; see
+//! [`refcount`] for the merge protocol), `immortal` (never counted, never freed), `handle =
+//! Name`, `crate = path`. `biased` and `immortal` exclude each other. Generics, attributes, docs
+//! and visibility are kept.
+//!
+//! ```
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//! use std::sync::Mutex;
+//!
+//! /// A page cache entry, shared by every worker.
+//! #[gil::atomic_rc(biased)]
+//! pub struct Page {
+//!     pub hits: AtomicU64,         // mutated through an atomic
+//!     pub body: Mutex<String>,     // or through a lock
+//!     pub url: String,             // or never
+//! }
+//!
+//! let page: PageRc = Page { hits: AtomicU64::new(0), body: Mutex::default(), url: "/".into() }
+//!     .into_rc();
+//! let here = page.clone(); // on the owner thread: a plain increment
+//! let weak = gil::refcount::AtomicRc::downgrade(&page);
+//! std::thread::spawn(move || {
+//!     let there = weak.upgrade().unwrap(); // another thread: the atomic shared count
+//!     there.hits.fetch_add(1, Ordering::Relaxed);
+//!     there.body.lock().unwrap().push_str("<html>");
+//! })
+//! .join()
+//! .unwrap();
+//! assert_eq!(here.hits.load(Ordering::Relaxed), 1);
+//! assert_eq!(gil::stats::live::<Page>(), 1);
+//! drop((page, here));
+//! assert_eq!(gil::stats::live::<Page>(), 0);
+//! ```
+//!
+//! ```compile_fail,E0277
+//! #[gil::atomic_rc]
+//! struct Shared {
+//!     hits: std::cell::Cell<u64>, // error: field `hits` ... has type `Cell<u64>`, which is not `Sync`
+//! }
+//! ```
 
-/// Shares a struct through atomic (or biased, or immortal) reference counts; see [`refcount`].
+/// Shares a struct through atomic, biased or immortal reference counts; see the
+/// [crate documentation](crate#atomic_rc).
 pub use gil_macros::atomic_rc;
 /// Puts every field of a struct behind the GIL; see the [crate documentation](crate#global_lock).
 pub use gil_macros::global_lock;

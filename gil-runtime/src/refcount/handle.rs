@@ -120,7 +120,7 @@ impl<T> AtomicRc<T> {
                     .with_mut(|local| unsafe { (*local).slot = slot }),
                 // SAFETY: not shared yet, so this is the only access to the header.
                 None => unsafe {
-                    (*ptr.as_ptr()).header = Header::new(Mode::Atomic, live, free::<T>)
+                    (*ptr.as_ptr()).header = Header::new(Mode::Atomic, live, free::<T>);
                 },
             }
         }

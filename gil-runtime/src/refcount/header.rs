@@ -95,7 +95,7 @@ impl Header {
         free: unsafe fn(NonNull<Header>),
     ) -> Self {
         Self {
-            strong: AtomicUsize::new(if mode == Mode::Biased { 0 } else { 1 }),
+            strong: AtomicUsize::new(usize::from(mode != Mode::Biased)),
             weak: AtomicUsize::new(1),
             mode,
             owner: if mode == Mode::Biased {

@@ -29,7 +29,7 @@
 //! so it can never revive a freed object.
 //!
 //! **Overflow**: as `Arc`, the process aborts when a count would pass `isize::MAX / 4` (a count
-//! that high needs handles leaked with `mem::forget`). Saturating to immortal, as CPython does,
+//! that high needs handles leaked with `mem::forget`). Saturating to immortal, as `CPython` does,
 //! was rejected: it turns a bug into a silent leak, and it would cost a load before every
 //! increment to keep immortal counts still.
 //!

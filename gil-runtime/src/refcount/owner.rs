@@ -27,8 +27,13 @@ thread_local! {
     static THREAD_ID: Cell<u64> = Cell::new(0);
 }
 
+#[cfg(not(loom))]
 thread_local! {
     /// The unmerged biased objects this thread owns; merged by its destructor at thread exit.
+    static OWNED: Owned = const { Owned(RefCell::new(Vec::new())) };
+}
+#[cfg(loom)]
+thread_local! {
     static OWNED: Owned = Owned(RefCell::new(Vec::new()));
 }
 

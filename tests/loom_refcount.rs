@@ -154,6 +154,10 @@ fn weak_upgrade_racing_the_last_strong_drop_never_revives() {
 
 #[test]
 #[should_panic]
+#[allow(
+    clippy::should_panic_without_expect,
+    reason = "loom reports a use after free (a causality violation) or a leak or double free, whichever interleaving it explores first"
+)]
 fn control_upgrade_check_then_increment_revives_a_freed_object() {
     upgrade_races_last_drop(gil::refcount::Weak::__upgrade_check_then_act);
 }
@@ -187,6 +191,10 @@ fn biased_owner_and_non_owner_drop_in_either_order() {
 /// the word looking unmerged, so a `Weak` can still upgrade (a use after free): loom finds one.
 #[test]
 #[should_panic]
+#[allow(
+    clippy::should_panic_without_expect,
+    reason = "loom reports a use after free (a causality violation) or a leak or double free, whichever interleaving it explores first"
+)]
 fn control_merge_without_the_flag_leaks_or_revives() {
     owner_and_non_owner_drop(AtomicRc::__drop_merge_without_flag);
 }
@@ -195,13 +203,38 @@ fn control_merge_without_the_flag_leaks_or_revives() {
 /// handle is in use, which loom reports as a causality violation).
 #[test]
 #[should_panic]
+#[allow(
+    clippy::should_panic_without_expect,
+    reason = "loom reports a use after free (a causality violation) or a leak or double free, whichever interleaving it explores first"
+)]
 fn control_merge_as_load_and_store_loses_an_update() {
     owner_and_non_owner_drop(AtomicRc::__drop_merge_not_atomic);
 }
 
+/// A non-owner drops the last reference, one the owner counted locally: it cannot count below
+/// zero, so it hands the reference to the owner's inbox; the owner's `merge_deferred`, racing
+/// the hand-over, or its second call after the join, drops it locally and frees the object.
+#[test]
+fn biased_last_drop_on_a_non_owner_is_handed_to_the_owner() {
+    loom::model(|| {
+        let (probe, drops) = Probe::new();
+        let rc = AtomicRc::with_mode(probe, Mode::Biased);
+        rc.write();
+        let sent = rc.clone(); // counted in the owner's local count
+        let t = thread::spawn(move || drop(sent));
+        drop(rc);
+        gil::refcount::merge_deferred();
+        t.join().unwrap();
+        gil::refcount::merge_deferred();
+        assert_freed_once(drops);
+    });
+}
+
 /// The owner thread makes the object, sends a clone (counted in its local count) to another
-/// thread and exits; that thread clones and drops. The owner's exit merge races its drops.
-fn owner_exits_first(skip_exit_merge: bool) {
+/// thread and exits; that thread clones and drops. The owner's exit (close the inbox, merge)
+/// races its drops, including the last one, which hands over to the inbox or, once it is closed,
+/// counts below zero for the exit merge to make up.
+fn owner_exits_first(skip_exit_merge: bool, last_drop: fn(AtomicRc<Probe>)) {
     loom::model(move || {
         let (probe, drops) = Probe::new();
         let owner = thread::spawn(move || {
@@ -211,7 +244,7 @@ fn owner_exits_first(skip_exit_merge: bool) {
             let t = thread::spawn(move || {
                 let mine = sent.clone(); // a non-owner clone: the shared word
                 drop(sent);
-                drop(mine);
+                last_drop(mine);
             });
             drop(rc); // the local count stays 1: `sent`
             if skip_exit_merge {
@@ -230,13 +263,21 @@ fn owner_exits_first(skip_exit_merge: bool) {
 
 #[test]
 fn biased_owner_thread_exits_first_and_its_exit_merges() {
-    owner_exits_first(false);
+    owner_exits_first(false, drop);
+}
+
+/// A hand-over that ignores the closed inbox, after the owner's exit drained it: nobody drops
+/// that reference, and loom reports the leak.
+#[test]
+#[should_panic(expected = "leaked")]
+fn control_hand_over_after_the_owner_exit_leaks() {
+    owner_exits_first(false, AtomicRc::__drop_ignoring_closed_inbox);
 }
 
 #[test]
 #[should_panic(expected = "leaked")]
 fn control_owner_exit_without_merge_leaks() {
-    owner_exits_first(true);
+    owner_exits_first(true, drop);
 }
 
 // --- immortal mode ---------------------------------------------------------------------------

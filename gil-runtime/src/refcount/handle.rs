@@ -114,10 +114,13 @@ impl<T> AtomicRc<T> {
         if mode == Mode::Biased {
             match owner::register(ptr.cast()) {
                 // SAFETY: the object is not shared yet, and this thread is its owner.
-                Some(slot) => unsafe { ptr.as_ref() }
-                    .header
-                    .local
-                    .with_mut(|local| unsafe { (*local).slot = slot }),
+                Some((slot, inbox)) => unsafe {
+                    (*ptr.as_ptr()).header.inbox = Some(inbox);
+                    ptr.as_ref()
+                        .header
+                        .local
+                        .with_mut(|local| (*local).slot = slot);
+                },
                 // SAFETY: not shared yet, so this is the only access to the header.
                 None => unsafe {
                     (*ptr.as_ptr()).header = Header::new(Mode::Atomic, live, free::<T>);
@@ -126,6 +129,10 @@ impl<T> AtomicRc<T> {
         }
         if let Some(live) = live {
             live.allocated();
+        }
+        if mode == Mode::Biased {
+            // The owner is active: a good moment to take back what other threads handed it.
+            owner::drain_inbox();
         }
         Self {
             ptr,
@@ -243,6 +250,13 @@ impl<T> AtomicRc<T> {
     #[doc(hidden)]
     pub fn __drop_merge_without_flag(this: Self) {
         Self::drop_with(this, Merge::WithoutFlag);
+    }
+
+    /// Broken on purpose, for the loom negative controls only: a biased drop on a non-owner
+    /// thread that hands its reference to the owner's inbox even after the owner closed it.
+    #[doc(hidden)]
+    pub fn __drop_ignoring_closed_inbox(this: Self) {
+        Self::drop_with(this, Merge::IgnoreClosedInbox);
     }
 
     /// Broken on purpose, for the loom negative controls only: a biased drop whose merge is a

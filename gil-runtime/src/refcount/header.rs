@@ -5,10 +5,10 @@
 
 use std::ptr::NonNull;
 
-use super::owner;
+use super::owner::{self, Inbox};
 use crate::stats::LiveCounter;
 use crate::sync::atomic::{fence, AtomicUsize, Ordering};
-use crate::sync::UnsafeCell;
+use crate::sync::{Arc, UnsafeCell};
 
 /// How an object's handles count it. Chosen when the object is made; it never changes.
 ///
@@ -47,6 +47,9 @@ pub(crate) enum Merge {
     WithoutFlag,
     /// Reads and writes the shared word with a plain load and store instead of one RMW.
     NotAtomic,
+    /// (A non-owner's drop) hands the reference to the owner's inbox even after the owner
+    /// closed it at exit, so that nobody ever drops it.
+    IgnoreClosedInbox,
 }
 
 /// The owner thread's state of a biased object.
@@ -69,6 +72,9 @@ pub(crate) struct Header {
     /// `Biased`: read and written only on the owner thread.
     pub(crate) local: UnsafeCell<Local>,
     pub(crate) live: Option<&'static LiveCounter>,
+    /// `Biased`: the owner thread's inbox, where a non-owner hands over a reference instead of
+    /// taking the shared count below zero. Set by `owner::register`.
+    pub(crate) inbox: Option<Arc<Inbox>>,
     /// Drops the value and gives up the strong handles' weak count. Type-erased, so that the
     /// owner's exit can free objects of any type.
     pub(crate) free: unsafe fn(NonNull<Header>),
@@ -105,6 +111,7 @@ impl Header {
             },
             local: UnsafeCell::new(Local { count: 1, slot: 0 }),
             live,
+            inbox: None,
             free,
         }
     }
@@ -204,7 +211,8 @@ impl Header {
         }
         // Biased from here on.
         if !owner::is_current(header.owner) {
-            return header.decrement_shared();
+            // SAFETY: the caller gives up one count of this live object.
+            return unsafe { Self::decrement_shared(this, merge) };
         }
         if merge == Merge::Correct {
             // SAFETY: this is the owner thread, the only one that touches `local`.
@@ -221,16 +229,18 @@ impl Header {
                 return false;
             }
         }
-        header.decrement_slow(merge)
+        Self::decrement_slow(this, merge)
     }
 
     #[inline(never)]
-    fn decrement_slow(&self, merge: Merge) -> bool {
-        match self.mode {
+    fn decrement_slow(this: NonNull<Self>, merge: Merge) -> bool {
+        // SAFETY: the caller's count keeps the object alive.
+        let header = unsafe { this.as_ref() };
+        match header.mode {
             Mode::Atomic => unreachable!("the atomic mode has no slow path"),
             Mode::Immortal => false,
             Mode::Biased => {
-                let local = self.with_local(|local| {
+                let local = header.with_local(|local| {
                     local.count -= 1;
                     if local.count == 0 {
                         local.count = LOCAL_MERGED;
@@ -243,22 +253,54 @@ impl Header {
                     // The owner's local count dropped to zero: merge (adding nothing).
                     Some(Some(slot)) => {
                         owner::unregister(slot);
-                        self.merge(0, merge)
+                        header.merge(0, merge)
                     }
                     Some(None) => false,
-                    None => self.decrement_shared(),
+                    // SAFETY: the caller gives up one count of this live object.
+                    None => unsafe { Self::decrement_shared(this, merge) },
                 }
             }
         }
     }
 
+    /// A decrement of the shared word, by a non-owner or a merged owner.
+    ///
+    /// Before the merge, a decrement that would take the shared count below zero hands the
+    /// reference to the owner's inbox instead (as PEP 703 queues the object to its owner): the
+    /// owner drops it on its own thread, in its local count, at its next biased allocation, at
+    /// `merge_deferred`, or at its exit. If the inbox is closed (the owner is exiting), the count
+    /// goes below zero and the owner's exit merge, which comes after the close, makes up for it.
+    ///
+    /// # Safety
+    /// The caller gives up one strong count of this (live) biased object.
     #[inline]
-    fn decrement_shared(&self) -> bool {
-        if self.strong.fetch_sub(SHARED_ONE, Ordering::Release) != SHARED_ONE | MERGED {
-            return false;
+    unsafe fn decrement_shared(this: NonNull<Self>, merge: Merge) -> bool {
+        // SAFETY: the caller's count keeps the object alive.
+        let header = unsafe { this.as_ref() };
+        let mut word = header.strong.load(Ordering::Relaxed);
+        let mut inbox_closed = false;
+        loop {
+            if word & MERGED == 0 && shared_count(word) <= 0 && !inbox_closed {
+                match &header.inbox {
+                    // SAFETY: the inbox takes over the caller's count.
+                    Some(inbox) if unsafe { inbox.push(this, merge) } => return false,
+                    _ => inbox_closed = true,
+                }
+            }
+            match header.strong.compare_exchange_weak(
+                word,
+                word.wrapping_sub(SHARED_ONE),
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(old) if old == SHARED_ONE | MERGED => {
+                    fence(Ordering::Acquire);
+                    return true;
+                }
+                Ok(_) => return false,
+                Err(actual) => word = actual,
+            }
         }
-        fence(Ordering::Acquire);
-        true
     }
 
     /// Adds the owner's `local` count to the shared word and sets `MERGED`, in one RMW. Called on
@@ -267,7 +309,7 @@ impl Header {
     pub(crate) fn merge(&self, local: usize, merge: Merge) -> bool {
         let delta = (local << 2) | MERGED;
         let new = match merge {
-            Merge::Correct => self
+            Merge::Correct | Merge::IgnoreClosedInbox => self
                 .strong
                 .fetch_add(delta, Ordering::Release)
                 .wrapping_add(delta),

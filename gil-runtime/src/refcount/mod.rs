@@ -56,26 +56,35 @@
 //!      cloned and sent away). A thread-local list of these unmerged objects is kept: an object
 //!      is added when it is made, and removed (in O(1), by a swap) when its local count merges.
 //!      Its destructor merges them all. So an owner that exits first leaves every object merged.
+//! - **Hand-over** (PEP 703's queue to the owner): a non-owner decrements with a compare-and-swap.
+//!   If the object is unmerged and the shared count would go below zero, the references that
+//!   are left are counted in the owner's `local`, which only the owner can read. So instead of
+//!   decrementing, the non-owner pushes its reference into the owner thread's *inbox* (a
+//!   mutex-protected list that the object's header points to). The owner drops those references
+//!   on its own thread, in its local count, whenever it makes a biased object, when it calls
+//!   [`merge_deferred`], and at its exit. The exit first *closes* the inbox (under its lock),
+//!   then merges, then drops what was handed over; a non-owner that finds the inbox closed
+//!   decrements below zero instead, and the exit merge (an RMW after the close) makes up for it.
 //! - **Free**: exactly one RMW sees the shared word go to `MERGED` with a count of zero: the
 //!   merge itself (its result is `0 | MERGED`), or a later non-owner decrement from `1 << 2 |
 //!   MERGED`. Before the merge `MERGED` is clear, so no decrement can see that value; after it
 //!   the word changes by RMWs only, so exactly one of them makes the last step.
 //!
-//! Why this does not depend on the owner's cooperation: a non-owner never waits for the owner
-//! and never reads `local`. The only thing it needs from the owner is the merge, which happens at
-//! the latest when the owner thread ends, and thread-local destructors run without the user's
-//! help. The price: if the owner *keeps running* while the handles it counted die elsewhere, the
-//! free waits until the owner's local count drops to zero or it exits; never earlier (no
-//! use-after-free), never twice, and not past the owner's lifetime. While it waits,
-//! [`Weak::upgrade`] may still succeed, which is sound: the value has not been dropped.
+//! Why this does not depend on the owner's cooperation: a non-owner never waits for the owner,
+//! never reads `local`, and never needs the owner to *run* for memory safety; the references it
+//! cannot count stay counted (in `local`, or in the inbox) until the owner merges, which happens
+//! at the latest when the owner thread ends, through a thread-local destructor that runs without
+//! the user's help. The price: if the owner keeps running but never makes another biased object
+//! or calls [`merge_deferred`], an object whose last handle died on another thread is freed only
+//! at the owner's exit: never earlier (no use-after-free), never twice, and not past the owner's
+//! lifetime. While it waits, [`Weak::upgrade`] may still succeed, which is sound: the value has
+//! not been dropped.
 //!
 //! ```
 //! # use gil_runtime as gil;
 //! use gil::refcount::{AtomicRc, Mode};
 //!
 //! let mut handles = Vec::new();
-//! let object = AtomicRc::with_mode(String::from("owned by a thread that will exit"), Mode::Biased);
-//! let weak = AtomicRc::downgrade(&object);
 //! std::thread::scope(|s| {
 //!     let owner = s.spawn(|| {
 //!         let object = AtomicRc::with_mode(String::from("made on the owner"), Mode::Biased);
@@ -85,8 +94,8 @@
 //!     handles.push(a);
 //!     handles.push(b);
 //! });
+//! let weak = AtomicRc::downgrade(&handles[0]);
 //! drop(handles); // the last non-owner drop frees it
-//! drop(object);
 //! assert!(weak.upgrade().is_none());
 //! ```
 //!
@@ -105,5 +114,27 @@ pub use handle::{AtomicRc, Weak};
 #[cfg(all(test, not(loom)))]
 mod tests;
 pub use header::Mode;
+
+/// Drops, on this thread, the references to its biased objects that other threads handed over.
+///
+/// A non-owner whose drop would take a biased object's shared count below zero hands its
+/// reference to the owner thread instead. The owner takes them back by itself whenever it makes
+/// a biased object, and when it exits; a long-lived owner that makes none can call this to free
+/// objects that died on other threads sooner. Never needed for correctness.
+///
+/// ```
+/// # use gil_runtime as gil;
+/// use gil::refcount::{AtomicRc, Mode};
+///
+/// let object = AtomicRc::with_mode(1_u8, Mode::Biased);
+/// let weak = AtomicRc::downgrade(&object);
+/// std::thread::spawn(move || drop(object)).join().unwrap(); // handed back to this thread
+/// assert_eq!(weak.strong_count(), 1);
+/// gil::refcount::merge_deferred();
+/// assert!(weak.upgrade().is_none()); // freed here, on the owner thread
+/// ```
+pub fn merge_deferred() {
+    owner::drain_inbox();
+}
 #[doc(hidden)]
 pub use owner::__skip_exit_merge;

@@ -1,12 +1,12 @@
-//! Owner threads of biased objects: ids that are never reused, and the list of unmerged objects
-//! that a thread merges when it exits.
+//! Owner threads of biased objects: ids that are never reused, the list of unmerged objects
+//! that a thread merges when it exits, and the inbox where other threads hand it references.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::ptr::NonNull;
 
 use super::header::{Header, Merge, LOCAL_MERGED};
-use crate::sync::atomic::{AtomicU64, Ordering};
-use crate::sync::{global, thread_local};
+use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::sync::{global, thread_local, Arc, Mutex};
 
 /// The id of no thread: what `current` answers once this thread's locals are gone.
 const NO_THREAD: u64 = u64::MAX;
@@ -30,11 +30,11 @@ thread_local! {
 #[cfg(not(loom))]
 thread_local! {
     /// The unmerged biased objects this thread owns; merged by its destructor at thread exit.
-    static OWNED: Owned = const { Owned(RefCell::new(Vec::new())) };
+    static OWNED: Owned = const { Owned { list: RefCell::new(Vec::new()), inbox: OnceCell::new() } };
 }
 #[cfg(loom)]
 thread_local! {
-    static OWNED: Owned = Owned(RefCell::new(Vec::new()));
+    static OWNED: Owned = Owned { list: RefCell::new(Vec::new()), inbox: OnceCell::new() };
 }
 
 /// This thread's id, assigned on first use. Never 0 and never reused.
@@ -58,17 +58,19 @@ pub(crate) fn is_current(owner: u64) -> bool {
     THREAD_ID.try_with(Cell::get).is_ok_and(|id| id == owner)
 }
 
-/// Adds a new biased object of this thread to its list. `None` if the thread is exiting (its list
-/// is gone): the caller must then not make the object biased.
-pub(crate) fn register(object: NonNull<Header>) -> Option<usize> {
+/// Adds a new biased object of this thread to its list, and returns its slot there and this
+/// thread's inbox. `None` if the thread is exiting (its list is gone): the caller must then not
+/// make the object biased.
+pub(crate) fn register(object: NonNull<Header>) -> Option<(usize, Arc<Inbox>)> {
     if current() == NO_THREAD {
         return None;
     }
     OWNED
         .try_with(|owned| {
-            let mut list = owned.0.borrow_mut();
+            let mut list = owned.list.borrow_mut();
             list.push(object);
-            list.len() - 1
+            let inbox = owned.inbox.get_or_init(|| Arc::new(Inbox::new()));
+            (list.len() - 1, Arc::clone(inbox))
         })
         .ok()
 }
@@ -78,7 +80,7 @@ pub(crate) fn unregister(slot: usize) {
     // A failure means the list is being destroyed; its destructor has merged every object, so
     // none can reach here. Nothing to do either way.
     let _ = OWNED.try_with(|owned| {
-        let mut list = owned.0.borrow_mut();
+        let mut list = owned.list.borrow_mut();
         list.swap_remove(slot);
         if let Some(moved) = list.get(slot) {
             // SAFETY: objects on this list are unmerged, hence alive, and owned by this thread,
@@ -90,14 +92,125 @@ pub(crate) fn unregister(slot: usize) {
     });
 }
 
-/// The unmerged objects of one thread. Dropped when the thread exits, and then merges them all.
-struct Owned(RefCell<Vec<NonNull<Header>>>);
+/// Drops, on this (the owner) thread, the references that other threads handed to its inbox,
+/// if there are any. Cheap when there are none: one load.
+pub(crate) fn drain_inbox() {
+    let entries = OWNED
+        .try_with(|owned| {
+            owned
+                .inbox
+                .get()
+                .map(|inbox| inbox.take())
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
+    for object in entries {
+        // SAFETY: each entry carries one strong count, handed over by `Inbox::push`.
+        unsafe { release(object.0) };
+    }
+}
+
+/// Gives up one strong count of a type-erased object, freeing it if it was the last.
+///
+/// # Safety
+/// The caller owns one strong count of `object`.
+unsafe fn release(object: NonNull<Header>) {
+    // SAFETY: the caller gives up its count.
+    if unsafe { Header::decrement(object, Merge::Correct) } {
+        // SAFETY: the decrement saw the last count go, and fenced.
+        unsafe { (object.as_ref().free)(object) };
+    }
+}
+
+/// A strong reference in transit to its owner thread.
+pub(crate) struct Handed(NonNull<Header>);
+
+// SAFETY: it stands for an `AtomicRc<T>`, which is `Send` (only `T: Send + Sync` handles exist
+// for other threads to hand over).
+unsafe impl Send for Handed {}
+
+/// Where other threads hand an owner thread the references they would otherwise count below zero.
+pub(crate) struct Inbox {
+    entries: Mutex<InboxState>,
+    /// Whether `entries` may be non-empty: the owner checks this one load before locking.
+    pending: AtomicBool,
+}
+
+struct InboxState {
+    /// Cleared by the owner's exit, under the lock, before it merges its objects.
+    open: bool,
+    handed: Vec<Handed>,
+}
+
+impl Inbox {
+    fn new() -> Self {
+        Self {
+            entries: Mutex::new(InboxState {
+                open: true,
+                handed: Vec::new(),
+            }),
+            pending: AtomicBool::new(false),
+        }
+    }
+
+    /// Hands one strong count of `object` to the owner. `false` (and nothing handed) if the
+    /// owner is exiting, unless `merge` is the broken `IgnoreClosedInbox` of a negative control.
+    ///
+    /// # Safety
+    /// The caller owns one strong count of `object`, which this takes over on `true`.
+    pub(crate) unsafe fn push(&self, object: NonNull<Header>, merge: Merge) -> bool {
+        let mut state = self.entries.lock();
+        if !state.open && merge != Merge::IgnoreClosedInbox {
+            return false;
+        }
+        state.handed.push(Handed(object));
+        self.pending.store(true, Ordering::Release);
+        true
+    }
+
+    fn take(&self) -> Vec<Handed> {
+        if !self.pending.load(Ordering::Acquire) {
+            return Vec::new();
+        }
+        let mut state = self.entries.lock();
+        self.pending.store(false, Ordering::Relaxed);
+        std::mem::take(&mut state.handed)
+    }
+
+    fn close(&self) -> Vec<Handed> {
+        let mut state = self.entries.lock();
+        state.open = false;
+        self.pending.store(false, Ordering::Relaxed);
+        std::mem::take(&mut state.handed)
+    }
+}
+
+/// The unmerged objects of one thread, and its inbox. Dropped when the thread exits: closes the
+/// inbox, merges every object, and then drops the references handed over.
+struct Owned {
+    list: RefCell<Vec<NonNull<Header>>>,
+    inbox: OnceCell<Arc<Inbox>>,
+}
 
 impl Drop for Owned {
     fn drop(&mut self) {
-        let objects = std::mem::take(self.0.get_mut());
-        // Merge everything first and free afterwards: freeing runs user `Drop`s, which may drop
-        // handles of objects still on the list.
+        #[cfg(loom)]
+        if std::thread::panicking() {
+            // A model failed, and loom drops its threads' locals outside the execution, where no
+            // loom type may be touched: leak instead of merging.
+            std::mem::forget(self.inbox.take());
+            return;
+        }
+        // 1. No more hand-overs: from here on, other threads count below zero and this merge
+        //    makes up for it.
+        let handed = self
+            .inbox
+            .get()
+            .map(|inbox| inbox.close())
+            .unwrap_or_default();
+        // 2. Merge everything, and free afterwards: freeing runs user `Drop`s, which may drop
+        //    handles of objects still on the list.
+        let objects = std::mem::take(self.list.get_mut());
         let mut dead = Vec::new();
         for object in objects {
             // SAFETY: listed objects are unmerged, so alive, and owned by this thread.
@@ -110,6 +223,11 @@ impl Drop for Owned {
                 dead.push(object);
             }
         }
+        // 3. The handed-over references, now all of merged objects: plain shared decrements.
+        for object in handed {
+            // SAFETY: each entry carries one strong count.
+            unsafe { release(object.0) };
+        }
         for object in dead {
             // SAFETY: the merge saw the count reach zero, so this thread frees it, once.
             unsafe { (object.as_ref().free)(object) };
@@ -118,8 +236,13 @@ impl Drop for Owned {
 }
 
 /// Broken on purpose, for the loom negative controls only: forgets this thread's list of
-/// unmerged objects, so that its exit merges nothing (they leak).
+/// unmerged objects and its inbox, so that its exit merges nothing (they leak).
 #[doc(hidden)]
 pub fn __skip_exit_merge() {
-    let _ = OWNED.try_with(|owned| owned.0.borrow_mut().clear());
+    let _ = OWNED.try_with(|owned| {
+        owned.list.borrow_mut().clear();
+        if let Some(inbox) = owned.inbox.get() {
+            std::mem::forget(inbox.close());
+        }
+    });
 }

@@ -77,15 +77,28 @@ fn biased_owner_drops_last() {
 }
 
 #[test]
-fn biased_free_waits_for_the_owner_when_its_local_references_died_elsewhere() {
+fn biased_reference_that_dies_elsewhere_is_handed_to_the_owner() {
     let (value, drops) = probe();
     let rc = AtomicRc::with_mode(value, Mode::Biased);
     let sent = rc.clone(); // cloned on the owner: counted locally
-    std::thread::spawn(move || drop(sent)).join().unwrap(); // shared word: -1
-    drop(rc); // local 2 -> 1: the sent clone is still counted locally
-              // The total is zero, but only the owner can read its local count; this test thread is the
-              // owner and still runs, so the free waits for its merge at exit (see the next test).
+                           // The other thread cannot count below zero, so it hands its reference to this (the owner)
+                           // thread's inbox: only the owner can read its local count.
+    std::thread::spawn(move || drop(sent)).join().unwrap();
+    drop(rc); // local 2 -> 1: the handed reference is still counted locally
     assert_eq!(drops.load(Ordering::Relaxed), 0);
+    super::merge_deferred(); // the owner drops it locally: 1 -> 0, merged, freed
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn biased_owner_takes_back_handed_references_when_it_allocates() {
+    let (value, drops) = probe();
+    let first = AtomicRc::with_mode(value, Mode::Biased);
+    std::thread::spawn(move || drop(first)).join().unwrap(); // handed to this thread
+    assert_eq!(drops.load(Ordering::Relaxed), 0);
+    let second = AtomicRc::with_mode(0_u8, Mode::Biased); // drains the inbox
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+    drop(second);
 }
 
 #[test]

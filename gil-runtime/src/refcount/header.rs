@@ -37,6 +37,9 @@ pub(crate) const SHARED_ONE: usize = 1 << 2;
 pub(crate) const LOCAL_MERGED: usize = usize::MAX;
 /// Counts above this abort, as `Arc`'s do at `isize::MAX`.
 const MAX_COUNT: usize = (isize::MAX as usize) >> 2;
+/// The same limit for the signed count in a biased shared word (which holds `isize::MAX >> 2`
+/// at most): far enough from it that the handles alive cannot wrap it around.
+const MAX_SHARED: isize = isize::MAX >> 3;
 
 /// How the owner merges. Anything but `Correct` is a deliberately broken protocol, used only
 /// by the loom negative controls.
@@ -61,16 +64,20 @@ pub(crate) struct Local {
 }
 
 /// The header in front of every object (`#[repr(C)]` first field of the allocation).
+///
+/// `#[repr(C)]` keeps the fields that every clone and drop reads (the count, the mode, and in
+/// biased mode the owner and its local count) together at the start, in one cache line.
+#[repr(C)]
 pub(crate) struct Header {
     /// `Atomic`: the strong count. `Biased`: the shared word. `Immortal`: unused.
     pub(crate) strong: AtomicUsize,
-    /// The number of `Weak`s, plus one held by all strong handles together (as in `Arc`).
-    pub(crate) weak: AtomicUsize,
-    pub(crate) mode: Mode,
     /// `Biased`: the owner thread's id (never reused).
     pub(crate) owner: u64,
     /// `Biased`: read and written only on the owner thread.
     pub(crate) local: UnsafeCell<Local>,
+    pub(crate) mode: Mode,
+    /// The number of `Weak`s, plus one held by all strong handles together (as in `Arc`).
+    pub(crate) weak: AtomicUsize,
     pub(crate) live: Option<&'static LiveCounter>,
     /// `Biased`: the owner thread's inbox, where a non-owner hands over a reference instead of
     /// taking the shared count below zero. Set by `owner::register`.
@@ -184,8 +191,7 @@ impl Header {
     #[inline]
     fn increment_shared(&self) {
         let old = self.strong.fetch_add(SHARED_ONE, Ordering::Relaxed);
-        #[allow(clippy::cast_possible_wrap, reason = "MAX_COUNT is below isize::MAX")]
-        if shared_count(old) > MAX_COUNT as isize {
+        if shared_count(old) > MAX_SHARED {
             overflow();
         }
     }
@@ -273,7 +279,10 @@ impl Header {
     ///
     /// # Safety
     /// The caller gives up one strong count of this (live) biased object.
-    #[inline]
+    ///
+    /// Out of line, so that the inline fast paths of `decrement` stay small enough to need no
+    /// saved registers.
+    #[inline(never)]
     unsafe fn decrement_shared(this: NonNull<Self>, merge: Merge) -> bool {
         // SAFETY: the caller's count keeps the object alive.
         let header = unsafe { this.as_ref() };
@@ -339,8 +348,7 @@ impl Header {
             // Merged with a count of zero: the last handle is gone. Before the merge the object
             // cannot be freed, so counting one more shared reference is sound.
             _ if word == MERGED => None,
-            #[allow(clippy::cast_possible_wrap, reason = "MAX_COUNT is below isize::MAX")]
-            _ if shared_count(word) > MAX_COUNT as isize => overflow(),
+            _ if shared_count(word) > MAX_SHARED => overflow(),
             _ => Some(word.wrapping_add(SHARED_ONE)),
         };
         match self.mode {

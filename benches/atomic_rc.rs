@@ -38,8 +38,9 @@ fn clone_drop(c: &mut Criterion) {
     group.finish();
 }
 
-/// Clone+drop of a biased object on a thread that is not its owner (the owner is alive and
-/// idle), against `Arc` on the same thread.
+/// Clone+drop of a biased object on a thread that is not its owner, against `Arc` on the same
+/// thread: while the owner is alive and idle (unmerged: a compare-and-swap decrement), and after
+/// it exited (merged: a `fetch_sub`).
 fn non_owner_clone_drop(c: &mut Criterion) {
     let (to_bench, from_owner) = mpsc::channel();
     let (done, wait) = mpsc::channel::<()>();
@@ -57,9 +58,12 @@ fn non_owner_clone_drop(c: &mut Criterion) {
     group.bench_function("AtomicRc biased, non-owner", |b| {
         b.iter(|| drop(black_box(black_box(&biased).clone())));
     });
-    group.finish();
     done.send(()).unwrap();
-    owner.join().unwrap();
+    owner.join().unwrap(); // the owner exited: its exit merged the object
+    group.bench_function("AtomicRc biased, owner exited (merged)", |b| {
+        b.iter(|| drop(black_box(black_box(&biased).clone())));
+    });
+    group.finish();
 }
 
 criterion_group!(benches, clone_drop, non_owner_clone_drop);

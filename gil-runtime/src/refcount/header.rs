@@ -217,6 +217,14 @@ impl Header {
         }
         // Biased from here on.
         if !owner::is_current(header.owner) {
+            // Once merged, always merged: the flag cannot change under a plain `fetch_sub`.
+            if header.strong.load(Ordering::Relaxed) & MERGED != 0 {
+                if header.strong.fetch_sub(SHARED_ONE, Ordering::Release) != SHARED_ONE | MERGED {
+                    return false;
+                }
+                fence(Ordering::Acquire);
+                return true;
+            }
             // SAFETY: the caller gives up one count of this live object.
             return unsafe { Self::decrement_shared(this, merge) };
         }

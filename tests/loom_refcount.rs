@@ -214,20 +214,32 @@ fn control_merge_as_load_and_store_loses_an_update() {
 /// A non-owner drops the last reference, one the owner counted locally: it cannot count below
 /// zero, so it hands the reference to the owner's inbox; the owner's `merge_deferred`, racing
 /// the hand-over, or its second call after the join, drops it locally and frees the object.
-#[test]
-fn biased_last_drop_on_a_non_owner_is_handed_to_the_owner() {
-    loom::model(|| {
+fn non_owner_last_drop(non_owner_drop: fn(AtomicRc<Probe>)) {
+    loom::model(move || {
         let (probe, drops) = Probe::new();
         let rc = AtomicRc::with_mode(probe, Mode::Biased);
         rc.write();
         let sent = rc.clone(); // counted in the owner's local count
-        let t = thread::spawn(move || drop(sent));
+        let t = thread::spawn(move || non_owner_drop(sent));
         drop(rc);
         gil::refcount::merge_deferred();
         t.join().unwrap();
         gil::refcount::merge_deferred();
         assert_freed_once(drops);
     });
+}
+
+#[test]
+fn biased_last_drop_on_a_non_owner_is_handed_to_the_owner() {
+    non_owner_last_drop(drop);
+}
+
+/// Without the hand-over the count goes below zero, and only the owner's exit would free the
+/// object: `merge_deferred` frees nothing, and the check after it reports the leak.
+#[test]
+#[should_panic(expected = "leaked")]
+fn control_counting_below_zero_without_hand_over_waits_for_the_owner_exit() {
+    non_owner_last_drop(AtomicRc::__drop_without_hand_over);
 }
 
 /// The owner thread makes the object, sends a clone (counted in its local count) to another
@@ -291,15 +303,31 @@ impl Drop for Counted {
     }
 }
 
-#[test]
-fn immortal_clones_and_drops_never_free() {
-    loom::model(|| {
+/// Clones and drops on two threads; `last_drop` is the main thread's drop of the last handle,
+/// after the other thread is done (so that a broken one frees nothing that is still in use).
+fn immortal_clones_and_drops(last_drop: fn(AtomicRc<Counted>)) {
+    loom::model(move || {
         let drops: &'static AtomicUsize = Box::leak(Box::new(AtomicUsize::new(0)));
         let rc = AtomicRc::with_mode(Counted(drops), Mode::Immortal);
         let other = rc.clone();
         let t = thread::spawn(move || drop(other.clone()));
-        drop(rc);
+        drop(rc.clone());
         t.join().unwrap();
-        assert_eq!(drops.load(Ordering::Relaxed), 0);
+        last_drop(rc);
+        let freed = drops.load(Ordering::Relaxed);
+        assert_eq!(freed, 0, "an immortal object was freed");
     });
+}
+
+#[test]
+fn immortal_clones_and_drops_never_free() {
+    immortal_clones_and_drops(drop);
+}
+
+/// Counting an immortal object's drops (its count starts at one and is never incremented)
+/// frees it at the first drop.
+#[test]
+#[should_panic(expected = "an immortal object was freed")]
+fn control_immortal_drop_that_counts_frees_it() {
+    immortal_clones_and_drops(AtomicRc::__drop_immortal_as_atomic);
 }

@@ -259,6 +259,25 @@ impl<T> AtomicRc<T> {
         Self::drop_with(this, Merge::IgnoreClosedInbox);
     }
 
+    /// Broken on purpose, for the loom negative controls only: a biased drop on a non-owner
+    /// thread that counts below zero instead of handing its reference to the owner.
+    #[doc(hidden)]
+    pub fn __drop_without_hand_over(this: Self) {
+        Self::drop_with(this, Merge::NoHandOver);
+    }
+
+    /// Broken on purpose, for the loom negative controls only: drops an immortal object's
+    /// handle as if it were counted in atomic mode.
+    #[doc(hidden)]
+    pub fn __drop_immortal_as_atomic(this: Self) {
+        let this = ManuallyDrop::new(this);
+        if this.header().decrement_relaxed_no_fence() {
+            fence(Ordering::Acquire);
+            // SAFETY: not sound: immortal objects must never be freed.
+            unsafe { free::<T>(this.ptr.cast()) }
+        }
+    }
+
     /// Broken on purpose, for the loom negative controls only: a biased drop whose merge is a
     /// load and a store instead of one RMW.
     #[doc(hidden)]

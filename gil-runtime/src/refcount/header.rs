@@ -53,6 +53,9 @@ pub(crate) enum Merge {
     /// (A non-owner's drop) hands the reference to the owner's inbox even after the owner
     /// closed it at exit, so that nobody ever drops it.
     IgnoreClosedInbox,
+    /// (A non-owner's drop) counts below zero instead of handing over to an open inbox, so the
+    /// object waits for the owner's exit.
+    NoHandOver,
 }
 
 /// The owner thread's state of a biased object.
@@ -297,7 +300,11 @@ impl Header {
         let mut word = header.strong.load(Ordering::Relaxed);
         let mut inbox_closed = false;
         loop {
-            if word & MERGED == 0 && shared_count(word) <= 0 && !inbox_closed {
+            if word & MERGED == 0
+                && shared_count(word) <= 0
+                && !inbox_closed
+                && merge != Merge::NoHandOver
+            {
                 match &header.inbox {
                     // SAFETY: the inbox takes over the caller's count.
                     Some(inbox) if unsafe { inbox.push(this, merge) } => return false,
@@ -326,7 +333,7 @@ impl Header {
     pub(crate) fn merge(&self, local: usize, merge: Merge) -> bool {
         let delta = (local << 2) | MERGED;
         let new = match merge {
-            Merge::Correct | Merge::IgnoreClosedInbox => self
+            Merge::Correct | Merge::IgnoreClosedInbox | Merge::NoHandOver => self
                 .strong
                 .fetch_add(delta, Ordering::Release)
                 .wrapping_add(delta),

@@ -2,14 +2,18 @@
 //!
 //! Two nodes that hold strong handles to each other keep each other's count above zero after
 //! every outside handle is gone, so they leak: the live-object count of the type stays at 2.
-//! Making one direction a `Weak` (the child's link to its parent) breaks the cycle, and both
-//! nodes are freed. No cycle collector (trial deletion) is built; `Weak` is the way out here.
+//! Two ways out:
+//! 1. making one direction a `Weak` (the child's link to its parent) breaks the cycle, and both
+//!    nodes are freed by their counts;
+//! 2. `#[atomic_rc(collect)]` plus a `Trace` impl lets the cycle collector
+//!    (`gil::refcount::collect_cycles`, trial deletion as in `CPython`'s `gc`) find the cycle that
+//!    nothing outside reaches and cut it.
 //!
 //! Run with `cargo run --example cycles`.
 
 use std::sync::Mutex;
 
-use gil::refcount::{AtomicRc, Weak};
+use gil::refcount::{AtomicRc, Trace, Visitor, Weak};
 
 /// A node that links to its peer with a strong handle: a cycle leaks.
 #[gil::atomic_rc]
@@ -24,6 +28,24 @@ struct TreeNode {
     name: &'static str,
     child: Mutex<Option<TreeNodeRc>>,
     parent: Mutex<Option<Weak<TreeNode>>>,
+}
+
+/// A node the cycle collector can see into.
+#[gil::atomic_rc(collect)]
+struct CollectedNode {
+    peer: Mutex<Option<CollectedNodeRc>>,
+}
+
+impl Trace for CollectedNode {
+    fn trace(&self, visitor: &mut Visitor<'_>) {
+        if let Some(peer) = &*self.peer.lock().unwrap() {
+            visitor.visit(peer);
+        }
+    }
+
+    fn clear(&self) {
+        self.peer.lock().unwrap().take();
+    }
 }
 
 fn main() {
@@ -86,4 +108,26 @@ fn main() {
         "after dropping both handles: {freed} TreeNode objects alive (the Weak fix frees them)"
     );
     assert_eq!(freed, 0, "the weak link should let both nodes go");
+
+    // 3. A strong cycle again, this time tracked by the cycle collector.
+    {
+        let a = CollectedNode {
+            peer: Mutex::new(None),
+        }
+        .into_rc();
+        let b = CollectedNode {
+            peer: Mutex::new(Some(a.clone())),
+        }
+        .into_rc();
+        *a.peer.lock().unwrap() = Some(b.clone());
+    }
+    let before = gil::stats::live::<CollectedNode>();
+    let cleared = gil::refcount::collect_cycles();
+    let after = gil::stats::live::<CollectedNode>();
+    println!("collected cycle: {before} alive, collect_cycles() cleared {cleared}, {after} alive");
+    assert_eq!(
+        (before, after),
+        (2, 0),
+        "the collector should free the unreachable cycle"
+    );
 }

@@ -70,9 +70,10 @@
 //! - live-object accounting, [`stats::live`]`::<Name>()`.
 //!
 //! Options: `biased` (the thread that calls `into_rc` counts without atomics; see
-//! [`refcount`] for the merge protocol), `immortal` (never counted, never freed), `handle =
-//! Name`, `crate = path`. `biased` and `immortal` exclude each other. Generics, attributes, docs
-//! and visibility are kept.
+//! [`refcount`] for the merge protocol), `immortal` (never counted, never freed), `collect`
+//! (tracked by the cycle collector, [`refcount::collect_cycles`]; the struct implements
+//! [`refcount::Trace`]), `handle = Name`, `crate = path`. Only one of `biased`, `immortal` and
+//! `collect` fits at a time. Generics, attributes, docs and visibility are kept.
 //!
 //! ```
 //! use std::sync::atomic::{AtomicU64, Ordering};

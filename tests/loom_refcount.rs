@@ -331,3 +331,72 @@ fn immortal_clones_and_drops_never_free() {
 fn control_immortal_drop_that_counts_frees_it() {
     immortal_clones_and_drops(AtomicRc::__drop_immortal_as_atomic);
 }
+
+// --- the cycle collector -----------------------------------------------------------------------
+
+/// A node of a collected cycle; its link sits behind a loom mutex, so loom sees the collector's
+/// `trace` and `clear` race with the other threads.
+struct CcNode {
+    next: loom::sync::Mutex<Option<AtomicRc<CcNode>>>,
+    probe: Probe,
+}
+
+impl gil::refcount::Trace for CcNode {
+    fn trace(&self, visitor: &mut gil::refcount::Visitor<'_>) {
+        if let Some(next) = &*self.next.lock().unwrap() {
+            visitor.visit(next);
+        }
+    }
+
+    fn clear(&self) {
+        let next = self.next.lock().unwrap().take();
+        drop(next); // outside the lock: dropping it may free a node that traces this one
+    }
+}
+
+/// A two-node cycle; another thread holds an outside handle to one node, checks that its link
+/// is intact, and drops it while this thread runs the collector. The collector must not cut a
+/// cycle that the outside handle still reaches, and the cycle is freed (by the first run or by
+/// a second one after the join) exactly once.
+fn collect_while_an_outside_handle_drops(collect: fn() -> usize) {
+    loom::model(move || {
+        let (pa, da) = Probe::new();
+        let (pb, db) = Probe::new();
+        let a = AtomicRc::new_collected(CcNode {
+            next: loom::sync::Mutex::new(None),
+            probe: pa,
+        });
+        let b = AtomicRc::new_collected(CcNode {
+            next: loom::sync::Mutex::new(Some(a.clone())),
+            probe: pb,
+        });
+        *a.next.lock().unwrap() = Some(b.clone());
+        let outside = a.clone();
+        drop((a, b));
+        let t = thread::spawn(move || {
+            outside.probe.write();
+            assert!(
+                outside.next.lock().unwrap().is_some(),
+                "the collector cut a live cycle"
+            );
+        });
+        collect();
+        t.join().unwrap();
+        gil::refcount::collect_cycles();
+        assert_freed_once(da);
+        assert_freed_once(db);
+    });
+}
+
+#[test]
+fn collector_racing_an_outside_drop_frees_the_cycle_once() {
+    collect_while_an_outside_handle_drops(gil::refcount::collect_cycles);
+}
+
+#[test]
+#[should_panic(expected = "the collector cut a live cycle")]
+fn control_collector_ignoring_outside_references_cuts_a_live_cycle() {
+    collect_while_an_outside_handle_drops(
+        gil::refcount::__collect_cycles_ignoring_outside_references,
+    );
+}

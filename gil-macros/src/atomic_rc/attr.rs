@@ -4,21 +4,25 @@ use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, Path, Token};
 
-const EXPECTED: &str = "expected one of: `biased`, `immortal`, `handle = Name`, `crate = path`";
+const EXPECTED: &str =
+    "expected one of: `biased`, `immortal`, `collect`, `handle = Name`, `crate = path`";
 
 mod kw {
     syn::custom_keyword!(biased);
     syn::custom_keyword!(immortal);
     syn::custom_keyword!(handle);
+    syn::custom_keyword!(collect);
 }
 
-/// `#[atomic_rc(biased | immortal, handle = Name, crate = path)]`, all optional.
+/// `#[atomic_rc(biased | immortal | collect, handle = Name, crate = path)]`, all optional.
 #[derive(Default)]
 pub struct Args {
     /// `biased`: where it was written.
     pub biased: Option<Span>,
     /// `immortal`: where it was written.
     pub immortal: Option<Span>,
+    /// `collect`: where it was written.
+    pub collect: Option<Span>,
     /// The name of the handle type (`NameRc` by default).
     pub handle: Option<Ident>,
     /// The path of the `gil` crate, for crates that rename it.
@@ -35,6 +39,9 @@ impl Parse for Args {
             } else if input.peek(kw::immortal) {
                 let key = input.parse::<kw::immortal>()?;
                 set(&mut args.immortal, key.span, key.span, "immortal")?;
+            } else if input.peek(kw::collect) {
+                let key = input.parse::<kw::collect>()?;
+                set(&mut args.collect, key.span, key.span, "collect")?;
             } else if input.peek(kw::handle) {
                 let key = input.parse::<kw::handle>()?;
                 input.parse::<Token![=]>()?;

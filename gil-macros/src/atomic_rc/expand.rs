@@ -46,11 +46,33 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         )
     });
 
+    let constructor = if args.collect.is_some() {
+        quote!(#krate::refcount::AtomicRc::__new_collected_counted(
+            self,
+            <Self as #krate::__private::Tracked>::__live(),
+        ))
+    } else {
+        quote!(#krate::refcount::AtomicRc::__with_mode_counted(
+            self,
+            #krate::__private::Mode::#mode,
+            <Self as #krate::__private::Tracked>::__live(),
+        ))
+    };
+    let counting = if args.collect.is_some() {
+        "atomically, and tracked by the cycle collector"
+    } else if args.biased.is_some() {
+        "biased: without atomics on the thread that made it"
+    } else if args.immortal.is_some() {
+        "not at all: the object is immortal"
+    } else {
+        "atomically"
+    };
+
     let doc_handle = format!(
-        "A shared handle to a [`{ident}`], counted atomically ({mode}); made by [`{ident}::into_rc`]."
+        "A shared handle to a [`{ident}`], counted {counting}; made by [`{ident}::into_rc`]."
     );
     let doc_into = format!(
-        "Moves this `{ident}` into a new shared handle, counted in mode `{mode}`. The fields are \
+        "Moves this `{ident}` into a new shared handle, counted {counting}. The fields are \
          reachable through the handle, immutably, from every thread that holds one."
     );
 
@@ -65,11 +87,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
             #[doc = #doc_into]
             #[must_use]
             #vis fn into_rc(self) -> #krate::refcount::AtomicRc<Self> {
-                #krate::refcount::AtomicRc::__with_mode_counted(
-                    self,
-                    #krate::__private::Mode::#mode,
-                    <Self as #krate::__private::Tracked>::__live(),
-                )
+                #constructor
             }
         }
 

@@ -6,6 +6,7 @@ use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::ptr::{self, NonNull};
 
+use super::collect::{self, Entry, Trace, Visitor};
 use super::header::{Header, Merge, Mode};
 use super::owner;
 use crate::stats::LiveCounter;
@@ -97,6 +98,54 @@ impl<T> AtomicRc<T> {
     /// ```
     pub fn with_mode(value: T, mode: Mode) -> Self {
         Self::allocate(value, mode, None)
+    }
+
+    /// Moves `value` into a new object in [`Mode::Atomic`] that the cycle collector tracks:
+    /// [`collect_cycles`](super::collect_cycles) frees it if only reference cycles keep it alive.
+    ///
+    /// ```
+    /// # use gil_runtime as gil;
+    /// use gil::refcount::{AtomicRc, Trace, Visitor};
+    ///
+    /// struct Leaf;
+    /// impl Trace for Leaf {
+    ///     fn trace(&self, _: &mut Visitor<'_>) {}
+    ///     fn clear(&self) {}
+    /// }
+    /// let leaf = AtomicRc::new_collected(Leaf);
+    /// assert_eq!(gil::refcount::collect_cycles(), 0); // held from outside: not garbage
+    /// drop(leaf);
+    /// ```
+    pub fn new_collected(value: T) -> Self
+    where
+        T: Trace,
+    {
+        Self::allocate_collected(value, None)
+    }
+
+    /// As [`AtomicRc::new_collected`], counting the object in `live`: what
+    /// `#[atomic_rc(collect)]` calls.
+    #[doc(hidden)]
+    pub fn __new_collected_counted(value: T, live: &'static LiveCounter) -> Self
+    where
+        T: Trace,
+    {
+        Self::allocate_collected(value, Some(live))
+    }
+
+    fn allocate_collected(value: T, live: Option<&'static LiveCounter>) -> Self
+    where
+        T: Trace,
+    {
+        let this = Self::allocate(value, Mode::Atomic, live);
+        increment_weak(&this.header().weak); // the registry's: keeps the memory, not the value
+        collect::track(Entry {
+            object: this.ptr.cast(),
+            trace: trace_erased::<T>,
+            clear: clear_erased::<T>,
+            release_weak: release_weak_erased::<T>,
+        });
+        this
     }
 
     /// As [`AtomicRc::with_mode`], counting the object in `live`: what `#[atomic_rc]` calls.
@@ -324,6 +373,34 @@ unsafe fn release_weak<T>(inner: NonNull<Inner<T>>) {
     // SAFETY: the last count of any kind is gone. `ManuallyDrop` has `T`'s layout, so this frees
     // the `Box` from `allocate` without dropping the value again.
     drop(unsafe { Box::from_raw(inner.as_ptr().cast::<Inner<ManuallyDrop<T>>>()) });
+}
+
+/// The header of the object behind `handle`, for the cycle collector's `Visitor`.
+pub(crate) fn header_of<T>(handle: &AtomicRc<T>) -> NonNull<Header> {
+    handle.ptr.cast()
+}
+
+/// # Safety
+/// `object` is a live `Inner<T>` (the caller holds a strong count).
+unsafe fn trace_erased<T: Trace>(object: NonNull<Header>, visitor: &mut Visitor<'_>) {
+    // SAFETY: as the caller promises.
+    unsafe { object.cast::<Inner<T>>().as_ref() }
+        .value
+        .trace(visitor);
+}
+
+/// # Safety
+/// As `trace_erased`.
+unsafe fn clear_erased<T: Trace>(object: NonNull<Header>) {
+    // SAFETY: as the caller promises.
+    unsafe { object.cast::<Inner<T>>().as_ref() }.value.clear();
+}
+
+/// # Safety
+/// The caller owns one weak count of the `Inner<T>` at `object`.
+unsafe fn release_weak_erased<T>(object: NonNull<Header>) {
+    // SAFETY: as the caller promises.
+    unsafe { release_weak::<T>(object.cast()) }
 }
 
 impl<T> Clone for AtomicRc<T> {

@@ -105,10 +105,14 @@
 //! purpose, like a `static`). Good for objects that live as long as the program and are shared
 //! by every thread, where even an uncontended atomic RMW on one cache line is a bottleneck.
 
+mod collect;
 mod handle;
 mod header;
 mod owner;
 
+#[doc(hidden)]
+pub use collect::__collect_cycles_ignoring_outside_references;
+pub use collect::{collect_cycles, Trace, Visitor};
 pub use handle::{AtomicRc, Weak};
 
 #[cfg(all(test, not(loom)))]

@@ -1,0 +1,228 @@
+//! The cycle collector: see [`collect_cycles`].
+
+use std::collections::HashMap;
+use std::ptr::NonNull;
+
+use super::header::{Header, Merge};
+use crate::sync::{global, Mutex};
+
+/// A value whose handles the cycle collector can see and cut. Implement it for the values of
+/// objects made with [`AtomicRc::new_collected`](super::AtomicRc::new_collected) (or with
+/// `#[atomic_rc(collect)]`).
+///
+/// ```
+/// # use gil_runtime as gil;
+/// use std::sync::Mutex;
+/// use gil::refcount::{AtomicRc, Trace, Visitor};
+///
+/// struct Node(Mutex<Option<AtomicRc<Node>>>);
+///
+/// impl Trace for Node {
+///     fn trace(&self, visitor: &mut Visitor<'_>) {
+///         if let Some(next) = &*self.0.lock().unwrap() {
+///             visitor.visit(next);
+///         }
+///     }
+///     fn clear(&self) {
+///         self.0.lock().unwrap().take();
+///     }
+/// }
+///
+/// let a = AtomicRc::new_collected(Node(Mutex::new(None)));
+/// let b = AtomicRc::new_collected(Node(Mutex::new(Some(a.clone()))));
+/// *a.0.lock().unwrap() = Some(b.clone()); // a -> b -> a
+/// let weak = AtomicRc::downgrade(&a);
+/// drop((a, b));
+/// assert!(weak.upgrade().is_some()); // the cycle keeps itself alive
+/// assert_eq!(gil::refcount::collect_cycles(), 2);
+/// assert!(weak.upgrade().is_none()); // collected
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is collected (`#[atomic_rc(collect)]` or `new_collected`) but does not implement `gil::refcount::Trace`",
+    label = "the cycle collector cannot see this value's handles",
+    note = "implement `gil::refcount::Trace`: `trace` visits every `AtomicRc` the value holds, `clear` drops them"
+)]
+pub trait Trace: Send + Sync + 'static {
+    /// Calls [`Visitor::visit`] with every strong handle this value holds.
+    fn trace(&self, visitor: &mut Visitor<'_>);
+
+    /// Drops the strong handles this value holds (for example, `take()`s them out of their
+    /// `Mutex`), breaking the cycles through it. Called only on objects found unreachable.
+    fn clear(&self);
+}
+
+/// Collects the handles that [`Trace::trace`] shows it.
+///
+/// ```
+/// # use gil_runtime as gil;
+/// use gil::refcount::{AtomicRc, Trace, Visitor};
+///
+/// struct Pair(AtomicRc<u8>, AtomicRc<u8>);
+/// impl Trace for Pair {
+///     fn trace(&self, visitor: &mut Visitor<'_>) {
+///         visitor.visit(&self.0);
+///         visitor.visit(&self.1);
+///     }
+///     fn clear(&self) {} // holds no cycle-forming handles it could drop
+/// }
+/// # let _ = AtomicRc::new_collected(Pair(AtomicRc::new(1), AtomicRc::new(2)));
+/// ```
+pub struct Visitor<'a> {
+    edges: &'a mut Vec<NonNull<Header>>,
+}
+
+impl Visitor<'_> {
+    /// Records that the traced value holds `handle`.
+    pub fn visit<U>(&mut self, handle: &super::AtomicRc<U>) {
+        self.edges.push(super::handle::header_of(handle));
+    }
+}
+
+/// One tracked object, holding one weak count (its memory, not its value).
+pub(crate) struct Entry {
+    pub(crate) object: NonNull<Header>,
+    /// # Safety
+    /// The object is alive (the caller holds a strong count).
+    pub(crate) trace: unsafe fn(NonNull<Header>, &mut Visitor<'_>),
+    /// # Safety
+    /// As `trace`.
+    pub(crate) clear: unsafe fn(NonNull<Header>),
+    /// Gives up the entry's weak count. # Safety: once per entry.
+    pub(crate) release_weak: unsafe fn(NonNull<Header>),
+}
+
+// SAFETY: entries are made only for `T: Trace`, which is `Send + Sync`, and carry a weak count,
+// which any thread may give up.
+unsafe impl Send for Entry {}
+
+global! {
+    /// Every tracked object.
+    fn registry() -> &'static Mutex<Vec<Entry>> {
+        Mutex::new(Vec::new())
+    }
+}
+
+pub(crate) fn track(entry: Entry) {
+    registry().lock().push(entry);
+}
+
+/// Finds the reference cycles among the objects made with
+/// [`AtomicRc::new_collected`](super::AtomicRc::new_collected) (or `#[atomic_rc(collect)]`)
+/// that nothing outside them reaches, and clears them, so that their counts free them. Returns
+/// how many objects it cleared. It is trial deletion, as in `CPython`'s `gc`.
+///
+/// Reference counting cannot free a cycle: each object in it keeps the next one's count above
+/// zero. This finds such cycles among the tracked objects:
+///
+/// 1. it takes a temporary strong handle to every live tracked object, and copies its count
+///    (minus that handle) into `gc_refs`;
+/// 2. it [traces](Trace::trace) every object and subtracts one from `gc_refs` of each tracked
+///    object it points to: what is left counts the references from *outside* the tracked set;
+/// 3. everything reachable from an object with `gc_refs > 0` is alive;
+/// 4. every other object is garbage held only by cycles: it is [cleared](Trace::clear), which
+///    drops the handles it holds, and when the temporary handles go, the ordinary counts free
+///    the whole cycle.
+///
+/// The collector never frees anything itself: objects are freed by their counts, as always, so
+/// it cannot cause a use-after-free or a double free. Run it when the tracked objects are not
+/// being changed by other threads (as `CPython` stops the world): a handle created or dropped
+/// concurrently can make it misjudge an object, and then it clears the links of a live object
+/// (a logic error, never undefined behaviour), or misses a cycle until the next run.
+///
+/// It calls [`Trace::trace`] and [`Trace::clear`] from the calling thread, so do not call it
+/// while holding a lock that they take. Biased objects cannot be collected (only their owner can
+/// read their count), nor immortal ones (they are never freed).
+///
+/// ```
+/// # use gil_runtime as gil;
+/// assert_eq!(gil::refcount::collect_cycles(), 0); // nothing tracked, nothing to do
+/// ```
+pub fn collect_cycles() -> usize {
+    collect(true)
+}
+
+/// Broken on purpose, for the loom negative controls only: a collector that skips step 3, so
+/// it clears every tracked object, also those reachable from outside.
+#[doc(hidden)]
+pub fn __collect_cycles_ignoring_outside_references() -> usize {
+    collect(false)
+}
+
+fn collect(respect_outside_references: bool) -> usize {
+    // Work outside the lock: tracing, clearing and dropping run user code, which may track new
+    // objects.
+    let entries = std::mem::take(&mut *registry().lock());
+    // 1. Temporary strong handles to the live objects; forget the dead ones.
+    let mut live = Vec::with_capacity(entries.len());
+    for entry in entries {
+        // SAFETY: the entry's weak count keeps the header valid.
+        if unsafe { entry.object.as_ref() }.try_increment() {
+            live.push(entry);
+        } else {
+            // SAFETY: the entry gives up its weak count, once.
+            unsafe { (entry.release_weak)(entry.object) };
+        }
+    }
+    let index: HashMap<NonNull<Header>, usize> = live
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.object, i))
+        .collect();
+    // 2. Subtract the references from inside the tracked set.
+    let mut gc_refs: Vec<isize> = live
+        .iter()
+        .map(|e| {
+            // SAFETY: we hold a strong count.
+            let count = unsafe { e.object.as_ref() }.strong_count();
+            isize::try_from(count).unwrap_or(isize::MAX) - 1
+        })
+        .collect();
+    let mut children: Vec<Vec<usize>> = Vec::with_capacity(live.len());
+    for entry in &live {
+        let mut edges = Vec::new();
+        // SAFETY: we hold a strong count.
+        unsafe { (entry.trace)(entry.object, &mut Visitor { edges: &mut edges }) };
+        let inside: Vec<usize> = edges.iter().filter_map(|e| index.get(e).copied()).collect();
+        for &child in &inside {
+            gc_refs[child] -= 1;
+        }
+        children.push(inside);
+    }
+    // 3. Everything reachable from outside is alive.
+    let mut reachable = vec![false; live.len()];
+    let mut work: Vec<usize> = (0..live.len())
+        .filter(|&i| respect_outside_references && gc_refs[i] > 0)
+        .collect();
+    while let Some(i) = work.pop() {
+        if !std::mem::replace(&mut reachable[i], true) {
+            work.extend(children[i].iter().copied().filter(|&c| !reachable[c]));
+        }
+    }
+    // 4. Clear the rest: their counts free them once the temporary handles go.
+    let mut cleared = 0;
+    for (entry, _) in live.iter().zip(&reachable).filter(|(_, &r)| !r) {
+        // SAFETY: we hold a strong count.
+        unsafe { (entry.clear)(entry.object) };
+        cleared += 1;
+    }
+    let mut survivors = Vec::with_capacity(live.len());
+    for entry in live {
+        // SAFETY: gives up the temporary strong count taken above.
+        unsafe { release_strong(entry.object) };
+        survivors.push(entry);
+    }
+    registry().lock().append(&mut survivors);
+    cleared
+}
+
+/// Gives up one strong count of a type-erased object, freeing it if it was the last.
+///
+/// # Safety
+/// The caller owns one strong count of `object`.
+unsafe fn release_strong(object: NonNull<Header>) {
+    // SAFETY: the caller gives up its count.
+    if unsafe { Header::decrement(object, Merge::Correct) } {
+        // SAFETY: the decrement saw the last count go, and fenced.
+        unsafe { (object.as_ref().free)(object) };
+    }
+}

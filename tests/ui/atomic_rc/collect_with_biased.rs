@@ -1,0 +1,6 @@
+#[gil::atomic_rc(biased, collect)]
+struct Node {
+    value: u32,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+// `collect` needs a `gil::refcount::Trace` impl: the collector must see the node's handles.
+use std::sync::Mutex;
+
+#[gil::atomic_rc(collect)]
+struct Node {
+    next: Mutex<Option<NodeRc>>,
+}
+
+fn main() {}

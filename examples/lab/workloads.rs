@@ -189,11 +189,43 @@ pub fn run(workload: Workload, strategy: Strategy, threads: usize, p: Params) ->
     match workload {
         Workload::Churn => churn(strategy, threads, p),
         Workload::Mixed => mixed(strategy, p),
+        Workload::Access => access(strategy, threads, p),
         _ => update(workload, strategy, threads, p),
     }
 }
 
-/// Access, the CPU workloads and I/O: every thread updates fields of one shared object.
+/// Bare increments of field 0: nothing but the cost of reaching the field.
+fn access(strategy: Strategy, threads: usize, p: Params) -> Sample {
+    match strategy {
+        Strategy::Unsync => timed(1, p.duration, |_, stop| {
+            let mut obj = Plain::default();
+            until_stopped(stop, || black_box(&mut obj.fields)[0] += 1)
+        }),
+        Strategy::StdMutex => {
+            let obj = std::sync::Mutex::new(Plain::default());
+            timed(threads, p.duration, |_, stop| {
+                until_stopped(stop, || obj.lock().expect("not poisoned").fields[0] += 1)
+            })
+        }
+        Strategy::ParkingLot => {
+            let obj: PerField = Default::default();
+            timed(threads, p.duration, |_, stop| {
+                until_stopped(stop, || *obj[0].lock() += 1)
+            })
+        }
+        Strategy::Gil => {
+            let obj = GilObject::default();
+            timed(threads, p.duration, |_, stop| {
+                gil::with_gil(|g| {
+                    until_stopped_gil(g, stop, |g| black_box(&obj.fields).get_mut(g)[0] += 1)
+                })
+            })
+        }
+        _ => unreachable!("access runs only the strategies above"),
+    }
+}
+
+/// The CPU workloads and I/O: every thread updates fields of one shared object.
 fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> Sample {
     let field_of = |i: usize| {
         if workload == Workload::CpuDisjoint {
@@ -213,10 +245,9 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
     };
     match strategy {
         Strategy::Unsync => timed(1, p.duration, |i, stop| {
-            let mut local = Plain::default();
-            let obj = black_box(&mut local);
+            let mut obj = Plain::default();
             until_stopped(stop, || {
-                obj.fields[field_of(i)] += compute(i);
+                black_box(&mut obj.fields)[field_of(i)] += compute(i);
                 block();
             })
         }),
@@ -251,7 +282,7 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
                         } else {
                             compute(i)
                         };
-                        obj.fields.get_mut(g)[field_of(i)] += v;
+                        black_box(&obj.fields).get_mut(g)[field_of(i)] += v;
                         if released && workload == Workload::Io {
                             g.allow_threads(block);
                         } else {

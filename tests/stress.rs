@@ -2,7 +2,7 @@
 //! are exact, every object is freed, no handle outlives its object.
 //!
 //! The normal test command runs the short form. `GIL_STRESS_ITERS` raises the iteration count;
-//! `scripts/tsan.sh` runs these under ThreadSanitizer.
+//! `scripts/tsan.sh` runs these under the thread sanitizer.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -66,6 +66,12 @@ impl<T> Mutex<T> {
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        self.0
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// `loom::sync::RwLock` with parking_lot's API.
@@ -80,6 +86,18 @@ pub(crate) type RwLockWriteGuard<'a, T> = loom::sync::RwLockWriteGuard<'a, T>;
 impl<T> RwLock<T> {
     pub(crate) fn new(value: T) -> Self {
         Self(loom::sync::RwLock::new(value))
+    }
+
+    pub(crate) fn into_inner(self) -> T {
+        self.0
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        self.0
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {

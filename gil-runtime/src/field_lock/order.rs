@@ -30,6 +30,7 @@ pub const VALIDATION_ENABLED: bool = cfg!(all(
 ));
 
 /// One acquisition, as the validator sees it.
+#[allow(dead_code, reason = "only the validator reads it, and it may be compiled out")]
 #[derive(Clone, Copy)]
 pub(crate) struct Site {
     pub(crate) class: &'static LockClass,

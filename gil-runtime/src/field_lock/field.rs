@@ -67,7 +67,7 @@ impl<T> Copy for Field<'_, T> {}
 
 impl<'a, T> Field<'a, T> {
     #[track_caller]
-    #[inline(always)]
+    #[inline]
     fn ctx(&self, group: u64, at: &'static Location<'static>) -> Ctx {
         Ctx {
             class: self.class,
@@ -91,6 +91,7 @@ impl<'a, T> Field<'a, T> {
     /// Locks this field if it is free right now.
     #[track_caller]
     #[inline]
+    #[must_use]
     pub fn try_lock(self) -> Option<FieldGuard<'a, T>> {
         self.lock.try_lock_in(self.ctx(0, Location::caller()))
     }
@@ -102,6 +103,7 @@ impl<'a, T> Field<'a, T> {
     #[cfg(not(loom))]
     #[track_caller]
     #[inline]
+    #[must_use]
     pub fn try_lock_for(self, timeout: std::time::Duration) -> Option<FieldGuard<'a, T>> {
         self.lock
             .try_lock_for_in(self.ctx(0, Location::caller()), timeout)
@@ -161,7 +163,7 @@ impl<T> Clone for RwField<'_, T> {
 impl<T> Copy for RwField<'_, T> {}
 
 impl<'a, T> RwField<'a, T> {
-    #[inline(always)]
+    #[inline]
     fn ctx(&self, group: u64, at: &'static Location<'static>) -> Ctx {
         Ctx {
             class: self.class,
@@ -202,6 +204,7 @@ impl<'a, T> RwField<'a, T> {
     /// Shared access if no writer holds the field right now.
     #[track_caller]
     #[inline]
+    #[must_use]
     pub fn try_read(self) -> Option<FieldReadGuard<'a, T>> {
         self.lock.try_read(self.class)
     }
@@ -209,6 +212,7 @@ impl<'a, T> RwField<'a, T> {
     /// Exclusive access if nobody holds the field right now.
     #[track_caller]
     #[inline]
+    #[must_use]
     pub fn try_write(self) -> Option<FieldWriteGuard<'a, T>> {
         self.lock.try_write(self.class)
     }
@@ -261,7 +265,7 @@ impl<'a, T> Lockable<'a> for SharedField<'a, T> {
 
 /// The accessor of a `#[per_field_lock]` field guarded by a [`FieldLock`].
 #[doc(hidden)]
-#[inline(always)]
+#[inline]
 pub fn field<'a, O, T>(
     lock: &'a FieldLock<T>,
     class: &'static LockClass,
@@ -278,7 +282,7 @@ pub fn field<'a, O, T>(
 
 /// The accessor of a `#[per_field_lock]` field guarded by a [`RwFieldLock`].
 #[doc(hidden)]
-#[inline(always)]
+#[inline]
 pub fn rw_field<'a, O, T>(
     lock: &'a RwFieldLock<T>,
     class: &'static LockClass,

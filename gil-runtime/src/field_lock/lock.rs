@@ -19,7 +19,7 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    #[inline(always)]
+    #[inline]
     fn site<L>(self, lock: &L) -> Site {
         Site {
             class: self.class,
@@ -31,7 +31,7 @@ impl Ctx {
     }
 
     #[track_caller]
-    #[inline(always)]
+    #[inline]
     fn bare<L>(class: &'static LockClass, lock: &L) -> Self {
         Self {
             class,
@@ -60,7 +60,7 @@ impl Ctx {
 /// # Panics and poisoning
 ///
 /// A panic while the guard is alive unwinds through the guard's `Drop`, which releases the lock.
-/// The lock is **not poisoned** (parking_lot has no poisoning): the next thread gets the data as
+/// The lock is **not poisoned** (`parking_lot` has no poisoning): the next thread gets the data as
 /// the panicking thread left it, including any half-done update. Keep each critical section
 /// consistent on every exit, or check an invariant after taking the lock.
 ///
@@ -128,6 +128,7 @@ impl<T> FieldLock<T> {
     /// Locks if the lock is free right now. Never blocks, so it is never an order violation.
     #[track_caller]
     #[inline]
+    #[must_use]
     pub fn try_lock(&self, class: &'static LockClass) -> Option<FieldGuard<'_, T>> {
         self.try_lock_in(Ctx::bare(class, self))
     }
@@ -139,6 +140,7 @@ impl<T> FieldLock<T> {
     #[cfg(not(loom))]
     #[track_caller]
     #[inline]
+    #[must_use]
     pub fn try_lock_for(
         &self,
         class: &'static LockClass,
@@ -214,14 +216,14 @@ pub struct FieldGuard<'a, T> {
 
 impl<T> Deref for FieldGuard<'_, T> {
     type Target = T;
-    #[inline(always)]
+    #[inline]
     fn deref(&self) -> &T {
         &self.guard
     }
 }
 
 impl<T> DerefMut for FieldGuard<'_, T> {
-    #[inline(always)]
+    #[inline]
     fn deref_mut(&mut self) -> &mut T {
         &mut self.guard
     }
@@ -313,6 +315,7 @@ impl<T> RwFieldLock<T> {
     /// Shared access if no writer holds the lock right now.
     #[track_caller]
     #[inline]
+    #[must_use]
     pub fn try_read(&self, class: &'static LockClass) -> Option<FieldReadGuard<'_, T>> {
         let site = Ctx::bare(class, self).site(self);
         let guard = self.raw.try_read()?;
@@ -325,6 +328,7 @@ impl<T> RwFieldLock<T> {
     /// Exclusive access if nobody holds the lock right now.
     #[track_caller]
     #[inline]
+    #[must_use]
     pub fn try_write(&self, class: &'static LockClass) -> Option<FieldWriteGuard<'_, T>> {
         let site = Ctx::bare(class, self).site(self);
         let guard = self.raw.try_write()?;
@@ -387,7 +391,7 @@ pub struct FieldReadGuard<'a, T> {
 
 impl<T> Deref for FieldReadGuard<'_, T> {
     type Target = T;
-    #[inline(always)]
+    #[inline]
     fn deref(&self) -> &T {
         &self.guard
     }
@@ -408,14 +412,14 @@ pub struct FieldWriteGuard<'a, T> {
 
 impl<T> Deref for FieldWriteGuard<'_, T> {
     type Target = T;
-    #[inline(always)]
+    #[inline]
     fn deref(&self) -> &T {
         &self.guard
     }
 }
 
 impl<T> DerefMut for FieldWriteGuard<'_, T> {
-    #[inline(always)]
+    #[inline]
     fn deref_mut(&mut self) -> &mut T {
         &mut self.guard
     }

@@ -54,7 +54,7 @@
 //! # Panics and the data
 //!
 //! A panic while a field lock is held unwinds through the guard, which releases the lock. Field
-//! locks are **not poisoned** (parking_lot has no poisoning): the next thread sees whatever the
+//! locks are **not poisoned** (`parking_lot` has no poisoning): the next thread sees whatever the
 //! panicking thread wrote before it panicked. Make each critical section leave the field valid at
 //! every point where it can panic, or re-check the invariant after locking.
 

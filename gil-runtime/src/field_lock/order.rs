@@ -30,7 +30,10 @@ pub const VALIDATION_ENABLED: bool = cfg!(all(
 ));
 
 /// One acquisition, as the validator sees it.
-#[allow(dead_code, reason = "only the validator reads it, and it may be compiled out")]
+#[allow(
+    dead_code,
+    reason = "only the validator reads it, and it may be compiled out"
+)]
 #[derive(Clone, Copy)]
 pub(crate) struct Site {
     pub(crate) class: &'static LockClass,
@@ -230,15 +233,15 @@ mod imp {
 mod imp {
     use super::Site;
 
-    #[inline(always)]
+    #[inline]
     pub(crate) fn new_group() -> u64 {
         0
     }
 
-    #[inline(always)]
+    #[inline]
     pub(crate) fn check(_site: &Site) {}
 
-    #[inline(always)]
+    #[inline]
     pub(crate) fn hold(_site: &Site) -> Held {
         Held
     }

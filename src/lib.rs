@@ -1,12 +1,64 @@
 //! Lock strategies for shared objects, as Rust attributes: the Python GIL debate, made real.
 //!
-//! - [`macro@global_lock`]: one global lock (the GIL) and a token that proves it is held.
-//! - [`macro@per_field_lock`]: a lock per field, taken in one global order, with a lock-order
-//!   validator; see [`field_lock`].
+//! There are three ways to keep shared objects and their reference counts safe, and this crate
+//! gives each one as an attribute on your own types:
 //!
-//! Everything is model-checked with loom; see the README.
+//! - [`macro@global_lock`]: one global lock, the GIL. Access is free once the GIL is held, and
+//!   nothing can deadlock, but CPU-bound threads run one at a time.
+//! - [`macro@per_field_lock`]: a lock per field. Threads that touch different fields run in
+//!   parallel; several locks are taken in one global order ([`field_lock::lock_fields`]), and a
+//!   lock-order validator checks the rest in debug builds. See [`field_lock`].
+//!
+//! # `#[global_lock]`
+//!
+//! Every field is put in a [`GilCell`], reachable only through the [`Gil`] token that
+//! [`with_gil`] or [`acquire`] hands out. The macro adds a constructor, `into_handle` (a
+//! [`GilRc`], counted under the GIL) and `fields_mut` (every field mutably at once).
+//!
+//! ```
+//! use gil::global_lock;
+//!
+//! /// A counter shared by every thread.
+//! #[global_lock]
+//! pub struct Stats {
+//!     /// Requests served.
+//!     pub requests: u64,
+//!     pub(crate) last_path: String,
+//! }
+//!
+//! let stats = Stats::new(0, String::new()).into_handle();
+//! let worker = {
+//!     let stats = gil::with_gil(|g| stats.clone_ref(g));
+//!     std::thread::spawn(move || {
+//!         gil::with_gil(|g| {
+//!             let (requests, path) = stats.fields_mut(g);
+//!             *requests += 1;
+//!             *path = "/index".to_owned();
+//!         });
+//!     })
+//! };
+//! worker.join().unwrap();
+//! gil::with_gil(|g| {
+//!     assert_eq!(*stats.requests.get(g), 1);
+//!     assert_eq!(stats.last_path.get(g), "/index");
+//! });
+//! ```
+//!
+//! The attribute works on named, tuple and generic structs and keeps their attributes, docs and
+//! visibility. It takes two optional arguments: `constructor = name` renames `new`, and
+//! `crate = path` names the `gil` crate if you renamed it. Every field type must be `Send`:
+//! whichever thread holds the GIL may touch it.
+//!
+//! ```compile_fail,E0277
+//! #[gil::global_lock]
+//! struct Shared {
+//!     name: std::rc::Rc<str>, // error: field type `Rc<str>` ... is not `Send`
+//! }
+//! ```
 
+/// Puts every field of a struct behind the GIL; see the [crate documentation](crate#global_lock).
 pub use gil_macros::global_lock;
+/// Puts every field of a struct behind its own lock; see [`field_lock`] for the documentation.
 pub use gil_macros::per_field_lock;
 pub use gil_runtime::field_lock;
 pub use gil_runtime::{
@@ -16,3 +68,8 @@ pub use gil_runtime::{
 
 #[doc(hidden)]
 pub use gil_runtime::__private;
+
+/// The README's examples, run as doc tests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

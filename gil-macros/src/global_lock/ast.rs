@@ -11,7 +11,7 @@ pub struct Input<'a> {
 }
 
 pub struct Field<'a> {
-    pub field: &'a syn::Field,
+    pub syn: &'a syn::Field,
     /// The field's name, or `_0`, `_1`... for a tuple struct (constructor arguments).
     pub binding: syn::Ident,
     /// `name` or `0`, for field access.
@@ -55,7 +55,7 @@ impl<'a> Input<'a> {
             .iter()
             .enumerate()
             .map(|(i, field)| Field {
-                field,
+                syn: field,
                 binding: field
                     .ident
                     .clone()

@@ -29,13 +29,13 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
 
     let bindings: Vec<_> = input.fields.iter().map(|f| &f.binding).collect();
     let members: Vec<_> = input.fields.iter().map(|f| &f.member).collect();
-    let types: Vec<_> = input.fields.iter().map(|f| &f.field.ty).collect();
+    let types: Vec<_> = input.fields.iter().map(|f| &f.syn.ty).collect();
     let send_checks = input
         .fields
         .iter()
-        .filter(|f| !common::mentions_generics(&f.field.ty, generics))
+        .filter(|f| !common::mentions_generics(&f.syn.ty, generics))
         .map(|f| {
-            let ty = &f.field.ty;
+            let ty = &f.syn.ty;
             quote_spanned!(ty.span()=> #krate::__private::assert_global_lock_field::<#ty>();)
         });
     let doc_new = format!("Creates a `{ident}` whose fields are protected by the GIL.");

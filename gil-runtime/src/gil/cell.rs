@@ -7,6 +7,7 @@ use crate::sync::UnsafeCell;
 /// every reference to it. `&Gil` gives shared access, `&mut Gil` exclusive access.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use gil::GilCell;
 ///
 /// let names = GilCell::new(vec!["a"]);
@@ -19,6 +20,7 @@ use crate::sync::UnsafeCell;
 /// A reference cannot outlive the token it came from:
 ///
 /// ```compile_fail,E0597
+/// # use gil_runtime as gil;
 /// let cell = gil::GilCell::new(1);
 /// let r = {
 ///     let g = gil::acquire();
@@ -60,7 +62,7 @@ impl<T> GilCell<T> {
 
 impl<T: ?Sized> GilCell<T> {
     /// Shared access, for as long as the token is borrowed.
-    #[inline(always)]
+    #[inline]
     pub fn get<'a>(&'a self, _gil: &'a Gil) -> &'a T {
         // SAFETY: `_gil` proves this thread holds the GIL, and any `&mut` to this value would
         // need `&mut Gil`, which cannot coexist with `&'a Gil`.
@@ -68,7 +70,7 @@ impl<T: ?Sized> GilCell<T> {
     }
 
     /// Exclusive access, for as long as the token is mutably borrowed.
-    #[inline(always)]
+    #[inline]
     pub fn get_mut<'a>(&'a self, gil: &'a mut Gil) -> &'a mut T {
         let _ = gil;
         // SAFETY: `gil` proves this thread holds the GIL and that no other reference obtained
@@ -82,8 +84,8 @@ impl<T: ?Sized> GilCell<T> {
     /// The current thread holds the GIL and no other reference to the value is alive for `'a`.
     /// Prefer [`GilCell::get_mut`] or [`Gil::get_mut2`].
     #[allow(clippy::mut_from_ref, reason = "the caller promises exclusivity")]
-    #[inline(always)]
-    pub unsafe fn get_mut_unchecked<'a>(&'a self) -> &'a mut T {
+    #[inline]
+    pub unsafe fn get_mut_unchecked(&self) -> &mut T {
         // SAFETY: forwarded to the caller.
         self.value.with_mut(|p| unsafe { &mut *p })
     }

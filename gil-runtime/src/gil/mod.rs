@@ -1,6 +1,7 @@
 //! The global interpreter lock: one process-wide lock and the token that proves it is held.
 //!
 //! ```
+//! # use gil_runtime as gil;
 //! use gil::{with_gil, GilCell};
 //!
 //! static COUNTER: GilCell<u64> = GilCell::new(0);
@@ -21,12 +22,12 @@ use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
 use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use crate::sync::{global, thread_local, RawGil, UnsafeCell};
+use crate::sync::{global, thread_local_const, RawGil, UnsafeCell};
 
 pub use cell::GilCell;
 pub use rc::GilRc;
 
-/// The default switch interval, as in CPython (`sys.getswitchinterval()`).
+/// The default switch interval, as in `CPython` (`sys.getswitchinterval()`).
 pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
 
 /// The process-wide state of the GIL.
@@ -56,13 +57,14 @@ global! {
     }
 }
 
-thread_local! {
+thread_local_const! {
     /// Whether this thread holds the GIL.
     static HELD: std::cell::Cell<bool> = std::cell::Cell::new(false);
 }
 
+/// Whether this thread holds the GIL; `false` while its thread-locals are being destroyed.
 pub(crate) fn held_by_this_thread() -> bool {
-    HELD.with(std::cell::Cell::get)
+    HELD.try_with(std::cell::Cell::get).unwrap_or(false)
 }
 
 fn set_held(held: bool) {
@@ -75,7 +77,8 @@ fn set_held(held: bool) {
 /// (`Gil` is neither `Send` nor `Sync`). So `&Gil` proves shared access and `&mut Gil` exclusive
 /// access to every [`GilCell`]. You get it from [`with_gil`] or [`acquire`].
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
+/// # use gil_runtime as gil;
 /// gil::with_gil(|g| {
 ///     std::thread::scope(|s| {
 ///         s.spawn(|| drop(g)); // `&mut Gil` is not `Send`
@@ -115,6 +118,7 @@ impl std::error::Error for TryAcquireError {}
 /// Holds the GIL until dropped, and derefs to the [`Gil`] token.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// let mut g = gil::acquire();
 /// g.checkpoint();
 /// drop(g); // releases the GIL
@@ -155,6 +159,7 @@ impl Drop for GilGuard {
 /// If this thread already holds the GIL: pass the token you have instead.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// let sum = gil::with_gil(|g| {
 ///     let cell = gil::GilCell::new(20);
 ///     *cell.get_mut(g) += 22;
@@ -177,6 +182,7 @@ pub fn with_gil<R>(f: impl FnOnce(&mut Gil) -> R) -> R {
 /// refused, never a silent deadlock:
 ///
 /// ```should_panic
+/// # use gil_runtime as gil;
 /// let _g = gil::acquire();
 /// let _h = gil::acquire(); // panics: this thread already holds the GIL
 /// ```
@@ -192,7 +198,7 @@ pub fn acquire() -> GilGuard {
     } else {
         let start = Instant::now();
         state.raw.lock_waiting(switch_interval(), || {
-            state.drop_request.store(true, Ordering::Relaxed)
+            state.drop_request.store(true, Ordering::Relaxed);
         });
         Some(start.elapsed())
     };
@@ -206,6 +212,7 @@ pub fn acquire() -> GilGuard {
 /// [`TryAcquireError::AlreadyHeld`] if this thread does.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// let g = gil::try_acquire().expect("nobody else holds the GIL here");
 /// assert_eq!(gil::try_acquire().unwrap_err(), gil::TryAcquireError::AlreadyHeld);
 /// drop(g);
@@ -252,10 +259,11 @@ pub fn switch_interval() -> Duration {
     Duration::from_nanos(state().switch_interval_nanos.load(Ordering::Relaxed))
 }
 
-/// Sets how long a thread waits for the GIL before it asks the holder to let go, as CPython's
+/// Sets how long a thread waits for the GIL before it asks the holder to let go, as `CPython`'s
 /// `sys.setswitchinterval` does. The default is [`DEFAULT_SWITCH_INTERVAL`].
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use std::time::Duration;
 /// gil::set_switch_interval(Duration::from_millis(1));
 /// assert_eq!(gil::switch_interval(), Duration::from_millis(1));
@@ -273,11 +281,12 @@ pub fn set_switch_interval(interval: Duration) {
 impl Gil {
     /// Lets a waiting thread run if one has waited longer than the switch interval.
     ///
-    /// This is the cooperative point of CPython's eval loop. It costs one relaxed load when nobody
-    /// asked. When a waiter did, the GIL is handed directly to it (FORCE_SWITCHING), so this thread
+    /// This is the cooperative point of `CPython`'s eval loop. It costs one relaxed load when nobody
+    /// asked. When a waiter did, the GIL is handed directly to it (`FORCE_SWITCHING`), so this thread
     /// cannot take it straight back, and this call returns once the GIL is held again.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// gil::with_gil(|g| {
     ///     for _ in 0..1000 {
     ///         // ... a slice of CPU-bound work ...
@@ -316,6 +325,7 @@ impl Gil {
     /// through it can be used inside `f`; this is checked by the borrow checker, not by `Send`:
     ///
     /// ```compile_fail,E0502
+    /// # use gil_runtime as gil;
     /// gil::with_gil(|g| {
     ///     let cell = gil::GilCell::new(1);
     ///     let r = cell.get(g);
@@ -326,6 +336,7 @@ impl Gil {
     /// `f` may acquire the GIL again itself:
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// gil::with_gil(|g| {
     ///     let n = g.allow_threads(|| gil::with_gil(|_inner| 7));
     ///     assert_eq!(n, 7);
@@ -349,6 +360,7 @@ impl Gil {
     /// If the two cells overlap in memory (the same cell twice, or one inside the other).
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// use gil::GilCell;
     /// let (from, to) = (GilCell::new(10), GilCell::new(0));
     /// gil::with_gil(|g| {
@@ -378,6 +390,7 @@ impl Gil {
     /// A snapshot of the GIL's statistics since the process started.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// gil::with_gil(|g| assert!(g.stats().acquisitions >= 1));
     /// ```
     pub fn stats(&self) -> GilStats {
@@ -385,6 +398,10 @@ impl Gil {
         state().stats.with(|s| unsafe { *s })
     }
 
+    #[allow(
+        clippy::unused_self,
+        reason = "`&mut self` is the proof that makes the access sound"
+    )]
     fn stats_mut(&mut self, f: impl FnOnce(&mut GilStats)) {
         // SAFETY: as in `stats`, and `&mut self` rules out a reference returned by `stats`.
         state().stats.with_mut(|s| f(unsafe { &mut *s }));
@@ -435,7 +452,7 @@ pub mod hooks {
     }
 
     /// A checkpoint that lets go with a plain unlock instead of handing off: the bug
-    /// FORCE_SWITCHING exists to prevent.
+    /// `FORCE_SWITCHING` exists to prevent.
     pub fn unfair_checkpoint(g: &mut Gil) {
         if state().drop_request.load(Ordering::Relaxed) {
             g.switch(false);

@@ -1,7 +1,7 @@
 //! The pending pool: decrefs of handles dropped by threads that did not hold the GIL.
 //!
 //! Only decrefs are ever deferred. Increfs need the token, so a count can never be too low while
-//! a handle is alive (the lesson of PyO3's `py-clone`).
+//! a handle is alive (the lesson of the `py-clone` feature of `PyO3`).
 
 use std::ptr::NonNull;
 
@@ -55,6 +55,16 @@ impl Pool {
     }
 }
 
+/// Puts the unprocessed rest back if a destructor panics, so that no object is lost.
+struct Requeue(std::vec::IntoIter<Deferred>);
+impl Drop for Requeue {
+    fn drop(&mut self) {
+        if self.0.len() > 0 {
+            super::state().pool.push_all(&mut self.0);
+        }
+    }
+}
+
 /// Applies every pending decref. Called right after the GIL is acquired.
 pub(crate) fn drain(g: &mut Gil) {
     let pool = &super::state().pool;
@@ -64,17 +74,8 @@ pub(crate) fn drain(g: &mut Gil) {
     let batch = std::mem::take(&mut *pool.pending.lock());
     let drained = batch.len() as u64;
 
-    /// Puts the unprocessed rest back if a destructor panics, so that no object is lost.
-    struct Requeue(std::vec::IntoIter<Deferred>);
-    impl Drop for Requeue {
-        fn drop(&mut self) {
-            if self.0.len() > 0 {
-                super::state().pool.push_all(&mut self.0);
-            }
-        }
-    }
     let mut rest = Requeue(batch.into_iter());
-    while let Some(d) = rest.0.next() {
+    for d in rest.0.by_ref() {
         // SAFETY: each `Deferred` is taken out of the pool exactly once, and `g` proves the GIL.
         unsafe { (d.decref)(d.object, g) };
     }

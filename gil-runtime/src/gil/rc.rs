@@ -14,6 +14,7 @@ use crate::sync::UnsafeCell;
 ///   leaks and no count is ever touched without the GIL.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use gil::{GilCell, GilRc};
 ///
 /// let shared = GilRc::new(GilCell::new(0_u32));

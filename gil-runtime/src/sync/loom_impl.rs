@@ -1,4 +1,4 @@
-//! The shim under `--cfg loom`: loom's types behind parking_lot's API.
+//! The shim under `--cfg loom`: loom's types behind `parking_lot`'s API.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -13,7 +13,7 @@ pub(crate) mod atomic {
     pub(crate) use loom::sync::atomic::*;
 }
 
-/// `loom::sync::Mutex` with parking_lot's API: no poisoning, `lock()` returns the guard.
+/// `loom::sync::Mutex` with `parking_lot`'s API: no poisoning, `lock()` returns the guard.
 #[derive(Debug, Default)]
 pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
 
@@ -74,7 +74,7 @@ impl<T> Mutex<T> {
     }
 }
 
-/// `loom::sync::RwLock` with parking_lot's API.
+/// `loom::sync::RwLock` with `parking_lot`'s API.
 #[derive(Debug)]
 pub(crate) struct RwLock<T>(loom::sync::RwLock<T>);
 
@@ -121,7 +121,7 @@ impl<T> RwLock<T> {
     }
 }
 
-/// `loom::sync::Condvar` with parking_lot's API: `wait` takes the guard by `&mut`.
+/// `loom::sync::Condvar` with `parking_lot`'s API: `wait` takes the guard by `&mut`.
 #[derive(Debug, Default)]
 pub(crate) struct Condvar(loom::sync::Condvar);
 

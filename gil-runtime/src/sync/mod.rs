@@ -10,8 +10,8 @@
 //!   returns the guard, `Condvar::wait(&mut guard)`);
 //! - [`UnsafeCell`] with `with`/`with_mut`;
 //! - [`RawGil`], the raw lock under the GIL, with a fair hand-off;
-//! - `thread` (spawn, `yield_now`, `current`), the `thread_local!` macro, and the
-//!   `global!` macro for statics that loom re-creates in every execution.
+//! - `thread` (spawn, `yield_now`, `current`), the `thread_local!` and `thread_local_const!`
+//!   macros, and the `global!` macro for statics that loom re-creates in every execution.
 
 #[cfg(not(loom))]
 mod std_impl;
@@ -47,3 +47,15 @@ macro_rules! global {
     };
 }
 pub(crate) use global;
+
+/// Declares a thread-local with a constant initializer: `const`-initialized (no lazy check) from
+/// std normally, a `loom::thread_local!` under loom so that every execution starts fresh.
+macro_rules! thread_local_const {
+    ($(#[$m:meta])* static $name:ident: $ty:ty = $init:expr;) => {
+        #[cfg(not(loom))]
+        ::std::thread_local! { $(#[$m])* static $name: $ty = const { $init }; }
+        #[cfg(loom)]
+        ::loom::thread_local! { $(#[$m])* static $name: $ty = $init; }
+    };
+}
+pub(crate) use thread_local_const;

@@ -38,22 +38,18 @@ const PATIENCE: Duration = Duration::from_millis(200);
 fn naive_transfer(from: &Account, to: &Account, amount: i64, both_hold_one: &Barrier) -> String {
     let mut from_balance = from.balance().lock();
     both_hold_one.wait();
-    match to.balance().try_lock_for(PATIENCE) {
-        Some(mut to_balance) => {
-            *from_balance -= amount;
-            *to_balance += amount;
-            format!("moved {amount} from {} to {}", from.name, to.name)
-        }
-        None => {
-            // Keep holding ours a little longer, so that the other thread's wait expires too.
-            thread::sleep(PATIENCE);
-            format!(
-            "holding {}'s balance, waited {PATIENCE:?} for {}'s: deadlock (the other thread holds \
-             it and waits for ours)",
-                from.name, to.name
-            )
-        }
+    if let Some(mut to_balance) = to.balance().try_lock_for(PATIENCE) {
+        *from_balance -= amount;
+        *to_balance += amount;
+        return format!("moved {amount} from {} to {}", from.name, to.name);
     }
+    // Keep holding ours a little longer, so that the other thread's wait expires too.
+    thread::sleep(PATIENCE);
+    format!(
+        "holding {}'s balance, waited {PATIENCE:?} for {}'s: deadlock (the other thread holds it \
+         and waits for ours)",
+        from.name, to.name
+    )
 }
 
 fn naive(a: &Account, b: &Account) {
@@ -67,7 +63,10 @@ fn naive(a: &Account, b: &Account) {
             let barrier = &barrier;
             s.spawn(move || naive_transfer(from, to, amount, barrier))
         });
-        threads.map(|t| t.join()).into_iter().collect()
+        threads
+            .map(thread::ScopedJoinHandle::join)
+            .into_iter()
+            .collect()
     });
     panic::set_hook(hook);
     for (i, outcome) in outcomes.into_iter().enumerate() {

@@ -11,7 +11,7 @@ pub struct Input<'a> {
 }
 
 pub struct Field<'a> {
-    pub field: &'a syn::Field,
+    pub syn: &'a syn::Field,
     pub ident: &'a syn::Ident,
     /// The place of the field in the declaration: its rank in the lock order of one object.
     pub index: u32,
@@ -64,7 +64,7 @@ impl<'a> Input<'a> {
         for (i, field) in named.named.iter().enumerate() {
             let mut options = FieldOptions::default();
             for a in field.attrs.iter().filter(|a| is_field_attr(a)) {
-                if let Err(e) = attr::field_options(a).and_then(|o| options.merge(o)) {
+                if let Err(e) = attr::field_options(a).and_then(|o| options.merge(&o)) {
                     errors.push(e);
                 }
             }
@@ -77,7 +77,7 @@ impl<'a> Input<'a> {
             };
             let (kind, kind_span) = options.kind.unwrap_or((Kind::Mutex, ident.span()));
             fields.push(Field {
-                field,
+                syn: field,
                 ident,
                 index,
                 kind,

@@ -120,7 +120,7 @@ pub struct FieldOptions {
 
 impl FieldOptions {
     /// Merges the options of another `#[field(...)]` on the same field.
-    pub fn merge(&mut self, other: FieldOptions) -> syn::Result<()> {
+    pub fn merge(&mut self, other: &FieldOptions) -> syn::Result<()> {
         if let Some((kind, span)) = other.kind {
             self.set_kind(kind, span)?;
         }

@@ -39,7 +39,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
     }
 
     let names: Vec<_> = input.fields.iter().map(|f| f.ident).collect();
-    let types: Vec<_> = input.fields.iter().map(|f| &f.field.ty).collect();
+    let types: Vec<_> = input.fields.iter().map(|f| &f.syn.ty).collect();
     let values = input.fields.iter().map(|f| {
         let name = f.ident;
         match f.kind {
@@ -53,7 +53,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         .iter()
         .filter(|f| f.kind != Kind::NoLock)
         .map(|f| {
-            let (name, ty, index, fvis) = (f.ident, &f.field.ty, f.index, &f.field.vis);
+            let (name, ty, index, fvis) = (f.ident, &f.syn.ty, f.index, &f.syn.vis);
             let class = format!("{type_name}.{}", name.unraw());
             let (handle, make, how) = match f.kind {
                 Kind::Rw => (

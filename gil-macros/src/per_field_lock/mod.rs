@@ -8,7 +8,7 @@ mod valid;
 use proc_macro2::TokenStream;
 
 pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
-    let item = match syn::parse2::<syn::Item>(input.clone()) {
+    let item = match syn::parse2::<syn::Item>(input) {
         Ok(item) => item,
         Err(e) => return e.to_compile_error(),
     };

@@ -8,6 +8,7 @@ use std::fmt;
 /// [`FieldLock`](super::FieldLock), declare a `static`:
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use gil::field_lock::{FieldLock, LockClass};
 ///
 /// static TOTAL: LockClass = LockClass::new("Bank.total");
@@ -32,6 +33,7 @@ impl LockClass {
     /// The name given to [`LockClass::new`].
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// static C: gil::field_lock::LockClass = gil::field_lock::LockClass::new("A.b");
     /// assert_eq!(C.name(), "A.b");
     /// ```

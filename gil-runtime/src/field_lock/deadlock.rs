@@ -42,6 +42,7 @@ impl fmt::Display for DeadlockReport {
 /// Checks once for threads blocked on each other in a cycle.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// assert!(gil::field_lock::check_deadlock().is_none());
 /// ```
 #[must_use]
@@ -78,6 +79,7 @@ impl fmt::Debug for Watchdog {
 /// `interval` finds threads deadlocked on parking_lot locks (field locks included).
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use std::time::Duration;
 ///
 /// let watchdog = gil::field_lock::spawn_deadlock_watchdog(Duration::from_millis(10), |report| {

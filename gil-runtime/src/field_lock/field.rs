@@ -40,7 +40,10 @@ pub trait Lockable<'a>: sealed::Sealed {
 /// [`lock_fields`](super::lock_fields).
 ///
 /// ```
-/// #[gil::per_field_lock]
+/// # extern crate gil_runtime as gil;
+/// # use gil_macros::per_field_lock;
+/// # fn main() {
+/// #[per_field_lock]
 /// struct Counter {
 ///     hits: u64,
 /// }
@@ -49,6 +52,7 @@ pub trait Lockable<'a>: sealed::Sealed {
 /// *c.hits().lock() += 1;
 /// assert_eq!(*c.hits().lock(), 1);
 /// assert_eq!(c.hits().class().name(), "Counter.hits");
+/// # }
 /// ```
 pub struct Field<'a, T> {
     lock: &'a FieldLock<T>,
@@ -137,7 +141,10 @@ impl<'a, T> Lockable<'a> for Field<'a, T> {
 /// A field guarded by a [`RwFieldLock`] (`#[field(rw)]`).
 ///
 /// ```
-/// #[gil::per_field_lock]
+/// # extern crate gil_runtime as gil;
+/// # use gil_macros::per_field_lock;
+/// # fn main() {
+/// #[per_field_lock]
 /// struct Config {
 ///     #[field(rw)]
 ///     name: String,
@@ -146,6 +153,7 @@ impl<'a, T> Lockable<'a> for Field<'a, T> {
 /// let c = Config::new("a".to_owned());
 /// c.name().write().push('b');
 /// assert_eq!(*c.name().read(), "ab");
+/// # }
 /// ```
 pub struct RwField<'a, T> {
     lock: &'a RwFieldLock<T>,

@@ -49,6 +49,7 @@ impl Ctx {
 /// its class:
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use gil::field_lock::{FieldLock, LockClass};
 ///
 /// static HITS: LockClass = LockClass::new("Counter.hits");
@@ -65,15 +66,16 @@ impl Ctx {
 /// consistent on every exit, or check an invariant after taking the lock.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use gil::field_lock::{FieldLock, LockClass};
 ///
 /// static V: LockClass = LockClass::new("Doc.v");
 /// let v = FieldLock::new(vec![1]);
-/// let _ = std::panic::catch_unwind(|| {
+/// let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
 ///     let mut g = v.lock(&V);
 ///     g.push(2);
 ///     panic!("oops");
-/// });
+/// }));
 /// assert_eq!(*v.lock(&V), [1, 2]); // released, not poisoned, the push is kept
 /// ```
 pub struct FieldLock<T> {
@@ -105,6 +107,7 @@ impl<T> FieldLock<T> {
     /// Exclusive access through `&mut`, which needs no locking.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// let mut lock = gil::field_lock::FieldLock::new(1);
     /// *lock.get_mut() += 1;
     /// assert_eq!(lock.into_inner(), 2);
@@ -248,6 +251,7 @@ impl<T: fmt::Display> fmt::Display for FieldGuard<'_, T> {
 /// [`FieldLock`].
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use gil::field_lock::{LockClass, RwFieldLock};
 ///
 /// static NAMES: LockClass = LockClass::new("Dir.names");
@@ -284,6 +288,7 @@ impl<T> RwFieldLock<T> {
     /// Exclusive access through `&mut`, which needs no locking.
     ///
     /// ```
+    /// # use gil_runtime as gil;
     /// let mut lock = gil::field_lock::RwFieldLock::new(1);
     /// *lock.get_mut() += 1;
     /// assert_eq!(lock.into_inner(), 2);

@@ -16,7 +16,9 @@
 //!   deadlock.
 //!
 //! ```
-//! use gil::per_field_lock;
+//! # extern crate gil_runtime as gil;
+//! # use gil_macros::per_field_lock;
+//! # fn main() {
 //! use gil::field_lock::lock_fields;
 //!
 //! #[per_field_lock]
@@ -47,8 +49,9 @@
 //! drop((from, to));
 //!
 //! let (a_balance, b_balance) = lock_fields((a.balance(), b.balance()));
-//! assert_eq!(*a_balance + *b_balance, 100);
+//! assert_eq!((*a_balance, *b_balance), (95, -5));
 //! assert_eq!(a.id + b.id, 3); // `no_lock` fields are plain, read-only once shared
+//! # }
 //! ```
 //!
 //! # Panics and the data
@@ -83,7 +86,10 @@ pub use field::OrderKey;
 /// `--cfg loom`). The generated `into_handle` returns one.
 ///
 /// ```
-/// #[gil::per_field_lock]
+/// # extern crate gil_runtime as gil;
+/// # use gil_macros::per_field_lock;
+/// # fn main() {
+/// #[per_field_lock]
 /// struct Hits {
 ///     count: u64,
 /// }
@@ -92,6 +98,7 @@ pub use field::OrderKey;
 /// let other = hits.clone();
 /// std::thread::spawn(move || *other.count().lock() += 1).join().unwrap();
 /// assert_eq!(*hits.count().lock(), 1);
+/// # }
 /// ```
 pub type Handle<T> = crate::sync::Arc<T>;
 

@@ -21,11 +21,14 @@ pub trait LockSet<'a> {
 /// The global order is: the address of the object, then the field's place in the declaration.
 /// Every call orders the same locks the same way, so two threads that lock overlapping sets can
 /// never wait on each other in a cycle, whatever order they name the locks in. Fields of one
-/// object are taken in declaration order. This is CPython's `Py_BEGIN_CRITICAL_SECTION2`, for N
+/// object are taken in declaration order. This is the `Py_BEGIN_CRITICAL_SECTION2` of `CPython`, for N
 /// locks.
 ///
 /// ```
-/// #[gil::per_field_lock]
+/// # extern crate gil_runtime as gil;
+/// # use gil_macros::per_field_lock;
+/// # fn main() {
+/// #[per_field_lock]
 /// struct Account {
 ///     balance: i64,
 /// }
@@ -39,7 +42,9 @@ pub trait LockSet<'a> {
 /// let (a, b) = (Account::new(100), Account::new(0));
 /// transfer(&a, &b, 30);
 /// transfer(&b, &a, 10); // the opposite direction takes the locks in the same order
-/// assert_eq!((*a.balance().lock(), *b.balance().lock()), (80, 20));
+/// let (a, b) = gil::field_lock::lock_fields((a.balance(), b.balance()));
+/// assert_eq!((*a, *b), (80, 20));
+/// # }
 /// ```
 ///
 /// Within the call, the validator allows several locks of one class (the same field of several

@@ -17,6 +17,7 @@ use super::LockClass;
 /// Whether the lock-order validator is compiled into this build.
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// if gil::field_lock::VALIDATION_ENABLED {
 ///     println!("lock orders are checked");
 /// }
@@ -260,6 +261,7 @@ pub(crate) use imp::{check, hold, new_group, Held};
 /// compiled out ([`VALIDATION_ENABLED`]).
 ///
 /// ```
+/// # use gil_runtime as gil;
 /// use gil::field_lock::{held_count, FieldLock, LockClass, VALIDATION_ENABLED};
 ///
 /// static C: LockClass = LockClass::new("Doc.count");

@@ -12,7 +12,7 @@
 //! - The lock-order validator (on in debug builds, see [`VALIDATION_ENABLED`]) panics at the first
 //!   acquisition that would close a cycle in the order of lock classes (`Type.field`), naming both
 //!   classes and both call sites, even in a run where no deadlock happened.
-//! - With the `deadlock-detection` feature, [`spawn_deadlock_watchdog`] reports threads that did
+//! - With the `deadlock-detection` feature, `spawn_deadlock_watchdog` reports threads that did
 //!   deadlock.
 //!
 //! ```

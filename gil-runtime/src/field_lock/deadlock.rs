@@ -1,6 +1,6 @@
-//! Real deadlock detection for running programs, on parking_lot's `deadlock_detection`.
+//! Real deadlock detection for running programs, on `parking_lot`'s `deadlock_detection`.
 //!
-//! Enabled by the `deadlock-detection` feature. The feature makes every parking_lot lock record
+//! Enabled by the `deadlock-detection` feature. The feature makes every `parking_lot` lock record
 //! which thread waits for which, which costs time on every contended lock, so keep it for tests
 //! and debugging.
 
@@ -76,7 +76,7 @@ impl fmt::Debug for Watchdog {
 }
 
 /// Starts a watchdog thread that calls `on_deadlock` with a report each time a check every
-/// `interval` finds threads deadlocked on parking_lot locks (field locks included).
+/// `interval` finds threads deadlocked on `parking_lot` locks (field locks included).
 ///
 /// ```
 /// # use gil_runtime as gil;

@@ -48,7 +48,10 @@ pub trait LockSet<'a> {
 /// ```
 ///
 /// Within the call, the validator allows several locks of one class (the same field of several
-/// objects), which it refuses for nested plain [`lock`](super::Field::lock) calls.
+/// objects), which it refuses for nested plain [`lock`](super::Field::lock) calls. It treats the
+/// call as one step: it records the order of the locks already held before the call against each
+/// lock of the call, and the declaration order among the fields of each object, but not the
+/// address-dependent order between different fields of different objects.
 ///
 /// # Panics
 /// If one lock appears twice in `set` (that would deadlock), or, with the validator compiled in,

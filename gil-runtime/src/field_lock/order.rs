@@ -275,3 +275,63 @@ pub(crate) use imp::{check, hold, new_group, Held};
 pub fn held_count() -> usize {
     imp::held_count()
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    use super::VALIDATION_ENABLED;
+    use crate::field_lock::{FieldLock, LockClass};
+
+    fn panic_message(f: impl FnOnce()) -> Option<String> {
+        let payload = catch_unwind(AssertUnwindSafe(f)).err()?;
+        payload.downcast_ref::<String>().cloned()
+    }
+
+    #[test]
+    fn a_cycle_through_three_classes_is_reported_with_its_whole_path() {
+        static A: LockClass = LockClass::new("Three.a");
+        static B: LockClass = LockClass::new("Three.b");
+        static C: LockClass = LockClass::new("Three.c");
+        let (a, b, c) = (FieldLock::new(()), FieldLock::new(()), FieldLock::new(()));
+        {
+            let _a = a.lock(&A);
+            let _b = b.lock(&B);
+        }
+        {
+            let _b = b.lock(&B);
+            let _c = c.lock(&C);
+        }
+        let report = panic_message(|| {
+            let _c = c.lock(&C);
+            let _a = a.lock(&A);
+        });
+        if !VALIDATION_ENABLED {
+            assert!(report.is_none());
+            return;
+        }
+        let report = report.expect("c -> a closes a -> b -> c");
+        assert!(report.contains("taking `Three.a`"), "{report}");
+        assert!(report.contains("`Three.a` (taken at"), "{report}");
+        assert!(report.contains("`Three.b` (taken at"), "{report}");
+        assert_eq!(super::held_count(), 0);
+    }
+
+    #[test]
+    fn the_same_lock_twice_is_refused_before_it_deadlocks() {
+        static X: LockClass = LockClass::new("Twice.x");
+        let x = FieldLock::new(0);
+        let report = panic_message(|| {
+            let _first = x.lock(&X);
+            let second = x.try_lock(&X); // never blocks: allowed, and fails
+            assert!(second.is_none());
+            if VALIDATION_ENABLED {
+                let _third = x.lock(&X);
+            }
+        });
+        if VALIDATION_ENABLED {
+            let report = report.expect("relocking refused");
+            assert!(report.contains("the same lock again"), "{report}");
+        }
+    }
+}

@@ -104,7 +104,6 @@ impl<'a, T> Field<'a, T> {
     ///
     /// # Panics
     /// As [`Field::lock`].
-    #[cfg(not(loom))]
     #[track_caller]
     #[inline]
     #[must_use]

@@ -137,10 +137,10 @@ impl<T> FieldLock<T> {
     }
 
     /// Locks, giving up after `timeout`. The validator treats it as a blocking [`lock`](Self::lock).
+    /// Under loom, which has no timed locks, the timeout expires at once (a `try_lock`).
     ///
     /// # Panics
     /// As [`lock`](Self::lock).
-    #[cfg(not(loom))]
     #[track_caller]
     #[inline]
     #[must_use]
@@ -173,7 +173,6 @@ impl<T> FieldLock<T> {
         })
     }
 
-    #[cfg(not(loom))]
     pub(crate) fn try_lock_for_in(
         &self,
         ctx: Ctx,

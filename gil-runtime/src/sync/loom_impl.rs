@@ -72,6 +72,12 @@ impl<T> Mutex<T> {
             .get_mut()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+
+    /// loom's locks have no timeout: the model lets the timeout expire at once, so this is
+    /// `try_lock`; loom still explores whether the lock is free at that point.
+    pub(crate) fn try_lock_for(&self, _timeout: Duration) -> Option<MutexGuard<'_, T>> {
+        self.try_lock()
+    }
 }
 
 /// `loom::sync::RwLock` with `parking_lot`'s API.

@@ -66,6 +66,8 @@ pub use gil_runtime::{
     GilRc, GilStats, TryAcquireError, DEFAULT_SWITCH_INTERVAL,
 };
 
+pub use gil_runtime::model;
+
 #[doc(hidden)]
 pub use gil_runtime::__private;
 

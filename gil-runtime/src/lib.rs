@@ -12,6 +12,7 @@ mod sync;
 
 pub mod field_lock;
 pub mod gil;
+pub mod model;
 
 pub use gil::{
     acquire, set_switch_interval, switch_interval, try_acquire, with_gil, Gil, GilCell, GilGuard,

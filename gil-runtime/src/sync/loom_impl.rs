@@ -4,13 +4,13 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 pub(crate) use loom::cell::UnsafeCell;
-pub(crate) use loom::sync::Arc;
-pub(crate) use loom::thread;
+pub use loom::sync::Arc;
+pub use loom::thread;
 pub(crate) use loom::thread_local;
 
 /// Atomics: `loom::sync::atomic`.
-pub(crate) mod atomic {
-    pub(crate) use loom::sync::atomic::*;
+pub mod atomic {
+    pub use loom::sync::atomic::*;
 }
 
 /// `loom::sync::Mutex` with `parking_lot`'s API: no poisoning, `lock()` returns the guard.

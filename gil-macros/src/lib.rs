@@ -3,6 +3,7 @@
 
 mod common;
 mod global_lock;
+mod per_field_lock;
 
 use proc_macro::TokenStream;
 
@@ -10,4 +11,11 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn global_lock(args: TokenStream, input: TokenStream) -> TokenStream {
     global_lock::expand(args.into(), input.into()).into()
+}
+
+/// Puts every field of a struct behind its own lock. See `gil::per_field_lock` and
+/// `gil::field_lock` for the documentation.
+#[proc_macro_attribute]
+pub fn per_field_lock(args: TokenStream, input: TokenStream) -> TokenStream {
+    per_field_lock::expand(args.into(), input.into()).into()
 }

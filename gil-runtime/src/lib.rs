@@ -10,6 +10,7 @@
 )]
 mod sync;
 
+pub mod field_lock;
 pub mod gil;
 pub mod model;
 
@@ -21,6 +22,7 @@ pub use gil::{
 /// Support for the code the macros generate. Not part of the API; it may change at any time.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::field_lock::__private as field_lock;
     pub use crate::gil::hooks;
 
     /// Implemented by every type that is `Send`: asserts a field of a `#[global_lock]` struct.

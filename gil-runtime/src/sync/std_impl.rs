@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+#[cfg(feature = "deadlock-detection")]
+pub(crate) use parking_lot::deadlock;
 pub(crate) use parking_lot::{
     Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
 };

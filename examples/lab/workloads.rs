@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use gil::{global_lock, Gil};
+use gil::{global_lock, per_field_lock, Gil};
 
 /// Fields per object: thread `i` of a disjoint-fields run updates field `i % FIELDS`.
 pub const FIELDS: usize = 4;
@@ -39,6 +39,8 @@ pub enum Strategy {
     StdMutex,
     /// Baseline: a bare `parking_lot::Mutex` per field.
     ParkingLot,
+    /// `#[per_field_lock]`: a lock per field, through the generated API.
+    PerField,
     /// `#[global_lock]`: the GIL is held while working and blocking.
     Gil,
     /// `#[global_lock]` with the work (or the block) done while the GIL is released.
@@ -77,6 +79,7 @@ impl Strategy {
                 2 * size_of::<usize>() + size_of::<std::sync::Mutex<Plain>>() + handle
             }
             Self::ParkingLot => 2 * size_of::<usize>() + size_of::<PerField>() + handle,
+            Self::PerField => 2 * size_of::<usize>() + size_of::<PerFieldObject>() + handle,
             Self::Gil | Self::GilReleased => size_of::<usize>() + size_of::<GilObject>() + handle,
             Self::Arc | Self::Rc => 2 * size_of::<usize>() + size_of::<Plain>() + handle,
         }
@@ -114,6 +117,28 @@ type PerField = [parking_lot::Mutex<u64>; FIELDS];
 #[derive(Default)]
 struct GilObject {
     fields: [u64; FIELDS],
+}
+
+/// The shared object with a lock per field.
+#[per_field_lock]
+#[derive(Default)]
+struct PerFieldObject {
+    f0: u64,
+    f1: u64,
+    f2: u64,
+    f3: u64,
+}
+
+impl PerFieldObject {
+    /// Adds `v` to field `i`, locking only that field.
+    fn add(&self, i: usize, v: u64) {
+        match i % FIELDS {
+            0 => *self.f0().lock() += v,
+            1 => *self.f1().lock() += v,
+            2 => *self.f2().lock() += v,
+            _ => *self.f3().lock() += v,
+        }
+    }
 }
 
 /// CPU work that the optimizer cannot remove.
@@ -213,6 +238,12 @@ fn access(strategy: Strategy, threads: usize, p: Params) -> Sample {
                 until_stopped(stop, || *obj[0].lock() += 1)
             })
         }
+        Strategy::PerField => {
+            let obj = PerFieldObject::default();
+            timed(threads, p.duration, |_, stop| {
+                until_stopped(stop, || obj.add(0, 1))
+            })
+        }
         Strategy::Gil => {
             let obj = GilObject::default();
             timed(threads, p.duration, |_, stop| {
@@ -271,6 +302,15 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
                 })
             })
         }
+        Strategy::PerField => {
+            let obj = PerFieldObject::default();
+            timed(threads, p.duration, |i, stop| {
+                until_stopped(stop, || {
+                    obj.add(field_of(i), compute(i));
+                    block();
+                })
+            })
+        }
         Strategy::Gil | Strategy::GilReleased => {
             let released = strategy == Strategy::GilReleased;
             let obj = GilObject::default();
@@ -305,10 +345,11 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
     let gil_obj = GilObject::default();
     let std_obj = std::sync::Mutex::new(Plain::default());
     let pl_obj: PerField = Default::default();
+    let pf_obj = PerFieldObject::default();
     let start = Instant::now();
     let waits = thread::scope(|s| {
         let (stop, cpu_ops) = (&stop, &cpu_ops);
-        let (gil_obj, std_obj, pl_obj) = (&gil_obj, &std_obj, &pl_obj);
+        let (gil_obj, std_obj, pl_obj, pf_obj) = (&gil_obj, &std_obj, &pl_obj, &pf_obj);
         s.spawn(move || {
             let n = match strategy {
                 Strategy::Gil | Strategy::GilReleased => gil::with_gil(|g| {
@@ -328,6 +369,7 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
                 Strategy::ParkingLot => {
                     until_stopped(stop, || *pl_obj[0].lock() += work(0, p.work))
                 }
+                Strategy::PerField => until_stopped(stop, || pf_obj.add(0, work(0, p.work))),
                 _ => unreachable!("mixed runs only the strategies above"),
             };
             cpu_ops.store(n, Relaxed);
@@ -349,6 +391,11 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
                     }
                     Strategy::ParkingLot => {
                         let mut field = pl_obj[1].lock();
+                        waits.push(asked.elapsed());
+                        *field += 1;
+                    }
+                    Strategy::PerField => {
+                        let mut field = pf_obj.f1().lock();
                         waits.push(asked.elapsed());
                         *field += 1;
                     }

@@ -78,7 +78,7 @@ impl Strategy {
             Self::StdMutex => {
                 2 * size_of::<usize>() + size_of::<std::sync::Mutex<Plain>>() + handle
             }
-            Self::ParkingLot => 2 * size_of::<usize>() + size_of::<PerField>() + handle,
+            Self::ParkingLot => 2 * size_of::<usize>() + size_of::<BareLocks>() + handle,
             Self::PerField => 2 * size_of::<usize>() + size_of::<PerFieldObject>() + handle,
             Self::Gil | Self::GilReleased => size_of::<usize>() + size_of::<GilObject>() + handle,
             Self::Arc | Self::Rc => 2 * size_of::<usize>() + size_of::<Plain>() + handle,
@@ -110,7 +110,7 @@ struct Plain {
     fields: [u64; FIELDS],
 }
 
-type PerField = [parking_lot::Mutex<u64>; FIELDS];
+type BareLocks = [parking_lot::Mutex<u64>; FIELDS];
 
 /// The shared object under the GIL: one lock for everything, so the fields can be one array.
 #[global_lock]
@@ -233,7 +233,7 @@ fn access(strategy: Strategy, threads: usize, p: Params) -> Sample {
             })
         }
         Strategy::ParkingLot => {
-            let obj: PerField = Default::default();
+            let obj: BareLocks = Default::default();
             timed(threads, p.duration, |_, stop| {
                 until_stopped(stop, || *obj[0].lock() += 1)
             })
@@ -293,7 +293,7 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
             })
         }
         Strategy::ParkingLot => {
-            let obj: PerField = Default::default();
+            let obj: BareLocks = Default::default();
             timed(threads, p.duration, |i, stop| {
                 until_stopped(stop, || {
                     let v = compute(i);
@@ -344,12 +344,12 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
     let cpu_ops = AtomicU64::new(0);
     let gil_obj = GilObject::default();
     let std_obj = std::sync::Mutex::new(Plain::default());
-    let pl_obj: PerField = Default::default();
-    let pf_obj = PerFieldObject::default();
+    let bare_obj: BareLocks = Default::default();
+    let field_obj = PerFieldObject::default();
     let start = Instant::now();
     let waits = thread::scope(|s| {
         let (stop, cpu_ops) = (&stop, &cpu_ops);
-        let (gil_obj, std_obj, pl_obj, pf_obj) = (&gil_obj, &std_obj, &pl_obj, &pf_obj);
+        let (gil_obj, std_obj, bare_obj, field_obj) = (&gil_obj, &std_obj, &bare_obj, &field_obj);
         s.spawn(move || {
             let n = match strategy {
                 Strategy::Gil | Strategy::GilReleased => gil::with_gil(|g| {
@@ -367,9 +367,9 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
                     std_obj.lock().expect("not poisoned").fields[0] += v;
                 }),
                 Strategy::ParkingLot => {
-                    until_stopped(stop, || *pl_obj[0].lock() += work(0, p.work))
+                    until_stopped(stop, || *bare_obj[0].lock() += work(0, p.work))
                 }
-                Strategy::PerField => until_stopped(stop, || pf_obj.add(0, work(0, p.work))),
+                Strategy::PerField => until_stopped(stop, || field_obj.add(0, work(0, p.work))),
                 _ => unreachable!("mixed runs only the strategies above"),
             };
             cpu_ops.store(n, Relaxed);
@@ -390,12 +390,12 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
                         obj.fields[1] += 1;
                     }
                     Strategy::ParkingLot => {
-                        let mut field = pl_obj[1].lock();
+                        let mut field = bare_obj[1].lock();
                         waits.push(asked.elapsed());
                         *field += 1;
                     }
                     Strategy::PerField => {
-                        let mut field = pf_obj.f1().lock();
+                        let mut field = field_obj.f1().lock();
                         waits.push(asked.elapsed());
                         *field += 1;
                     }

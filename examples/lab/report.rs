@@ -156,16 +156,26 @@ pub fn chart(cells: &[Cell], path: &Path) -> Result<(), Box<dyn std::error::Erro
 
 /// One line per claim of the trade-off, each with the number that confirms or refutes it.
 pub fn claims(cells: &[Cell], strategies: &[Strategy]) -> Vec<String> {
-    use Strategy as S;
-    use Workload as W;
-    let verdict = |ok: bool| if ok { "holds" } else { "does NOT hold" };
     let mut lines = Vec::new();
-    let mut claim = |text: &str, value: Option<(String, bool)>| {
-        lines.push(match value {
-            Some((number, ok)) => format!("{text}: {number} -> {}", verdict(ok)),
+    let mut claim = |text: &str, finding: Option<(String, bool)>| {
+        lines.push(match finding {
+            Some((number, true)) => format!("{text}: {number} -> holds"),
+            Some((number, false)) => format!("{text}: {number} -> does NOT hold"),
             None => format!("{text}: not measured in this run"),
         });
     };
+    lock_claims(cells, &mut claim);
+    count_claims(cells, strategies, &mut claim);
+    lines
+}
+
+/// A claim's text and, if the run measured it, the number and whether it holds.
+type Claim<'a> = &'a mut dyn FnMut(&str, Option<(String, bool)>);
+
+/// The claims about locks: the GIL, releasing it, and a lock per field.
+fn lock_claims(cells: &[Cell], claim: Claim) {
+    use Strategy as S;
+    use Workload as W;
 
     claim(
         "a single lock adds no per-access overhead",
@@ -228,6 +238,12 @@ pub fn claims(cells: &[Cell], strategies: &[Strategy]) -> Vec<String> {
             )
         }),
     );
+}
+
+/// The claims about reference counts, latency under the GIL, and memory.
+fn count_claims(cells: &[Cell], strategies: &[Strategy], claim: Claim) {
+    use Strategy as S;
+    use Workload as W;
     claim(
         "atomic counts cost more than plain ones",
         throughput(cells, W::Churn, S::Rc, 1)
@@ -262,5 +278,4 @@ pub fn claims(cells: &[Cell], strategies: &[Strategy]) -> Vec<String> {
         &format!("using memory to clean memory: bytes per object of {} u64 fields, with its counts and handle", crate::workloads::FIELDS),
         Some((memory.join(", "), true)),
     );
-    lines
 }

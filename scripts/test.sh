@@ -32,8 +32,8 @@ step "unit, integration, doc and compile-fail tests"
 cargo test --workspace --quiet
 
 step "examples (smoke)"
-for example in examples/*.rs; do
-    name=$(basename "$example" .rs)
+for example in examples/*.rs examples/*/main.rs; do
+    name=$(basename "${example%/main.rs}" .rs)
     case "$name" in
         lab) args=(--quick) ;;
         *) args=() ;;

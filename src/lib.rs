@@ -5,6 +5,9 @@
 //!
 //! - [`macro@global_lock`]: one global lock, the GIL. Access is free once the GIL is held, and
 //!   nothing can deadlock, but CPU-bound threads run one at a time.
+//! - [`macro@per_field_lock`]: a lock per field. Threads that touch different fields run in
+//!   parallel; several locks are taken in one global order ([`field_lock::lock_fields`]), and a
+//!   lock-order validator checks the rest in debug builds. See [`field_lock`].
 //! - [`macro@atomic_rc`]: atomic reference counts with no global lock ([`refcount`]): `Arc`'s
 //!   orderings, a biased mode whose owner thread counts without atomics, immortal objects, and
 //!   live-object accounting ([`stats`]).
@@ -116,11 +119,16 @@
 pub use gil_macros::atomic_rc;
 /// Puts every field of a struct behind the GIL; see the [crate documentation](crate#global_lock).
 pub use gil_macros::global_lock;
+/// Puts every field of a struct behind its own lock; see [`field_lock`] for the documentation.
+pub use gil_macros::per_field_lock;
+pub use gil_runtime::field_lock;
 pub use gil_runtime::{
     acquire, set_switch_interval, switch_interval, try_acquire, with_gil, Gil, GilCell, GilGuard,
     GilRc, GilStats, TryAcquireError, DEFAULT_SWITCH_INTERVAL,
 };
 pub use gil_runtime::{refcount, stats};
+
+pub use gil_runtime::model;
 
 #[doc(hidden)]
 pub use gil_runtime::__private;

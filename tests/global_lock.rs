@@ -236,3 +236,34 @@ fn a_waiter_gets_the_gil_at_the_holders_checkpoint() {
     });
     gil::set_switch_interval(gil::DEFAULT_SWITCH_INTERVAL);
 }
+
+struct PanicOnDrop;
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("destructor panics during the drain");
+    }
+}
+
+#[test]
+fn a_panic_during_the_drain_loses_no_other_object() {
+    let _s = serial();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (bad, good) = (
+        GilRc::new(PanicOnDrop),
+        GilRc::new(DropCount(drops.clone())),
+    );
+    thread::spawn(move || {
+        drop(bad); // deferred first
+        drop(good); // deferred second
+    })
+    .join()
+    .unwrap();
+    let first = std::panic::catch_unwind(|| gil::with_gil(|_| ()));
+    assert!(
+        first.is_err(),
+        "the destructor's panic reaches the acquiring thread"
+    );
+    // The GIL was released by the unwinding guard, and the rest of the pool was kept.
+    gil::with_gil(|_| ());
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}

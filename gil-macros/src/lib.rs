@@ -4,6 +4,7 @@
 mod atomic_rc;
 mod common;
 mod global_lock;
+mod per_field_lock;
 
 use proc_macro::TokenStream;
 
@@ -11,6 +12,13 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn global_lock(args: TokenStream, input: TokenStream) -> TokenStream {
     global_lock::expand(args.into(), input.into()).into()
+}
+
+/// Puts every field of a struct behind its own lock. See `gil::per_field_lock` and
+/// `gil::field_lock` for the documentation.
+#[proc_macro_attribute]
+pub fn per_field_lock(args: TokenStream, input: TokenStream) -> TokenStream {
+    per_field_lock::expand(args.into(), input.into()).into()
 }
 
 /// Shares a struct through atomic, biased or immortal reference counts. See `gil::atomic_rc`

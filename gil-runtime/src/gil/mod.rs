@@ -21,7 +21,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
-use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::sync::{global, thread_local_const, RawGil, UnsafeCell};
 
 pub use cell::GilCell;
@@ -35,6 +35,9 @@ pub(crate) struct State {
     raw: RawGil,
     /// Raised by a thread that waited longer than the switch interval.
     drop_request: AtomicBool,
+    /// An id of the thread that acquired the GIL last (see [`this_thread_id`]), so that a
+    /// forced switch can wait until another thread has had the GIL.
+    last_holder: AtomicUsize,
     switch_interval_nanos: AtomicU64,
     pub(crate) pool: pool::Pool,
     /// Written only by the thread that holds the GIL.
@@ -49,6 +52,7 @@ global! {
         State {
             raw: RawGil::new(),
             drop_request: AtomicBool::new(false),
+            last_holder: AtomicUsize::new(0),
             #[allow(clippy::cast_possible_truncation, reason = "5 ms fits in u64 nanoseconds")]
             switch_interval_nanos: AtomicU64::new(DEFAULT_SWITCH_INTERVAL.as_nanos() as u64),
             pool: pool::Pool::new(),
@@ -65,6 +69,11 @@ thread_local_const! {
 /// Whether this thread holds the GIL; `false` while its thread-locals are being destroyed.
 pub(crate) fn held_by_this_thread() -> bool {
     HELD.try_with(std::cell::Cell::get).unwrap_or(false)
+}
+
+/// A number unique to this thread while it runs: the address of its `HELD` flag.
+fn this_thread_id() -> usize {
+    HELD.with(|h| std::ptr::from_ref(h) as usize)
 }
 
 fn set_held(held: bool) {
@@ -231,6 +240,9 @@ pub fn try_acquire() -> Result<GilGuard, TryAcquireError> {
 /// Bookkeeping right after the raw lock was taken: mark, count, drain.
 fn enter(waited: Option<Duration>) -> GilGuard {
     set_held(true);
+    state()
+        .last_holder
+        .store(this_thread_id(), Ordering::Relaxed);
     // The guard exists before the drain, so a panicking destructor in the drain releases the GIL.
     let mut guard = GilGuard {
         token: Gil {
@@ -314,6 +326,9 @@ impl Gil {
             } else {
                 state.raw.unlock();
             }
+        }
+        if fair {
+            wait_for_another_holder(state);
         }
         reacquire();
     }
@@ -405,6 +420,23 @@ impl Gil {
     fn stats_mut(&mut self, f: impl FnOnce(&mut GilStats)) {
         // SAFETY: as in `stats`, and `&mut self` rules out a reference returned by `stats`.
         state().stats.with_mut(|s| f(unsafe { &mut *s }));
+    }
+}
+
+/// Does not take the GIL straight back after a forced switch (`CPython`'s `FORCE_SWITCHING`):
+/// yields until another thread has acquired it, for at most one switch interval.
+///
+/// `unlock_fair` already hands the GIL to a parked waiter. This covers a waiter that asked for
+/// the GIL while it was between two timed waits, and so was not parked when the GIL was let go.
+/// Under loom the model of the raw lock always hands off, so there is nothing to wait for.
+fn wait_for_another_holder(state: &State) {
+    if cfg!(loom) {
+        return;
+    }
+    let me = this_thread_id();
+    let deadline = Instant::now() + switch_interval();
+    while state.last_holder.load(Ordering::Relaxed) == me && Instant::now() < deadline {
+        crate::sync::thread::yield_now();
     }
 }
 

@@ -4,13 +4,13 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 pub(crate) use loom::cell::UnsafeCell;
-pub(crate) use loom::sync::Arc;
-pub(crate) use loom::thread;
+pub use loom::sync::Arc;
+pub use loom::thread;
 pub(crate) use loom::thread_local;
 
 /// Atomics: `loom::sync::atomic`.
-pub(crate) mod atomic {
-    pub(crate) use loom::sync::atomic::*;
+pub mod atomic {
+    pub use loom::sync::atomic::*;
 }
 
 /// Statistics counters: `std`'s atomics, not loom's, because they are `const` constructible
@@ -73,6 +73,18 @@ impl<T> Mutex<T> {
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        self.0
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// loom's locks have no timeout: the model lets the timeout expire at once, so this is
+    /// `try_lock`; loom still explores whether the lock is free at that point.
+    pub(crate) fn try_lock_for(&self, _timeout: Duration) -> Option<MutexGuard<'_, T>> {
+        self.try_lock()
+    }
 }
 
 /// `loom::sync::RwLock` with `parking_lot`'s API.
@@ -87,6 +99,18 @@ pub(crate) type RwLockWriteGuard<'a, T> = loom::sync::RwLockWriteGuard<'a, T>;
 impl<T> RwLock<T> {
     pub(crate) fn new(value: T) -> Self {
         Self(loom::sync::RwLock::new(value))
+    }
+
+    pub(crate) fn into_inner(self) -> T {
+        self.0
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        self.0
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {

@@ -17,12 +17,12 @@
 #[cfg(not(loom))]
 mod std_impl;
 #[cfg(not(loom))]
-pub(crate) use std_impl::*;
+pub use std_impl::*;
 
 #[cfg(loom)]
 mod loom_impl;
 #[cfg(loom)]
-pub(crate) use loom_impl::*;
+pub use loom_impl::*;
 
 /// Declares a function returning a `&'static` global that loom re-creates in every execution.
 ///

@@ -2,16 +2,18 @@
 
 use std::time::Duration;
 
+#[cfg(feature = "deadlock-detection")]
+pub(crate) use parking_lot::deadlock;
 pub(crate) use parking_lot::{
     Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
 };
-pub(crate) use std::sync::Arc;
-pub(crate) use std::thread;
+pub use std::sync::Arc;
+pub use std::thread;
 pub(crate) use std::thread_local;
 
 /// Atomics: `std::sync::atomic`.
-pub(crate) mod atomic {
-    pub(crate) use std::sync::atomic::*;
+pub mod atomic {
+    pub use std::sync::atomic::*;
 }
 
 /// Statistics counters: always `std`'s atomics, also under loom, because they are `const`

@@ -1,0 +1,439 @@
+//! The objects, the workloads, and how each strategy runs them.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use gil::{global_lock, per_field_lock, Gil};
+
+/// Fields per object: thread `i` of a disjoint-fields run updates field `i % FIELDS`.
+pub const FIELDS: usize = 4;
+/// Operations between two looks at the stop flag.
+const BATCH: u64 = 32;
+
+/// One kind of work, run by every strategy that can run it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Workload {
+    /// A bare field increment: the per-access cost of each strategy.
+    Access,
+    /// CPU work, then an increment of field 0: every thread updates the same field.
+    CpuSame,
+    /// CPU work, then an increment of the thread's own field.
+    CpuDisjoint,
+    /// An increment, then a short block (a sleep); the lock is released during it where allowed.
+    Io,
+    /// One CPU-bound thread and one I/O-bound thread; records the I/O thread's wait for the lock.
+    Mixed,
+    /// Clone and drop a handle to one shared object.
+    Churn,
+}
+
+/// A lock strategy or a baseline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Strategy {
+    /// Baseline: plain fields, one thread, no synchronization.
+    Unsync,
+    /// Baseline: one `std::sync::Mutex` around the whole object.
+    StdMutex,
+    /// Baseline: a bare `parking_lot::Mutex` per field.
+    ParkingLot,
+    /// `#[per_field_lock]`: a lock per field, through the generated API.
+    PerField,
+    /// `#[global_lock]`: the GIL is held while working and blocking.
+    Gil,
+    /// `#[global_lock]` with the work (or the block) done while the GIL is released.
+    GilReleased,
+    /// Baseline for churn: `std::sync::Arc`.
+    Arc,
+    /// Baseline for churn: `std::rc::Rc`, one thread.
+    Rc,
+}
+
+impl Strategy {
+    /// Whether this strategy can run `workload` on `threads` threads.
+    pub fn runs(self, workload: Workload, threads: usize) -> bool {
+        use Strategy as S;
+        let single_threaded = matches!(self, S::Unsync | S::Rc);
+        if single_threaded && (threads > 1 || workload == Workload::Mixed) {
+            return false;
+        }
+        match workload {
+            Workload::Access => !matches!(self, S::GilReleased | S::Arc | S::Rc),
+            Workload::CpuSame | Workload::CpuDisjoint | Workload::Io | Workload::Mixed => {
+                !matches!(self, S::Arc | S::Rc)
+            }
+            Workload::Churn => matches!(self, S::Gil | S::Arc | S::Rc),
+        }
+    }
+
+    /// Bytes one shared object of `FIELDS` `u64` fields takes under this strategy: the heap
+    /// block (with its counts) plus the handle that points to it.
+    pub fn bytes_per_object(self) -> usize {
+        use std::mem::size_of;
+        let handle = size_of::<usize>();
+        match self {
+            Self::Unsync => size_of::<Plain>(),
+            Self::StdMutex => {
+                2 * size_of::<usize>() + size_of::<std::sync::Mutex<Plain>>() + handle
+            }
+            Self::ParkingLot => 2 * size_of::<usize>() + size_of::<BareLocks>() + handle,
+            Self::PerField => 2 * size_of::<usize>() + size_of::<PerFieldObject>() + handle,
+            Self::Gil | Self::GilReleased => size_of::<usize>() + size_of::<GilObject>() + handle,
+            Self::Arc | Self::Rc => 2 * size_of::<usize>() + size_of::<Plain>() + handle,
+        }
+    }
+}
+
+/// The parameters every run shares.
+#[derive(Clone, Copy, Debug)]
+pub struct Params {
+    pub duration: Duration,
+    /// Rounds of the xorshift mix per CPU operation.
+    pub work: u32,
+    /// How long an I/O operation blocks.
+    pub block: Duration,
+}
+
+/// What one run measured.
+#[derive(Debug, Default)]
+pub struct Sample {
+    pub ops: u64,
+    pub elapsed: Duration,
+    /// The I/O thread's waits for the lock, in the mixed workload.
+    pub waits: Vec<Duration>,
+}
+
+#[derive(Default)]
+struct Plain {
+    fields: [u64; FIELDS],
+}
+
+type BareLocks = [parking_lot::Mutex<u64>; FIELDS];
+
+/// The shared object under the GIL: one lock for everything, so the fields can be one array.
+#[global_lock]
+#[derive(Default)]
+struct GilObject {
+    fields: [u64; FIELDS],
+}
+
+/// The shared object with a lock per field.
+#[per_field_lock]
+#[derive(Default)]
+struct PerFieldObject {
+    f0: u64,
+    f1: u64,
+    f2: u64,
+    f3: u64,
+}
+
+impl PerFieldObject {
+    /// Adds `v` to field `i`, locking only that field.
+    fn add(&self, i: usize, v: u64) {
+        match i % FIELDS {
+            0 => *self.f0().lock() += v,
+            1 => *self.f1().lock() += v,
+            2 => *self.f2().lock() += v,
+            _ => *self.f3().lock() += v,
+        }
+    }
+}
+
+/// CPU work that the optimizer cannot remove.
+fn work(seed: u64, rounds: u32) -> u64 {
+    let mut x = seed | 1;
+    for _ in 0..rounds {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    black_box(x)
+}
+
+/// Runs `worker(thread index, stop flag)` on `threads` threads for `duration`; sums the ops.
+fn timed(
+    threads: usize,
+    duration: Duration,
+    worker: impl Fn(usize, &AtomicBool) -> u64 + Sync,
+) -> Sample {
+    let stop = AtomicBool::new(false);
+    let start = Instant::now();
+    let ops = thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|i| {
+                s.spawn({
+                    let (stop, worker) = (&stop, &worker);
+                    move || worker(i, stop)
+                })
+            })
+            .collect();
+        thread::sleep(duration);
+        stop.store(true, Relaxed);
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("worker panicked"))
+            .sum()
+    });
+    Sample {
+        ops,
+        elapsed: start.elapsed(),
+        waits: Vec::new(),
+    }
+}
+
+/// Repeats `op` in batches until `stop` is raised; returns how many ops ran.
+fn until_stopped(stop: &AtomicBool, mut op: impl FnMut()) -> u64 {
+    let mut n = 0;
+    while !stop.load(Relaxed) {
+        for _ in 0..BATCH {
+            op();
+        }
+        n += BATCH;
+    }
+    n
+}
+
+/// `until_stopped` with the GIL held, letting a waiting thread in once per batch (the eval loop's
+/// periodic check in `CPython`).
+fn until_stopped_gil(g: &mut Gil, stop: &AtomicBool, mut op: impl FnMut(&mut Gil)) -> u64 {
+    let mut n = 0;
+    while !stop.load(Relaxed) {
+        for _ in 0..BATCH {
+            op(g);
+        }
+        n += BATCH;
+        g.checkpoint();
+    }
+    n
+}
+
+/// Runs one cell of the lab: `strategy` on `workload` with `threads` threads.
+pub fn run(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> Sample {
+    match workload {
+        Workload::Churn => churn(strategy, threads, p),
+        Workload::Mixed => mixed(strategy, p),
+        Workload::Access => access(strategy, threads, p),
+        _ => update(workload, strategy, threads, p),
+    }
+}
+
+/// Bare increments of field 0: nothing but the cost of reaching the field.
+fn access(strategy: Strategy, threads: usize, p: Params) -> Sample {
+    match strategy {
+        Strategy::Unsync => timed(1, p.duration, |_, stop| {
+            let mut obj = Plain::default();
+            until_stopped(stop, || black_box(&mut obj.fields)[0] += 1)
+        }),
+        Strategy::StdMutex => {
+            let obj = std::sync::Mutex::new(Plain::default());
+            timed(threads, p.duration, |_, stop| {
+                until_stopped(stop, || obj.lock().expect("not poisoned").fields[0] += 1)
+            })
+        }
+        Strategy::ParkingLot => {
+            let obj: BareLocks = Default::default();
+            timed(threads, p.duration, |_, stop| {
+                until_stopped(stop, || *obj[0].lock() += 1)
+            })
+        }
+        Strategy::PerField => {
+            let obj = PerFieldObject::default();
+            timed(threads, p.duration, |_, stop| {
+                until_stopped(stop, || obj.add(0, 1))
+            })
+        }
+        Strategy::Gil => {
+            let obj = GilObject::default();
+            timed(threads, p.duration, |_, stop| {
+                gil::with_gil(|g| {
+                    until_stopped_gil(g, stop, |g| black_box(&obj.fields).get_mut(g)[0] += 1)
+                })
+            })
+        }
+        _ => unreachable!("access runs only the strategies above"),
+    }
+}
+
+/// The CPU workloads and I/O: every thread updates fields of one shared object.
+fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> Sample {
+    let field_of = |i: usize| {
+        if workload == Workload::CpuDisjoint {
+            i % FIELDS
+        } else {
+            0
+        }
+    };
+    let compute = |i: usize| match workload {
+        Workload::CpuSame | Workload::CpuDisjoint => work(i as u64, p.work),
+        _ => 1,
+    };
+    let block = || {
+        if workload == Workload::Io {
+            thread::sleep(p.block);
+        }
+    };
+    match strategy {
+        Strategy::Unsync => timed(1, p.duration, |i, stop| {
+            let mut obj = Plain::default();
+            until_stopped(stop, || {
+                black_box(&mut obj.fields)[field_of(i)] += compute(i);
+                block();
+            })
+        }),
+        Strategy::StdMutex => {
+            let obj = std::sync::Mutex::new(Plain::default());
+            timed(threads, p.duration, |i, stop| {
+                until_stopped(stop, || {
+                    let v = compute(i);
+                    obj.lock().expect("not poisoned").fields[field_of(i)] += v;
+                    block();
+                })
+            })
+        }
+        Strategy::ParkingLot => {
+            let obj: BareLocks = Default::default();
+            timed(threads, p.duration, |i, stop| {
+                until_stopped(stop, || {
+                    let v = compute(i);
+                    *obj[field_of(i)].lock() += v;
+                    block();
+                })
+            })
+        }
+        Strategy::PerField => {
+            let obj = PerFieldObject::default();
+            timed(threads, p.duration, |i, stop| {
+                until_stopped(stop, || {
+                    obj.add(field_of(i), compute(i));
+                    block();
+                })
+            })
+        }
+        Strategy::Gil | Strategy::GilReleased => {
+            let released = strategy == Strategy::GilReleased;
+            let obj = GilObject::default();
+            timed(threads, p.duration, |i, stop| {
+                gil::with_gil(|g| {
+                    until_stopped_gil(g, stop, |g| {
+                        let v = if released && workload != Workload::Io {
+                            g.allow_threads(|| compute(i))
+                        } else {
+                            compute(i)
+                        };
+                        black_box(&obj.fields).get_mut(g)[field_of(i)] += v;
+                        if released && workload == Workload::Io {
+                            g.allow_threads(block);
+                        } else {
+                            block();
+                        }
+                    })
+                })
+            })
+        }
+        Strategy::Arc | Strategy::Rc => unreachable!("churn-only baselines"),
+    }
+}
+
+/// One CPU-bound thread (field 0) and one I/O-bound thread (field 1), for `p.duration`. The ops
+/// are the CPU thread's; the waits are how long the I/O thread waited for the lock after each
+/// block.
+fn mixed(strategy: Strategy, p: Params) -> Sample {
+    let stop = AtomicBool::new(false);
+    let cpu_ops = AtomicU64::new(0);
+    let gil_obj = GilObject::default();
+    let std_obj = std::sync::Mutex::new(Plain::default());
+    let bare_obj: BareLocks = Default::default();
+    let field_obj = PerFieldObject::default();
+    let start = Instant::now();
+    let waits = thread::scope(|s| {
+        let (stop, cpu_ops) = (&stop, &cpu_ops);
+        let (gil_obj, std_obj, bare_obj, field_obj) = (&gil_obj, &std_obj, &bare_obj, &field_obj);
+        s.spawn(move || {
+            let n = match strategy {
+                Strategy::Gil | Strategy::GilReleased => gil::with_gil(|g| {
+                    until_stopped_gil(g, stop, |g| {
+                        let v = if strategy == Strategy::GilReleased {
+                            g.allow_threads(|| work(0, p.work))
+                        } else {
+                            work(0, p.work)
+                        };
+                        gil_obj.fields.get_mut(g)[0] += v;
+                    })
+                }),
+                Strategy::StdMutex => until_stopped(stop, || {
+                    let v = work(0, p.work);
+                    std_obj.lock().expect("not poisoned").fields[0] += v;
+                }),
+                Strategy::ParkingLot => {
+                    until_stopped(stop, || *bare_obj[0].lock() += work(0, p.work))
+                }
+                Strategy::PerField => until_stopped(stop, || field_obj.add(0, work(0, p.work))),
+                _ => unreachable!("mixed runs only the strategies above"),
+            };
+            cpu_ops.store(n, Relaxed);
+        });
+        let io = s.spawn(move || {
+            let mut waits = Vec::new();
+            while !stop.load(Relaxed) {
+                thread::sleep(p.block);
+                let asked = Instant::now();
+                match strategy {
+                    Strategy::Gil | Strategy::GilReleased => gil::with_gil(|g| {
+                        waits.push(asked.elapsed());
+                        gil_obj.fields.get_mut(g)[1] += 1;
+                    }),
+                    Strategy::StdMutex => {
+                        let mut obj = std_obj.lock().expect("not poisoned");
+                        waits.push(asked.elapsed());
+                        obj.fields[1] += 1;
+                    }
+                    Strategy::ParkingLot => {
+                        let mut field = bare_obj[1].lock();
+                        waits.push(asked.elapsed());
+                        *field += 1;
+                    }
+                    Strategy::PerField => {
+                        let mut field = field_obj.f1().lock();
+                        waits.push(asked.elapsed());
+                        *field += 1;
+                    }
+                    _ => unreachable!("mixed runs only the strategies above"),
+                }
+            }
+            waits
+        });
+        thread::sleep(p.duration);
+        stop.store(true, Relaxed);
+        io.join().expect("I/O thread panicked")
+    });
+    Sample {
+        ops: cpu_ops.load(Relaxed),
+        elapsed: start.elapsed(),
+        waits,
+    }
+}
+
+/// Every thread clones and drops handles to one shared object.
+fn churn(strategy: Strategy, threads: usize, p: Params) -> Sample {
+    match strategy {
+        Strategy::Gil => {
+            let obj = GilObject::default().into_handle();
+            timed(threads, p.duration, |_, stop| {
+                gil::with_gil(|g| until_stopped_gil(g, stop, |g| drop(black_box(obj.clone_ref(g)))))
+            })
+        }
+        Strategy::Arc => {
+            let obj = Arc::new(Plain::default());
+            timed(threads, p.duration, |_, stop| {
+                until_stopped(stop, || drop(black_box(Arc::clone(&obj))))
+            })
+        }
+        Strategy::Rc => timed(1, p.duration, |_, stop| {
+            let obj = std::rc::Rc::new(Plain::default());
+            until_stopped(stop, || drop(black_box(std::rc::Rc::clone(&obj))))
+        }),
+        _ => unreachable!("churn runs only the strategies above"),
+    }
+}

@@ -1,0 +1,194 @@
+//! The arguments of `#[per_field_lock(...)]` and the options of `#[field(...)]`.
+
+use proc_macro2::Span;
+use syn::ext::IdentExt as _;
+use syn::parse::{Parse, ParseStream};
+use syn::{Ident, LitStr, Path, Token};
+
+const EXPECTED: &str =
+    "expected one of: `crate = path`, `constructor = name`, `class = \"TypeName\"`";
+const EXPECTED_FIELD: &str = "expected one of: `rw`, `no_lock`";
+
+mod kw {
+    syn::custom_keyword!(constructor);
+    syn::custom_keyword!(class);
+    syn::custom_keyword!(rw);
+    syn::custom_keyword!(no_lock);
+}
+
+/// `#[per_field_lock(crate = path, constructor = name, class = "Name")]`, all optional.
+#[derive(Default)]
+pub struct Args {
+    /// The path of the `gil` crate, for crates that rename it.
+    pub krate: Option<Path>,
+    /// The name of the generated constructor (`new` by default).
+    pub constructor: Option<Ident>,
+    /// The type part of the lock classes (`Name.field`); the struct's name by default.
+    pub class: Option<LitStr>,
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut args = Args::default();
+        while !input.is_empty() {
+            if input.peek(Token![crate]) {
+                let key = input.parse::<Token![crate]>()?;
+                let path = value(
+                    input,
+                    "`crate` takes a path to the gil crate: `crate = ::gil`",
+                )?;
+                set(&mut args.krate, path, key.span, "crate")?;
+            } else if input.peek(kw::constructor) {
+                let key = input.parse::<kw::constructor>()?;
+                let name = value(
+                    input,
+                    "`constructor` takes a function name: `constructor = create`",
+                )?;
+                set(&mut args.constructor, name, key.span, "constructor")?;
+            } else if input.peek(kw::class) {
+                let key = input.parse::<kw::class>()?;
+                let name = value(input, "`class` takes a string: `class = \"Account\"`")?;
+                set(&mut args.class, name, key.span, "class")?;
+            } else if input.peek(Ident::peek_any) {
+                let unknown: Ident = Ident::parse_any(input)?;
+                return Err(syn::Error::new(
+                    unknown.span(),
+                    format!("unknown `#[per_field_lock]` argument `{unknown}`; {EXPECTED}"),
+                ));
+            } else {
+                return Err(input.error(format!(
+                    "unexpected `#[per_field_lock]` argument; {EXPECTED}"
+                )));
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(args)
+    }
+}
+
+/// `= value`, with `message` as the error if the value does not parse.
+fn value<T: Parse>(input: ParseStream, message: &str) -> syn::Result<T> {
+    input.parse::<Token![=]>()?;
+    input
+        .parse()
+        .map_err(|e: syn::Error| syn::Error::new(e.span(), message))
+}
+
+/// Sets an argument once; a second occurrence is an error on the second key.
+fn set<T>(slot: &mut Option<T>, value: T, key: Span, name: &str) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(syn::Error::new(
+            key,
+            format!("duplicate `#[per_field_lock]` argument `{name}`"),
+        ));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// How a field is guarded.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kind {
+    /// A `FieldLock` (mutex), the default.
+    #[default]
+    Mutex,
+    /// `#[field(rw)]`: a `RwFieldLock`.
+    Rw,
+    /// `#[field(no_lock)]`: the field stays as it is, read-only once the object is shared.
+    NoLock,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Mutex => "mutex",
+            Kind::Rw => "rw",
+            Kind::NoLock => "no_lock",
+        }
+    }
+}
+
+/// The options of one `#[field(...)]` attribute.
+#[derive(Default)]
+pub struct FieldOptions {
+    /// The kind, with the span of the option that chose it.
+    pub kind: Option<(Kind, Span)>,
+}
+
+impl FieldOptions {
+    /// Merges the options of another `#[field(...)]` on the same field.
+    pub fn merge(&mut self, other: &FieldOptions) -> syn::Result<()> {
+        if let Some((kind, span)) = other.kind {
+            self.set_kind(kind, span)?;
+        }
+        Ok(())
+    }
+
+    /// Sets the kind once: the same option twice is a duplicate, two kinds exclude each other.
+    fn set_kind(&mut self, kind: Kind, span: Span) -> syn::Result<()> {
+        match self.kind {
+            None => {
+                self.kind = Some((kind, span));
+                Ok(())
+            }
+            Some((old, _)) if old == kind => Err(syn::Error::new(
+                span,
+                format!("duplicate field option `{}`", kind.name()),
+            )),
+            Some((old, _)) => Err(syn::Error::new(
+                span,
+                format!(
+                    "field option `{}` cannot be combined with `{}`: a `no_lock` field has no lock \
+                     to make read-write; keep one of them",
+                    kind.name(),
+                    old.name()
+                ),
+            )),
+        }
+    }
+}
+
+impl Parse for FieldOptions {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut options = FieldOptions::default();
+        if input.is_empty() {
+            return Err(input.error(format!("empty `#[field()]`; {EXPECTED_FIELD}")));
+        }
+        while !input.is_empty() {
+            if input.peek(kw::rw) {
+                let key = input.parse::<kw::rw>()?;
+                options.set_kind(Kind::Rw, key.span)?;
+            } else if input.peek(kw::no_lock) {
+                let key = input.parse::<kw::no_lock>()?;
+                options.set_kind(Kind::NoLock, key.span)?;
+            } else if input.peek(Ident::peek_any) {
+                let unknown: Ident = Ident::parse_any(input)?;
+                return Err(syn::Error::new(
+                    unknown.span(),
+                    format!("unknown field option `{unknown}`; {EXPECTED_FIELD}"),
+                ));
+            } else {
+                return Err(input.error(format!("unexpected field option; {EXPECTED_FIELD}")));
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(options)
+    }
+}
+
+/// Parses a `#[field(...)]` attribute, which must be a list.
+pub fn field_options(attr: &syn::Attribute) -> syn::Result<FieldOptions> {
+    match &attr.meta {
+        syn::Meta::List(list) => list.parse_args(),
+        _ => Err(syn::Error::new_spanned(
+            attr,
+            format!("`#[field]` takes options in parentheses: `#[field(rw)]`; {EXPECTED_FIELD}"),
+        )),
+    }
+}

@@ -1,0 +1,305 @@
+//! Handles to one field of one object, as the generated accessors return them.
+
+use std::panic::Location;
+
+use super::lock::Ctx;
+use super::{FieldGuard, FieldLock, FieldReadGuard, FieldWriteGuard, LockClass, RwFieldLock};
+
+/// Where a lock sits in the global acquisition order: by the address of its object, then by the
+/// field's place in the declaration, then by the lock's own address.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OrderKey {
+    object: usize,
+    index: u32,
+    pub(crate) lock: usize,
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// One field lock, ready to be taken by [`lock_fields`](super::lock_fields) together with others.
+///
+/// Implemented by [`Field`] (exclusive), [`RwField`] (exclusive) and [`SharedField`] (shared).
+pub trait Lockable<'a>: sealed::Sealed {
+    /// What taking the lock gives.
+    type Guard;
+
+    #[doc(hidden)]
+    fn __order_key(&self) -> OrderKey;
+
+    #[doc(hidden)]
+    fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard;
+}
+
+/// A field of an object whose type is `#[per_field_lock]`, guarded by a [`FieldLock`].
+///
+/// The generated accessor of each field returns one. Lock it alone with [`Field::lock`], or
+/// together with other fields (of this object or of others) with
+/// [`lock_fields`](super::lock_fields).
+///
+/// ```
+/// # extern crate gil_runtime as gil;
+/// # use gil_macros::per_field_lock;
+/// # fn main() {
+/// #[per_field_lock]
+/// struct Counter {
+///     hits: u64,
+/// }
+///
+/// let c = Counter::new(0);
+/// *c.hits().lock() += 1;
+/// assert_eq!(*c.hits().lock(), 1);
+/// assert_eq!(c.hits().class().name(), "Counter.hits");
+/// # }
+/// ```
+pub struct Field<'a, T> {
+    lock: &'a FieldLock<T>,
+    class: &'static LockClass,
+    object: usize,
+    index: u32,
+}
+
+impl<T> Clone for Field<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Field<'_, T> {}
+
+impl<'a, T> Field<'a, T> {
+    #[track_caller]
+    #[inline]
+    fn ctx(&self, group: u64, at: &'static Location<'static>) -> Ctx {
+        Ctx {
+            class: self.class,
+            object: self.object,
+            group,
+            at,
+        }
+    }
+
+    /// Locks this field alone, blocking until it is free.
+    ///
+    /// # Panics
+    /// With the validator compiled in, on a lock-order violation (see
+    /// [`FieldLock::lock`]).
+    #[track_caller]
+    #[inline]
+    pub fn lock(self) -> FieldGuard<'a, T> {
+        self.lock.lock_in(self.ctx(0, Location::caller()))
+    }
+
+    /// Locks this field if it is free right now.
+    #[track_caller]
+    #[inline]
+    #[must_use]
+    pub fn try_lock(self) -> Option<FieldGuard<'a, T>> {
+        self.lock.try_lock_in(self.ctx(0, Location::caller()))
+    }
+
+    /// Locks this field, giving up after `timeout`.
+    ///
+    /// # Panics
+    /// As [`Field::lock`].
+    #[track_caller]
+    #[inline]
+    #[must_use]
+    pub fn try_lock_for(self, timeout: std::time::Duration) -> Option<FieldGuard<'a, T>> {
+        self.lock
+            .try_lock_for_in(self.ctx(0, Location::caller()), timeout)
+    }
+
+    /// The field's lock class, `Type.field`.
+    #[must_use]
+    pub fn class(&self) -> &'static LockClass {
+        self.class
+    }
+}
+
+impl<T> sealed::Sealed for Field<'_, T> {}
+
+impl<'a, T> Lockable<'a> for Field<'a, T> {
+    type Guard = FieldGuard<'a, T>;
+
+    fn __order_key(&self) -> OrderKey {
+        OrderKey {
+            object: self.object,
+            index: self.index,
+            lock: std::ptr::from_ref(self.lock) as usize,
+        }
+    }
+
+    fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard {
+        self.lock.lock_in(self.ctx(group, at))
+    }
+}
+
+/// A field guarded by a [`RwFieldLock`] (`#[field(rw)]`).
+///
+/// ```
+/// # extern crate gil_runtime as gil;
+/// # use gil_macros::per_field_lock;
+/// # fn main() {
+/// #[per_field_lock]
+/// struct Config {
+///     #[field(rw)]
+///     name: String,
+/// }
+///
+/// let c = Config::new("a".to_owned());
+/// c.name().write().push('b');
+/// assert_eq!(*c.name().read(), "ab");
+/// # }
+/// ```
+pub struct RwField<'a, T> {
+    lock: &'a RwFieldLock<T>,
+    class: &'static LockClass,
+    object: usize,
+    index: u32,
+}
+
+impl<T> Clone for RwField<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for RwField<'_, T> {}
+
+impl<'a, T> RwField<'a, T> {
+    #[inline]
+    fn ctx(&self, group: u64, at: &'static Location<'static>) -> Ctx {
+        Ctx {
+            class: self.class,
+            object: self.object,
+            group,
+            at,
+        }
+    }
+
+    fn key(&self) -> OrderKey {
+        OrderKey {
+            object: self.object,
+            index: self.index,
+            lock: std::ptr::from_ref(self.lock) as usize,
+        }
+    }
+
+    /// Shared access to this field alone.
+    ///
+    /// # Panics
+    /// As [`Field::lock`].
+    #[track_caller]
+    #[inline]
+    pub fn read(self) -> FieldReadGuard<'a, T> {
+        self.lock.read_in(self.ctx(0, Location::caller()))
+    }
+
+    /// Exclusive access to this field alone.
+    ///
+    /// # Panics
+    /// As [`Field::lock`].
+    #[track_caller]
+    #[inline]
+    pub fn write(self) -> FieldWriteGuard<'a, T> {
+        self.lock.write_in(self.ctx(0, Location::caller()))
+    }
+
+    /// Shared access if no writer holds the field right now.
+    #[track_caller]
+    #[inline]
+    #[must_use]
+    pub fn try_read(self) -> Option<FieldReadGuard<'a, T>> {
+        self.lock.try_read(self.class)
+    }
+
+    /// Exclusive access if nobody holds the field right now.
+    #[track_caller]
+    #[inline]
+    #[must_use]
+    pub fn try_write(self) -> Option<FieldWriteGuard<'a, T>> {
+        self.lock.try_write(self.class)
+    }
+
+    /// This field for shared access in [`lock_fields`](super::lock_fields); the field itself
+    /// stands for exclusive access there.
+    #[must_use]
+    pub fn shared(self) -> SharedField<'a, T> {
+        SharedField(self)
+    }
+
+    /// The field's lock class, `Type.field`.
+    #[must_use]
+    pub fn class(&self) -> &'static LockClass {
+        self.class
+    }
+}
+
+impl<T> sealed::Sealed for RwField<'_, T> {}
+
+impl<'a, T> Lockable<'a> for RwField<'a, T> {
+    type Guard = FieldWriteGuard<'a, T>;
+
+    fn __order_key(&self) -> OrderKey {
+        self.key()
+    }
+
+    fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard {
+        self.lock.write_in(self.ctx(group, at))
+    }
+}
+
+/// A [`RwField`] to be taken for shared access by [`lock_fields`](super::lock_fields); see
+/// [`RwField::shared`].
+pub struct SharedField<'a, T>(RwField<'a, T>);
+
+impl<T> sealed::Sealed for SharedField<'_, T> {}
+
+impl<'a, T> Lockable<'a> for SharedField<'a, T> {
+    type Guard = FieldReadGuard<'a, T>;
+
+    fn __order_key(&self) -> OrderKey {
+        self.0.key()
+    }
+
+    fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard {
+        self.0.lock.read_in(self.0.ctx(group, at))
+    }
+}
+
+/// The accessor of a `#[per_field_lock]` field guarded by a [`FieldLock`].
+#[doc(hidden)]
+#[inline]
+pub fn field<'a, O, T>(
+    lock: &'a FieldLock<T>,
+    class: &'static LockClass,
+    object: &'a O,
+    index: u32,
+) -> Field<'a, T> {
+    Field {
+        lock,
+        class,
+        object: std::ptr::from_ref(object) as usize,
+        index,
+    }
+}
+
+/// The accessor of a `#[per_field_lock]` field guarded by a [`RwFieldLock`].
+#[doc(hidden)]
+#[inline]
+pub fn rw_field<'a, O, T>(
+    lock: &'a RwFieldLock<T>,
+    class: &'static LockClass,
+    object: &'a O,
+    index: u32,
+) -> RwField<'a, T> {
+    RwField {
+        lock,
+        class,
+        object: std::ptr::from_ref(object) as usize,
+        index,
+    }
+}

@@ -1,0 +1,27 @@
+//! The expansion of `#[per_field_lock]` compiles cleanly under strict lints in the user's crate.
+#![forbid(unsafe_code)]
+#![deny(missing_docs, warnings, rust_2018_idioms, unreachable_pub)]
+#![deny(clippy::all, clippy::pedantic)]
+
+/// A documented generic struct with private, public and unlocked fields.
+#[gil::per_field_lock]
+#[derive(Debug, Default)]
+pub struct Strict<T: Send> {
+    /// A public field.
+    pub count: u64,
+    #[field(rw)]
+    generic: Option<T>,
+    /// Never changes.
+    #[field(no_lock)]
+    pub id: u32,
+}
+
+#[test]
+fn strict_expansion_is_usable() {
+    let s = Strict::<String>::new(1, None, 7).into_handle();
+    let (mut generic, mut count) = gil::field_lock::lock_fields((s.generic(), s.count()));
+    *count += 1;
+    *generic = Some("x".to_owned());
+    drop((generic, count));
+    assert_eq!((*s.count().lock(), s.id), (2, 7));
+}

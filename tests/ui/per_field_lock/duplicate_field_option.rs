@@ -1,0 +1,10 @@
+use gil::per_field_lock;
+
+#[per_field_lock]
+struct Account {
+    #[field(rw)]
+    #[field(rw)]
+    balance: i64,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use gil::per_field_lock;
+
+#[per_field_lock]
+struct Nothing {}
+
+fn main() {}

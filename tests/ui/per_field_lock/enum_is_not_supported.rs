@@ -1,0 +1,9 @@
+use gil::per_field_lock;
+
+#[per_field_lock]
+enum State {
+    Idle,
+    Busy(u32),
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use gil::per_field_lock;
+
+#[per_field_lock]
+struct Account {
+    #[field = "rw"]
+    balance: i64,
+}
+
+fn main() {}

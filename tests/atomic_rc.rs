@@ -245,3 +245,15 @@ fn the_cycle_collector_frees_a_collected_cycle_from_any_thread() {
     assert_eq!(cleared, 2);
     assert_eq!(gil::stats::live::<Linked>(), 0);
 }
+
+mod renamed {
+    /// The `crate = path` option names the gil crate for crates that rename it.
+    #[gil::atomic_rc(crate = ::gil, handle = Shared)]
+    pub struct Renamed(pub u8);
+}
+
+#[test]
+fn the_crate_option_is_accepted() {
+    let shared: renamed::Shared = renamed::Renamed(4).into_rc();
+    assert_eq!(shared.0, 4);
+}

@@ -103,6 +103,10 @@ impl<T> AtomicRc<T> {
     /// Moves `value` into a new object in [`Mode::Atomic`] that the cycle collector tracks:
     /// [`collect_cycles`](super::collect_cycles) frees it if only reference cycles keep it alive.
     ///
+    /// The collector's list holds a weak count of every tracked object: when the last handle
+    /// goes, the value is dropped at once, but its memory is returned at the next
+    /// `collect_cycles`.
+    ///
     /// ```
     /// # use gil_runtime as gil;
     /// use gil::refcount::{AtomicRc, Trace, Visitor};

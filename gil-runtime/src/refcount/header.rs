@@ -246,11 +246,14 @@ impl Header {
                 return false;
             }
         }
-        Self::decrement_slow(this, merge)
+        // SAFETY: the caller gives up one count of this live object.
+        unsafe { Self::decrement_slow(this, merge) }
     }
 
+    /// # Safety
+    /// As `decrement`.
     #[inline(never)]
-    fn decrement_slow(this: NonNull<Self>, merge: Merge) -> bool {
+    unsafe fn decrement_slow(this: NonNull<Self>, merge: Merge) -> bool {
         // SAFETY: the caller's count keeps the object alive.
         let header = unsafe { this.as_ref() };
         match header.mode {

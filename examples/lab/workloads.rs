@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use gil::refcount::{AtomicRc, Mode};
 use gil::{global_lock, per_field_lock, Gil};
 
 /// Fields per object: thread `i` of a disjoint-fields run updates field `i % FIELDS`.
@@ -45,6 +46,10 @@ pub enum Strategy {
     Gil,
     /// `#[global_lock]` with the work (or the block) done while the GIL is released.
     GilReleased,
+    /// `#[atomic_rc]`: no lock; fields are atomics, the handle has `Arc`'s atomic count.
+    AtomicRc,
+    /// `#[atomic_rc(biased)]` (churn only): the thread that made the object counts without atomics.
+    Biased,
     /// Baseline for churn: `std::sync::Arc`.
     Arc,
     /// Baseline for churn: `std::rc::Rc`, one thread.
@@ -60,11 +65,11 @@ impl Strategy {
             return false;
         }
         match workload {
-            Workload::Access => !matches!(self, S::GilReleased | S::Arc | S::Rc),
+            Workload::Access => !matches!(self, S::GilReleased | S::Biased | S::Arc | S::Rc),
             Workload::CpuSame | Workload::CpuDisjoint | Workload::Io | Workload::Mixed => {
-                !matches!(self, S::Arc | S::Rc)
+                !matches!(self, S::Biased | S::Arc | S::Rc)
             }
-            Workload::Churn => matches!(self, S::Gil | S::Arc | S::Rc),
+            Workload::Churn => matches!(self, S::Gil | S::AtomicRc | S::Biased | S::Arc | S::Rc),
         }
     }
 
@@ -81,6 +86,7 @@ impl Strategy {
             Self::ParkingLot => 2 * size_of::<usize>() + size_of::<BareLocks>() + handle,
             Self::PerField => 2 * size_of::<usize>() + size_of::<PerFieldObject>() + handle,
             Self::Gil | Self::GilReleased => size_of::<usize>() + size_of::<GilObject>() + handle,
+            Self::AtomicRc | Self::Biased => AtomicRc::<AtomicObject>::block_size() + handle,
             Self::Arc | Self::Rc => 2 * size_of::<usize>() + size_of::<Plain>() + handle,
         }
     }
@@ -138,6 +144,19 @@ impl PerFieldObject {
             2 => *self.f2().lock() += v,
             _ => *self.f3().lock() += v,
         }
+    }
+}
+
+/// The shared object without a lock: `#[atomic_rc]` shares fields immutably, so they are atomics.
+#[gil::atomic_rc]
+#[derive(Default)]
+struct AtomicObject {
+    fields: [AtomicU64; FIELDS],
+}
+
+impl AtomicObject {
+    fn add(&self, i: usize, v: u64) {
+        self.fields[i % FIELDS].fetch_add(v, Relaxed);
     }
 }
 
@@ -244,6 +263,12 @@ fn access(strategy: Strategy, threads: usize, p: Params) -> Sample {
                 until_stopped(stop, || obj.add(0, 1))
             })
         }
+        Strategy::AtomicRc => {
+            let obj = AtomicObject::default().into_rc();
+            timed(threads, p.duration, |_, stop| {
+                until_stopped(stop, || obj.add(0, 1))
+            })
+        }
         Strategy::Gil => {
             let obj = GilObject::default();
             timed(threads, p.duration, |_, stop| {
@@ -302,6 +327,15 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
                 })
             })
         }
+        Strategy::AtomicRc => {
+            let obj = AtomicObject::default().into_rc();
+            timed(threads, p.duration, |i, stop| {
+                until_stopped(stop, || {
+                    obj.add(field_of(i), compute(i));
+                    block();
+                })
+            })
+        }
         Strategy::PerField => {
             let obj = PerFieldObject::default();
             timed(threads, p.duration, |i, stop| {
@@ -332,7 +366,7 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
                 })
             })
         }
-        Strategy::Arc | Strategy::Rc => unreachable!("churn-only baselines"),
+        Strategy::Biased | Strategy::Arc | Strategy::Rc => unreachable!("churn only"),
     }
 }
 
@@ -346,10 +380,12 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
     let std_obj = std::sync::Mutex::new(Plain::default());
     let bare_obj: BareLocks = Default::default();
     let field_obj = PerFieldObject::default();
+    let atomic_obj = AtomicObject::default();
     let start = Instant::now();
     let waits = thread::scope(|s| {
         let (stop, cpu_ops) = (&stop, &cpu_ops);
-        let (gil_obj, std_obj, bare_obj, field_obj) = (&gil_obj, &std_obj, &bare_obj, &field_obj);
+        let (gil_obj, std_obj, bare_obj, field_obj, atomic_obj) =
+            (&gil_obj, &std_obj, &bare_obj, &field_obj, &atomic_obj);
         s.spawn(move || {
             let n = match strategy {
                 Strategy::Gil | Strategy::GilReleased => gil::with_gil(|g| {
@@ -370,6 +406,7 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
                     until_stopped(stop, || *bare_obj[0].lock() += work(0, p.work))
                 }
                 Strategy::PerField => until_stopped(stop, || field_obj.add(0, work(0, p.work))),
+                Strategy::AtomicRc => until_stopped(stop, || atomic_obj.add(0, work(0, p.work))),
                 _ => unreachable!("mixed runs only the strategies above"),
             };
             cpu_ops.store(n, Relaxed);
@@ -399,6 +436,10 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
                         waits.push(asked.elapsed());
                         *field += 1;
                     }
+                    Strategy::AtomicRc => {
+                        waits.push(asked.elapsed()); // nothing to wait for
+                        atomic_obj.add(1, 1);
+                    }
                     _ => unreachable!("mixed runs only the strategies above"),
                 }
             }
@@ -422,6 +463,25 @@ fn churn(strategy: Strategy, threads: usize, p: Params) -> Sample {
             let obj = GilObject::default().into_handle();
             timed(threads, p.duration, |_, stop| {
                 gil::with_gil(|g| until_stopped_gil(g, stop, |g| drop(black_box(obj.clone_ref(g)))))
+            })
+        }
+        Strategy::AtomicRc => {
+            let obj = AtomicRc::new(Plain::default());
+            timed(threads, p.duration, |_, stop| {
+                until_stopped(stop, || drop(black_box(obj.clone())))
+            })
+        }
+        Strategy::Biased => {
+            // Thread 0 makes the object, so it is the owner; the other threads are not.
+            let shared = std::sync::OnceLock::new();
+            let made = std::sync::Barrier::new(threads);
+            timed(threads, p.duration, |i, stop| {
+                if i == 0 {
+                    let _ = shared.set(AtomicRc::with_mode(Plain::default(), Mode::Biased));
+                }
+                made.wait();
+                let obj = shared.get().expect("made by thread 0");
+                until_stopped(stop, || drop(black_box(obj.clone())))
             })
         }
         Strategy::Arc => {

@@ -193,6 +193,17 @@ impl<T> AtomicRc<T> {
         }
     }
 
+    /// Bytes of the heap block behind a handle: the counts, the mode and the value.
+    ///
+    /// ```
+    /// # use gil_runtime as gil;
+    /// use gil::refcount::AtomicRc;
+    /// assert!(AtomicRc::<u64>::block_size() > std::mem::size_of::<u64>());
+    /// ```
+    pub const fn block_size() -> usize {
+        std::mem::size_of::<Inner<T>>()
+    }
+
     /// How this object is counted.
     ///
     /// ```

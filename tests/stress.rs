@@ -99,3 +99,117 @@ fn gil_counts_are_exact_and_every_handle_is_freed() {
         start.elapsed()
     );
 }
+
+/// Accounts with a lock per field, for the transfer stress test.
+#[gil::per_field_lock]
+struct Account {
+    balance: i64,
+    transfers: u64,
+}
+
+#[test]
+fn per_field_transfers_conserve_the_sum_and_count_exactly() {
+    let (iters, limit) = budget();
+    let threads = 4;
+    let accounts: Vec<Account> = (0..3).map(|_| Account::new(1_000, 0)).collect();
+    let done = AtomicUsize::new(0);
+    let start = Instant::now();
+    thread::scope(|s| {
+        for t in 0..threads {
+            let (accounts, done) = (&accounts, &done);
+            s.spawn(move || {
+                for i in 0..iters {
+                    if start.elapsed() > limit {
+                        break;
+                    }
+                    // Every pair, in both directions: only the ordered multi-lock keeps this
+                    // free of deadlock.
+                    let (from, to) = (&accounts[(i + t) % 3], &accounts[(i + t + 1 + i % 2) % 3]);
+                    let (mut a, mut b) =
+                        gil::field_lock::lock_fields((from.balance(), to.balance()));
+                    *a -= 7;
+                    *b += 7;
+                    drop((a, b));
+                    *from.transfers().lock() += 1;
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    let rounds = done.load(Ordering::Relaxed) as u64;
+    let sum: i64 = accounts.iter().map(|a| *a.balance().lock()).sum();
+    let transfers: u64 = accounts.iter().map(|a| *a.transfers().lock()).sum();
+    assert_eq!(sum, 3_000, "the sum of balances is conserved");
+    assert_eq!(transfers, rounds, "every transfer counted exactly once");
+    eprintln!(
+        "per_field_lock stress: {threads} threads, {rounds} transfers in {:?}",
+        start.elapsed()
+    );
+}
+
+/// A node counted by `gil::stats::live`, for the reference-count stress test.
+#[gil::atomic_rc]
+struct Node {
+    value: u64,
+}
+
+/// The same, with biased counts.
+#[gil::atomic_rc(biased)]
+struct BiasedNode {
+    value: u64,
+}
+
+#[test]
+fn atomic_and_biased_handles_are_all_freed() {
+    use gil::refcount::AtomicRc;
+    let (iters, limit) = budget();
+    let threads = 4;
+    let start = Instant::now();
+    let shared = Node { value: 1 }.into_rc();
+    let weak = AtomicRc::downgrade(&shared);
+    let done = AtomicUsize::new(0);
+    // Made on a thread that exits first: the other threads hold references past the owner.
+    let biased = thread::spawn(|| BiasedNode { value: 2 }.into_rc())
+        .join()
+        .unwrap();
+    thread::scope(|s| {
+        for _ in 0..threads {
+            let (shared, weak, biased, done) = (&shared, &weak, &biased, &done);
+            s.spawn(move || {
+                let mut own = BiasedNode { value: 3 }.into_rc(); // owned by this thread
+                for i in 0..iters {
+                    if start.elapsed() > limit {
+                        break;
+                    }
+                    let a = shared.clone();
+                    let b = weak.upgrade().expect("a strong handle is alive");
+                    let c = biased.clone();
+                    let d = own.clone();
+                    assert_eq!(
+                        a.value + b.value + c.value + d.value,
+                        7,
+                        "no handle outlives its object"
+                    );
+                    if i % 64 == 0 {
+                        own = BiasedNode { value: 3 }.into_rc();
+                    }
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    assert_eq!(AtomicRc::strong_count(&shared), 1);
+    drop((shared, biased));
+    assert!(weak.upgrade().is_none());
+    assert_eq!(gil::stats::live::<Node>(), 0, "every Node was freed");
+    assert_eq!(
+        gil::stats::live::<BiasedNode>(),
+        0,
+        "every BiasedNode was freed"
+    );
+    let rounds = done.load(Ordering::Relaxed);
+    eprintln!(
+        "atomic_rc stress: {threads} threads, {rounds} rounds in {:?}",
+        start.elapsed()
+    );
+}

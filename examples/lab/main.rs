@@ -30,7 +30,7 @@ struct Args {
     #[arg(long, value_delimiter = ',')]
     threads: Vec<usize>,
     /// How long each cell runs, in milliseconds; the mixed workload runs four times as long.
-    #[arg(long, default_value_t = 250)]
+    #[arg(long, default_value_t = 500)]
     duration_ms: u64,
     /// Rounds of CPU work per operation in the CPU-bound workloads.
     #[arg(long, default_value_t = 1000)]

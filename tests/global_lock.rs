@@ -267,3 +267,21 @@ fn a_panic_during_the_drain_loses_no_other_object() {
     gil::with_gil(|_| ());
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn releasing_the_gil_while_holding_a_field_lock_is_refused_by_the_validator() {
+    #[gil::per_field_lock]
+    struct Counter {
+        value: u64,
+    }
+    let _s = serial();
+    let counter = Counter::new(0);
+    gil::with_gil(|g| {
+        let guard = counter.value().lock();
+        let refused =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| g.allow_threads(|| ())));
+        assert_eq!(refused.is_err(), gil::field_lock::VALIDATION_ENABLED);
+        drop(guard);
+        g.allow_threads(|| ()); // without field locks, fine
+    });
+}

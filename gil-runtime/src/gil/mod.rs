@@ -348,6 +348,12 @@ impl Gil {
     /// });
     /// ```
     ///
+    /// # Panics
+    /// With the lock-order validator compiled in (debug builds), if this thread holds a field
+    /// lock of a `#[per_field_lock]` type: it would take the GIL back while holding that lock,
+    /// while a GIL holder may be waiting for it, a lock-order inversion. (`CPython` suspends its
+    /// critical sections when a thread detaches, for the same reason.) Drop the guards first.
+    ///
     /// `f` may acquire the GIL again itself:
     ///
     /// ```
@@ -358,6 +364,13 @@ impl Gil {
     /// });
     /// ```
     pub fn allow_threads<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        let field_locks = crate::field_lock::held_count();
+        assert!(
+            field_locks == 0,
+            "gil: allow_threads while this thread holds {field_locks} field lock(s): taking the GIL \
+             back while holding them can deadlock against a GIL holder that waits for them; drop \
+             the field guards before releasing the GIL"
+        );
         struct Reacquire;
         impl Drop for Reacquire {
             fn drop(&mut self) {

@@ -364,6 +364,12 @@ impl Gil {
     /// });
     /// ```
     pub fn allow_threads<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        struct Reacquire;
+        impl Drop for Reacquire {
+            fn drop(&mut self) {
+                reacquire();
+            }
+        }
         let field_locks = crate::field_lock::held_count();
         assert!(
             field_locks == 0,
@@ -371,12 +377,6 @@ impl Gil {
              back while holding them can deadlock against a GIL holder that waits for them; drop \
              the field guards before releasing the GIL"
         );
-        struct Reacquire;
-        impl Drop for Reacquire {
-            fn drop(&mut self) {
-                reacquire();
-            }
-        }
         release();
         let _reacquire = Reacquire;
         f()

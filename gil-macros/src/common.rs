@@ -70,3 +70,45 @@ pub fn mentions_generics(ty: &syn::Type, generics: &syn::Generics) -> bool {
     finder.visit_type(ty);
     finder.found
 }
+
+/// `= value` after an argument's key, with `hint` as the error if the value does not parse.
+pub fn value<T: syn::parse::Parse>(input: syn::parse::ParseStream, hint: &str) -> syn::Result<T> {
+    input.parse::<syn::Token![=]>()?;
+    input
+        .parse()
+        .map_err(|e: syn::Error| syn::Error::new(e.span(), hint))
+}
+
+/// Sets an argument of `#[attribute]` once; a second occurrence is an error on the second key.
+pub fn set_once<T>(
+    slot: &mut Option<T>,
+    value: T,
+    key: proc_macro2::Span,
+    attribute: &str,
+    name: &str,
+) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(syn::Error::new(
+            key,
+            format!("duplicate `#[{attribute}]` argument `{name}`"),
+        ));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// The error for an argument `#[attribute]` does not know, listing the valid ones.
+pub fn unknown_argument(
+    input: syn::parse::ParseStream,
+    attribute: &str,
+    expected: &str,
+) -> syn::Error {
+    use syn::ext::IdentExt as _;
+    match syn::Ident::parse_any(input) {
+        Ok(unknown) => syn::Error::new(
+            unknown.span(),
+            format!("unknown `#[{attribute}]` argument `{unknown}`; {expected}"),
+        ),
+        Err(_) => input.error(format!("unexpected `#[{attribute}]` argument; {expected}")),
+    }
+}

@@ -4,6 +4,9 @@ use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, Path, Token};
 
+use crate::common::{set_once, unknown_argument, value};
+
+const ATTRIBUTE: &str = "atomic_rc";
 const EXPECTED: &str =
     "expected one of: `biased`, `immortal`, `collect`, `handle = Name`, `crate = path`";
 
@@ -35,38 +38,32 @@ impl Parse for Args {
         while !input.is_empty() {
             if input.peek(kw::biased) {
                 let key = input.parse::<kw::biased>()?;
-                set(&mut args.biased, key.span, key.span, "biased")?;
+                set_once(&mut args.biased, key.span, key.span, ATTRIBUTE, "biased")?;
             } else if input.peek(kw::immortal) {
                 let key = input.parse::<kw::immortal>()?;
-                set(&mut args.immortal, key.span, key.span, "immortal")?;
+                set_once(
+                    &mut args.immortal,
+                    key.span,
+                    key.span,
+                    ATTRIBUTE,
+                    "immortal",
+                )?;
             } else if input.peek(kw::collect) {
                 let key = input.parse::<kw::collect>()?;
-                set(&mut args.collect, key.span, key.span, "collect")?;
+                set_once(&mut args.collect, key.span, key.span, ATTRIBUTE, "collect")?;
             } else if input.peek(kw::handle) {
                 let key = input.parse::<kw::handle>()?;
-                input.parse::<Token![=]>()?;
-                let name = input.parse().map_err(|e: syn::Error| {
-                    syn::Error::new(e.span(), "`handle` takes a type name: `handle = NodeRef`")
-                })?;
-                set(&mut args.handle, name, key.span, "handle")?;
+                let name = value(input, "`handle` takes a type name: `handle = NodeRef`")?;
+                set_once(&mut args.handle, name, key.span, ATTRIBUTE, "handle")?;
             } else if input.peek(Token![crate]) {
                 let key = input.parse::<Token![crate]>()?;
-                input.parse::<Token![=]>()?;
-                let path = input.parse().map_err(|e: syn::Error| {
-                    syn::Error::new(
-                        e.span(),
-                        "`crate` takes a path to the gil crate: `crate = ::gil`",
-                    )
-                })?;
-                set(&mut args.krate, path, key.span, "crate")?;
-            } else if input.peek(Ident) {
-                let unknown: Ident = input.parse()?;
-                return Err(syn::Error::new(
-                    unknown.span(),
-                    format!("unknown `#[atomic_rc]` option `{unknown}`; {EXPECTED}"),
-                ));
+                let path = value(
+                    input,
+                    "`crate` takes a path to the gil crate: `crate = ::gil`",
+                )?;
+                set_once(&mut args.krate, path, key.span, ATTRIBUTE, "crate")?;
             } else {
-                return Err(input.error(format!("unexpected `#[atomic_rc]` option; {EXPECTED}")));
+                return Err(unknown_argument(input, ATTRIBUTE, EXPECTED));
             }
             if input.is_empty() {
                 break;
@@ -75,16 +72,4 @@ impl Parse for Args {
         }
         Ok(args)
     }
-}
-
-/// Sets an option once; a second occurrence is an error on the second key.
-fn set<T>(slot: &mut Option<T>, value: T, key: Span, name: &str) -> syn::Result<()> {
-    if slot.is_some() {
-        return Err(syn::Error::new(
-            key,
-            format!("duplicate `#[atomic_rc]` option `{name}`"),
-        ));
-    }
-    *slot = Some(value);
-    Ok(())
 }

@@ -1,9 +1,11 @@
 //! The arguments of `#[global_lock(...)]`.
 
-use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, Path, Token};
 
+use crate::common::{set_once, unknown_argument, value};
+
+const ATTRIBUTE: &str = "global_lock";
 const EXPECTED: &str = "expected one of: `crate = path`, `constructor = name`";
 
 mod kw {
@@ -25,34 +27,26 @@ impl Parse for Args {
         while !input.is_empty() {
             if input.peek(Token![crate]) {
                 let key = input.parse::<Token![crate]>()?;
-                input.parse::<Token![=]>()?;
-                let path = input.parse().map_err(|e: syn::Error| {
-                    syn::Error::new(
-                        e.span(),
-                        "`crate` takes a path to the gil crate: `crate = ::gil`",
-                    )
-                })?;
-                set(&mut args.krate, path, key.span, "crate")?;
+                let path = value(
+                    input,
+                    "`crate` takes a path to the gil crate: `crate = ::gil`",
+                )?;
+                set_once(&mut args.krate, path, key.span, ATTRIBUTE, "crate")?;
             } else if input.peek(kw::constructor) {
                 let key = input.parse::<kw::constructor>()?;
-                input.parse::<Token![=]>()?;
-                let name = input.parse().map_err(|e: syn::Error| {
-                    syn::Error::new(
-                        e.span(),
-                        "`constructor` takes a function name: `constructor = create`",
-                    )
-                })?;
-                set(&mut args.constructor, name, key.span, "constructor")?;
-            } else if input.peek(Ident) {
-                let unknown: Ident = input.parse()?;
-                return Err(syn::Error::new(
-                    unknown.span(),
-                    format!("unknown `#[global_lock]` argument `{unknown}`; {EXPECTED}"),
-                ));
+                let name = value(
+                    input,
+                    "`constructor` takes a function name: `constructor = create`",
+                )?;
+                set_once(
+                    &mut args.constructor,
+                    name,
+                    key.span,
+                    ATTRIBUTE,
+                    "constructor",
+                )?;
             } else {
-                return Err(
-                    input.error(format!("unexpected `#[global_lock]` argument; {EXPECTED}"))
-                );
+                return Err(unknown_argument(input, ATTRIBUTE, EXPECTED));
             }
             if input.is_empty() {
                 break;
@@ -61,16 +55,4 @@ impl Parse for Args {
         }
         Ok(args)
     }
-}
-
-/// Sets an argument once; a second occurrence is an error on the second key.
-fn set<T>(slot: &mut Option<T>, value: T, key: Span, name: &str) -> syn::Result<()> {
-    if slot.is_some() {
-        return Err(syn::Error::new(
-            key,
-            format!("duplicate `#[global_lock]` argument `{name}`"),
-        ));
-    }
-    *slot = Some(value);
-    Ok(())
 }

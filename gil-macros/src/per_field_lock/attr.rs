@@ -5,6 +5,9 @@ use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Path, Token};
 
+use crate::common::{set_once, unknown_argument, value};
+
+const ATTRIBUTE: &str = "per_field_lock";
 const EXPECTED: &str =
     "expected one of: `crate = path`, `constructor = name`, `class = \"TypeName\"`";
 const EXPECTED_FIELD: &str = "expected one of: `rw`, `no_lock`";
@@ -37,28 +40,26 @@ impl Parse for Args {
                     input,
                     "`crate` takes a path to the gil crate: `crate = ::gil`",
                 )?;
-                set(&mut args.krate, path, key.span, "crate")?;
+                set_once(&mut args.krate, path, key.span, ATTRIBUTE, "crate")?;
             } else if input.peek(kw::constructor) {
                 let key = input.parse::<kw::constructor>()?;
                 let name = value(
                     input,
                     "`constructor` takes a function name: `constructor = create`",
                 )?;
-                set(&mut args.constructor, name, key.span, "constructor")?;
+                set_once(
+                    &mut args.constructor,
+                    name,
+                    key.span,
+                    ATTRIBUTE,
+                    "constructor",
+                )?;
             } else if input.peek(kw::class) {
                 let key = input.parse::<kw::class>()?;
                 let name = value(input, "`class` takes a string: `class = \"Account\"`")?;
-                set(&mut args.class, name, key.span, "class")?;
-            } else if input.peek(Ident::peek_any) {
-                let unknown: Ident = Ident::parse_any(input)?;
-                return Err(syn::Error::new(
-                    unknown.span(),
-                    format!("unknown `#[per_field_lock]` argument `{unknown}`; {EXPECTED}"),
-                ));
+                set_once(&mut args.class, name, key.span, ATTRIBUTE, "class")?;
             } else {
-                return Err(input.error(format!(
-                    "unexpected `#[per_field_lock]` argument; {EXPECTED}"
-                )));
+                return Err(unknown_argument(input, ATTRIBUTE, EXPECTED));
             }
             if input.is_empty() {
                 break;
@@ -67,26 +68,6 @@ impl Parse for Args {
         }
         Ok(args)
     }
-}
-
-/// `= value`, with `message` as the error if the value does not parse.
-fn value<T: Parse>(input: ParseStream, message: &str) -> syn::Result<T> {
-    input.parse::<Token![=]>()?;
-    input
-        .parse()
-        .map_err(|e: syn::Error| syn::Error::new(e.span(), message))
-}
-
-/// Sets an argument once; a second occurrence is an error on the second key.
-fn set<T>(slot: &mut Option<T>, value: T, key: Span, name: &str) -> syn::Result<()> {
-    if slot.is_some() {
-        return Err(syn::Error::new(
-            key,
-            format!("duplicate `#[per_field_lock]` argument `{name}`"),
-        ));
-    }
-    *slot = Some(value);
-    Ok(())
 }
 
 /// How a field is guarded.

@@ -112,3 +112,8 @@ pub fn unknown_argument(
         Err(_) => input.error(format!("unexpected `#[{attribute}]` argument; {expected}")),
     }
 }
+
+/// The path generated code names the facade by: `crate = path` if given, else `::gil`.
+pub fn crate_path(krate: Option<&syn::Path>) -> TokenStream {
+    krate.map_or_else(|| quote::quote!(::gil), quote::ToTokens::to_token_stream)
+}

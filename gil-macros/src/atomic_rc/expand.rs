@@ -10,10 +10,7 @@ use crate::common;
 
 pub fn expand(args: &Args, input: &Input) -> TokenStream {
     let item = input.item;
-    let krate = args
-        .krate
-        .clone()
-        .unwrap_or_else(|| syn::parse_quote!(::gil));
+    let krate = crate::common::crate_path(args.krate.as_ref());
     let ident = &item.ident;
     let vis = &item.vis;
     let handle = args

@@ -9,10 +9,7 @@ use super::ast::{is_field_attr, Input};
 use super::attr::{Args, Kind};
 
 pub fn expand(args: &Args, input: &Input) -> TokenStream {
-    let krate = args
-        .krate
-        .as_ref()
-        .map_or_else(|| quote!(::gil), |p| quote!(#p));
+    let krate = crate::common::crate_path(args.krate.as_ref());
     let constructor = args
         .constructor
         .clone()

@@ -84,11 +84,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let workloads = or_all(args.workloads);
     let strategies = or_all(args.strategies);
     let mut threads = if args.threads.is_empty() {
-        if args.quick {
-            vec![1, 2]
-        } else {
-            vec![1, 2, 4]
-        }
+        // The defaults, trimmed to what this machine allows.
+        let defaults: &[usize] = if args.quick { &[1, 2] } else { &[1, 2, 4] };
+        defaults
+            .iter()
+            .copied()
+            .filter(|&t| t <= 2 * parallelism)
+            .collect()
     } else {
         args.threads
     };

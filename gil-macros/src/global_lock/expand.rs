@@ -58,8 +58,11 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
                 /// Moves this object into a `GilRc` handle, shared across threads and
                 /// counted under the GIL.
                 #[must_use]
-                #vis fn into_handle(self) -> #krate::GilRc<Self> {
-                    #krate::GilRc::new(self)
+                #vis fn into_handle<'__gil>(self) -> #krate::GilRc<Self>
+                where
+                    (::core::marker::PhantomData<&'__gil ()>, Self): ::core::marker::Send + ::core::marker::Sync,
+                {
+                    #krate::__private::into_handle::<'__gil, Self>(self)
                 }
 
                 #[doc = #doc_fields]

@@ -17,8 +17,9 @@ pub(crate) struct Deferred {
     pub(crate) decref: unsafe fn(NonNull<()>, &mut Gil),
 }
 
-// SAFETY: a `Deferred` is created only for a `GilRc<T>` that is itself `Send` (`T: Send + Sync`),
-// and it carries that handle's ownership of one count.
+// SAFETY: a `Deferred` is created only by dropping a `GilRc<T>`, and `GilRc::new` requires
+// `T: Send + Sync`, so the object may be decremented and dropped on any thread; the `Deferred`
+// carries that handle's ownership of one count.
 unsafe impl Send for Deferred {}
 
 pub(crate) struct Pool {

@@ -42,9 +42,25 @@ unsafe impl<T: Send + Sync> Send for GilRc<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send + Sync> Sync for GilRc<T> {}
 
-impl<T> GilRc<T> {
+impl<T: Send + Sync> GilRc<T> {
     /// Moves `value` into a new handle with a count of one. No token is needed.
+    ///
+    /// `T` must be `Send + Sync` even for a handle that never leaves its thread: a drop without
+    /// the GIL defers the decrement to whichever thread acquires the GIL next, and that thread
+    /// may run `T`'s destructor.
+    ///
+    /// ```compile_fail,E0277
+    /// # use gil_runtime as gil;
+    /// let _ = gil::GilRc::new(std::rc::Rc::new(1)); // `Rc` is neither `Send` nor `Sync`
+    /// ```
     pub fn new(value: T) -> Self {
+        Self::new_unbounded(value)
+    }
+}
+
+impl<T> GilRc<T> {
+    /// `new` without its bounds, for callers that proved `T: Send + Sync` another way.
+    pub(crate) fn new_unbounded(value: T) -> Self {
         let inner = Box::new(Inner {
             count: UnsafeCell::new(1),
             value,

@@ -104,6 +104,7 @@ impl<T> GilRc<T> {
         unsafe { self.ptr.as_ref() }
     }
 
+    #[cfg(loom)]
     /// Gives up this handle's count without the GIL: the data race the GIL exists to prevent.
     /// Only the loom negative control calls it.
     #[doc(hidden)]

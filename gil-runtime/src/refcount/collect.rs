@@ -141,6 +141,7 @@ pub fn collect_cycles() -> usize {
     collect(true)
 }
 
+#[cfg(loom)]
 /// Broken on purpose, for the loom negative controls only: a collector that skips step 3, so
 /// it clears every tracked object, also those reachable from outside.
 #[doc(hidden)]

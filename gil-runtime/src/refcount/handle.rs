@@ -278,6 +278,7 @@ impl<T> AtomicRc<T> {
         unsafe { &self.ptr.as_ref().header }
     }
 
+    #[cfg(loom)]
     fn drop_with(this: Self, merge: Merge) {
         let this = ManuallyDrop::new(this);
         // SAFETY: `this` gives up its count and is never used again.
@@ -287,6 +288,7 @@ impl<T> AtomicRc<T> {
         }
     }
 
+    #[cfg(loom)]
     /// Broken on purpose, for the loom negative controls only: decrements with `Relaxed` and no
     /// `Acquire` fence before the free. Atomic mode only.
     #[doc(hidden)]
@@ -298,6 +300,7 @@ impl<T> AtomicRc<T> {
         }
     }
 
+    #[cfg(loom)]
     /// Broken on purpose, for the loom negative controls only: decrements with a load and a
     /// store instead of one RMW. Atomic mode only.
     #[doc(hidden)]
@@ -309,6 +312,7 @@ impl<T> AtomicRc<T> {
         }
     }
 
+    #[cfg(loom)]
     /// Broken on purpose, for the loom negative controls only: a biased drop whose merge adds
     /// the owner's count without setting the `MERGED` flag.
     #[doc(hidden)]
@@ -316,6 +320,7 @@ impl<T> AtomicRc<T> {
         Self::drop_with(this, Merge::WithoutFlag);
     }
 
+    #[cfg(loom)]
     /// Broken on purpose, for the loom negative controls only: a biased drop on a non-owner
     /// thread that hands its reference to the owner's inbox even after the owner closed it.
     #[doc(hidden)]
@@ -323,6 +328,7 @@ impl<T> AtomicRc<T> {
         Self::drop_with(this, Merge::IgnoreClosedInbox);
     }
 
+    #[cfg(loom)]
     /// Broken on purpose, for the loom negative controls only: a biased drop on a non-owner
     /// thread that counts below zero instead of handing its reference to the owner.
     #[doc(hidden)]
@@ -330,6 +336,7 @@ impl<T> AtomicRc<T> {
         Self::drop_with(this, Merge::NoHandOver);
     }
 
+    #[cfg(loom)]
     /// Broken on purpose, for the loom negative controls only: drops an immortal object's
     /// handle as if it were counted in atomic mode.
     #[doc(hidden)]
@@ -342,6 +349,7 @@ impl<T> AtomicRc<T> {
         }
     }
 
+    #[cfg(loom)]
     /// Broken on purpose, for the loom negative controls only: a biased drop whose merge is a
     /// load and a store instead of one RMW.
     #[doc(hidden)]
@@ -525,6 +533,7 @@ impl<T> Weak<T> {
         unsafe { &self.ptr.as_ref().header }
     }
 
+    #[cfg(loom)]
     /// Broken on purpose, for the loom negative controls only: checks the count, then
     /// increments it, instead of one compare-and-swap. Atomic mode only.
     #[doc(hidden)]

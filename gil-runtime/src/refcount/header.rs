@@ -44,6 +44,7 @@ const MAX_SHARED: isize = isize::MAX >> 3;
 /// How the owner merges. Anything but `Correct` is a deliberately broken protocol, used only
 /// by the loom negative controls.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(loom), allow(dead_code, reason = "the broken variants serve the loom controls"))]
 pub(crate) enum Merge {
     Correct,
     /// Adds the local count but never sets `MERGED`: a non-owner's last drop cannot see it.
@@ -401,6 +402,7 @@ impl Header {
 }
 
 // Negative-control hooks need the broken count operations of the atomic mode too.
+#[cfg(loom)]
 impl Header {
     /// A decrement with `Relaxed` and no fence: the bug `Arc`'s orderings exist to prevent.
     pub(crate) fn decrement_relaxed_no_fence(&self) -> bool {

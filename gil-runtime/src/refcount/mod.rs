@@ -110,6 +110,7 @@ mod handle;
 mod header;
 mod owner;
 
+#[cfg(loom)]
 #[doc(hidden)]
 pub use collect::__collect_cycles_ignoring_outside_references;
 pub use collect::{collect_cycles, Trace, Visitor};
@@ -140,5 +141,6 @@ pub use header::Mode;
 pub fn merge_deferred() {
     owner::drain_inbox();
 }
+#[cfg(loom)]
 #[doc(hidden)]
 pub use owner::__skip_exit_merge;

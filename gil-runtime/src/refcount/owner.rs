@@ -235,6 +235,7 @@ impl Drop for Owned {
     }
 }
 
+#[cfg(loom)]
 /// Broken on purpose, for the loom negative controls only: forgets this thread's list of
 /// unmerged objects and its inbox, so that its exit merges nothing (they leak).
 #[doc(hidden)]

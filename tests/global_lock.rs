@@ -285,3 +285,69 @@ fn releasing_the_gil_while_holding_a_field_lock_is_refused_by_the_validator() {
         g.allow_threads(|| ()); // without field locks, fine
     });
 }
+
+#[test]
+fn a_panic_while_draining_at_reacquisition_keeps_the_gil_for_the_token() {
+    let _s = serial();
+    gil::with_gil(|g| {
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            g.allow_threads(|| {
+                // Dropped without the GIL: deferred, and drained when `allow_threads` takes the
+                // GIL back for `g`.
+                drop(GilRc::new(PanicOnDrop));
+            });
+        }));
+        assert!(
+            panicked.is_err(),
+            "the destructor's panic reaches the caller"
+        );
+        // The token is still backed by the GIL: no other thread can take it.
+        let seen = thread::spawn(|| gil::try_acquire().map(drop))
+            .join()
+            .unwrap();
+        assert_eq!(seen, Err(TryAcquireError::WouldBlock));
+    });
+    // Released exactly once, by `with_gil`.
+    thread::spawn(|| drop(gil::try_acquire().expect("GIL released")))
+        .join()
+        .unwrap();
+}
+
+#[test]
+fn taking_the_gil_while_holding_a_field_lock_is_refused_by_the_validator() {
+    #[gil::per_field_lock]
+    struct Counter {
+        value: u64,
+    }
+    let _s = serial();
+    let counter = Counter::new(0);
+    let guard = counter.value().lock();
+    let refused = std::panic::catch_unwind(|| gil::with_gil(|_| ()));
+    assert_eq!(refused.is_err(), gil::field_lock::VALIDATION_ENABLED);
+    drop(guard);
+    gil::with_gil(|_| ());
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "spawns a process")]
+fn a_guard_that_escapes_allow_threads_aborts_the_process() {
+    if std::env::var_os("GIL_ESCAPE_CHILD").is_some() {
+        // The child: stash a guard acquired while the GIL is released. Giving the GIL back to
+        // `g` would make a second token, so the process aborts instead.
+        let mut stash = None;
+        gil::with_gil(|g| g.allow_threads(|| stash = Some(gil::acquire())));
+        unreachable!("aborted before this");
+    }
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_guard_that_escapes_allow_threads_aborts_the_process",
+            "--nocapture",
+        ])
+        .env("GIL_ESCAPE_CHILD", "1")
+        .output()
+        .unwrap();
+    assert!(!child.status.success());
+    let stderr = String::from_utf8_lossy(&child.stderr);
+    assert!(stderr.contains("outlived the closure"), "{stderr}");
+}

@@ -187,6 +187,10 @@ pub fn with_gil<R>(f: impl FnOnce(&mut Gil) -> R) -> R {
 /// Deferred decrefs from threads that dropped [`GilRc`]s without the GIL are applied first.
 ///
 /// # Panics
+/// With the lock-order validator compiled in (debug builds), if this thread holds field locks of
+/// a `#[per_field_lock]` type: waiting for the GIL while holding them can deadlock against a GIL
+/// holder that waits for one of them.
+///
 /// If this thread already holds the GIL. Acquiring twice would hand out a second token, so it is
 /// refused, never a silent deadlock:
 ///
@@ -201,17 +205,31 @@ pub fn acquire() -> GilGuard {
         !held_by_this_thread(),
         "gil: this thread already holds the GIL; pass the `&mut Gil` you have instead of acquiring again"
     );
+    let field_locks = crate::field_lock::held_count();
+    assert!(
+        field_locks == 0,
+        "gil: taking the GIL while this thread holds {field_locks} field lock(s) can deadlock \
+         against a GIL holder that waits for them; take the GIL first, or drop the field guards"
+    );
+    let waited = lock();
+    enter(waited)
+}
+
+/// Takes the raw lock, waiting if needed; returns how long it waited, if it had to. Never
+/// panics: a token being given back its GIL depends on it.
+fn lock() -> Option<Duration> {
     let state = state();
-    let contended = if state.raw.try_lock() {
-        None
-    } else {
-        let start = Instant::now();
-        state.raw.lock_waiting(switch_interval(), || {
-            state.drop_request.store(true, Ordering::Relaxed);
-        });
-        Some(start.elapsed())
-    };
-    enter(contended)
+    if state.raw.try_lock() {
+        return None;
+    }
+    let start = Instant::now();
+    state.raw.lock_waiting(switch_interval(), || {
+        state.drop_request.store(true, Ordering::Relaxed);
+    });
+    // As CPython's `take_gil`: the request is answered. A later waiter asks again after its own
+    // interval; a stale request would only cost the next checkpoint a pointless switch.
+    state.drop_request.store(false, Ordering::Relaxed);
+    Some(start.elapsed())
 }
 
 /// Acquires the GIL if no thread holds it.
@@ -237,26 +255,15 @@ pub fn try_acquire() -> Result<GilGuard, TryAcquireError> {
     }
 }
 
-/// Bookkeeping right after the raw lock was taken: mark, count, drain.
+/// Bookkeeping right after the raw lock was taken, for a new guard: mark, count, drain.
 fn enter(waited: Option<Duration>) -> GilGuard {
-    set_held(true);
-    state()
-        .last_holder
-        .store(this_thread_id(), Ordering::Relaxed);
     // The guard exists before the drain, so a panicking destructor in the drain releases the GIL.
     let mut guard = GilGuard {
         token: Gil {
             _not_send_or_sync: PhantomData,
         },
     };
-    guard.stats_mut(|s| {
-        s.acquisitions += 1;
-        if let Some(waited) = waited {
-            s.contended_acquisitions += 1;
-            s.wait += waited;
-        }
-    });
-    pool::drain(&mut guard);
+    guard.entered(waited);
     guard
 }
 
@@ -330,7 +337,40 @@ impl Gil {
         if fair {
             wait_for_another_holder(state);
         }
-        reacquire();
+        self.reacquire();
+    }
+
+    /// Takes the GIL back for this token after it was let go inside the token's lifetime.
+    ///
+    /// The deferred decrefs are drained with this token, so a destructor that panics there
+    /// unwinds with the GIL held, and the guard that owns the token releases it once.
+    fn reacquire(&mut self) {
+        if held_by_this_thread() {
+            // A guard acquired while the GIL was released is still alive (returned or stashed
+            // by the `allow_threads` closure): a second token. No panic can make that sound.
+            eprintln!(
+                "gil: a GIL guard acquired inside allow_threads outlived the closure; aborting"
+            );
+            std::process::abort();
+        }
+        let waited = lock();
+        self.entered(waited);
+    }
+
+    /// Marks the GIL held by this thread, counts the acquisition, and drains the pending pool.
+    fn entered(&mut self, waited: Option<Duration>) {
+        set_held(true);
+        state()
+            .last_holder
+            .store(this_thread_id(), Ordering::Relaxed);
+        self.stats_mut(|s| {
+            s.acquisitions += 1;
+            if let Some(waited) = waited {
+                s.contended_acquisitions += 1;
+                s.wait += waited;
+            }
+        });
+        pool::drain(self);
     }
 
     /// Releases the GIL while `f` runs, and takes it back afterwards, also if `f` panics.
@@ -354,7 +394,8 @@ impl Gil {
     /// while a GIL holder may be waiting for it, a lock-order inversion. (`CPython` suspends its
     /// critical sections when a thread detaches, for the same reason.) Drop the guards first.
     ///
-    /// `f` may acquire the GIL again itself:
+    /// If `f` acquires the GIL itself, it must let go of it before it returns: a guard that
+    /// outlives `f` would be a second token, so the process aborts. For example:
     ///
     /// ```
     /// # use gil_runtime as gil;
@@ -364,10 +405,11 @@ impl Gil {
     /// });
     /// ```
     pub fn allow_threads<R>(&mut self, f: impl FnOnce() -> R) -> R {
-        struct Reacquire;
-        impl Drop for Reacquire {
+        /// Takes the GIL back for the lent token when `f` returns or unwinds.
+        struct Reacquire<'a>(&'a mut Gil);
+        impl Drop for Reacquire<'_> {
             fn drop(&mut self) {
-                reacquire();
+                self.0.reacquire();
             }
         }
         let field_locks = crate::field_lock::held_count();
@@ -378,7 +420,7 @@ impl Gil {
              the field guards before releasing the GIL"
         );
         release();
-        let _reacquire = Reacquire;
+        let _reacquire = Reacquire(self);
         f()
     }
 
@@ -451,13 +493,6 @@ fn wait_for_another_holder(state: &State) {
     while state.last_holder.load(Ordering::Relaxed) == me && Instant::now() < deadline {
         crate::sync::thread::yield_now();
     }
-}
-
-/// Takes the GIL again after this thread let go of it inside a token's lifetime.
-fn reacquire() {
-    let guard = acquire();
-    // The token that was lent out stays the proof; the guard's own bookkeeping is kept.
-    std::mem::forget(guard);
 }
 
 /// Counters kept by the GIL, read with [`Gil::stats`].

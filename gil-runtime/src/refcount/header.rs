@@ -44,7 +44,10 @@ const MAX_SHARED: isize = isize::MAX >> 3;
 /// How the owner merges. Anything but `Correct` is a deliberately broken protocol, used only
 /// by the loom negative controls.
 #[derive(Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(not(loom), allow(dead_code, reason = "the broken variants serve the loom controls"))]
+#[cfg_attr(
+    not(loom),
+    allow(dead_code, reason = "the broken variants serve the loom controls")
+)]
 pub(crate) enum Merge {
     Correct,
     /// Adds the local count but never sets `MERGED`: a non-owner's last drop cannot see it.

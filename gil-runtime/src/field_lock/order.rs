@@ -93,7 +93,7 @@ mod imp {
     /// Checks `site` against the locks this thread holds, before blocking on it.
     pub(crate) fn check(site: &Site) {
         let mut new_edges: Vec<Site> = Vec::new();
-        let conflict = HELD.with(|held| {
+        let conflict = HELD.try_with(|held| {
             for h in held.borrow().iter() {
                 let same_group = site.group != 0 && h.group == site.group;
                 if h.lock == site.lock {
@@ -124,7 +124,7 @@ mod imp {
             }
             None
         });
-        if let Some(message) = conflict {
+        if let Ok(Some(message)) = conflict {
             panic!("{message}");
         }
         if new_edges.is_empty() {
@@ -193,7 +193,8 @@ mod imp {
 
     /// Records that this thread now holds the lock of `site`, until the result is dropped.
     pub(crate) fn hold(site: &Site) -> Held {
-        HELD.with(|held| held.borrow_mut().push(*site));
+        // `try_with`: while the thread's locals are torn down there is nothing left to check.
+        let _ = HELD.try_with(|held| held.borrow_mut().push(*site));
         Held {
             lock: site.lock,
             _not_send: PhantomData,
@@ -202,7 +203,7 @@ mod imp {
 
     /// The number of field locks this thread holds.
     pub(crate) fn held_count() -> usize {
-        HELD.with(|held| held.borrow().len())
+        HELD.try_with(|held| held.borrow().len()).unwrap_or(0)
     }
 
     /// Proof of one entry on this thread's stack of held locks; dropping it pops the entry.

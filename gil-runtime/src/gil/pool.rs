@@ -45,13 +45,9 @@ impl Pool {
         }
     }
 
-    pub(crate) fn push(&self, deferred: Deferred) {
-        self.pending.lock().push(deferred);
-        self.dirty.store(true, Ordering::Release);
-    }
-
-    fn push_all(&self, rest: impl Iterator<Item = Deferred>) {
-        self.pending.lock().extend(rest);
+    /// Queues decrefs for the next acquisition of the GIL.
+    pub(crate) fn push(&self, deferred: impl IntoIterator<Item = Deferred>) {
+        self.pending.lock().extend(deferred);
         self.dirty.store(true, Ordering::Release);
     }
 }
@@ -61,7 +57,7 @@ struct Requeue(std::vec::IntoIter<Deferred>);
 impl Drop for Requeue {
     fn drop(&mut self) {
         if self.0.len() > 0 {
-            super::state().pool.push_all(&mut self.0);
+            super::state().pool.push(&mut self.0);
         }
     }
 }

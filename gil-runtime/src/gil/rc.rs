@@ -144,10 +144,10 @@ impl<T> Drop for GilRc<T> {
             // SAFETY: this thread holds the GIL, and this handle owns one count.
             unsafe { decref(self.ptr) }
         } else {
-            super::state().pool.push(Deferred {
+            super::state().pool.push([Deferred {
                 object: self.ptr.cast(),
                 decref: decref_erased::<T>,
-            });
+            }]);
         }
     }
 }

@@ -136,13 +136,18 @@ struct PerFieldObject {
 }
 
 impl PerFieldObject {
-    /// Adds `v` to field `i`, locking only that field.
-    fn add(&self, i: usize, v: u64) {
+    /// Adds `f()` to field `i`, computing it under that field's lock only.
+    fn update(&self, i: usize, f: impl FnOnce() -> u64) {
+        /// The guard is an argument, so it is taken before `f` runs. (In `*lock() += f()` the
+        /// right-hand side would run first, outside the lock.)
+        fn add(mut field: impl std::ops::DerefMut<Target = u64>, f: impl FnOnce() -> u64) {
+            *field += f();
+        }
         match i % FIELDS {
-            0 => *self.f0().lock() += v,
-            1 => *self.f1().lock() += v,
-            2 => *self.f2().lock() += v,
-            _ => *self.f3().lock() += v,
+            0 => add(self.f0().lock(), f),
+            1 => add(self.f1().lock(), f),
+            2 => add(self.f2().lock(), f),
+            _ => add(self.f3().lock(), f),
         }
     }
 }
@@ -260,7 +265,7 @@ fn access(strategy: Strategy, threads: usize, p: Params) -> Sample {
         Strategy::PerField => {
             let obj = PerFieldObject::default();
             timed(threads, p.duration, |_, stop| {
-                until_stopped(stop, || obj.add(0, 1))
+                until_stopped(stop, || obj.update(0, || 1))
             })
         }
         Strategy::AtomicRc => {
@@ -311,8 +316,10 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
             let obj = std::sync::Mutex::new(Plain::default());
             timed(threads, p.duration, |i, stop| {
                 until_stopped(stop, || {
-                    let v = compute(i);
-                    obj.lock().expect("not poisoned").fields[field_of(i)] += v;
+                    // The work is done under the lock: it is the update of shared data.
+                    let mut obj = obj.lock().expect("not poisoned");
+                    obj.fields[field_of(i)] += compute(i);
+                    drop(obj);
                     block();
                 })
             })
@@ -321,8 +328,9 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
             let obj: BareLocks = Default::default();
             timed(threads, p.duration, |i, stop| {
                 until_stopped(stop, || {
-                    let v = compute(i);
-                    *obj[field_of(i)].lock() += v;
+                    let mut field = obj[field_of(i)].lock();
+                    *field += compute(i);
+                    drop(field);
                     block();
                 })
             })
@@ -340,7 +348,7 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
             let obj = PerFieldObject::default();
             timed(threads, p.duration, |i, stop| {
                 until_stopped(stop, || {
-                    obj.add(field_of(i), compute(i));
+                    obj.update(field_of(i), || compute(i));
                     block();
                 })
             })
@@ -398,14 +406,18 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
                         gil_obj.fields.get_mut(g)[0] += v;
                     })
                 }),
+                // The CPU thread works under its lock, as in the CPU-bound workloads.
                 Strategy::StdMutex => until_stopped(stop, || {
-                    let v = work(0, p.work);
-                    std_obj.lock().expect("not poisoned").fields[0] += v;
+                    let mut obj = std_obj.lock().expect("not poisoned");
+                    obj.fields[0] += work(0, p.work);
                 }),
-                Strategy::ParkingLot => {
-                    until_stopped(stop, || *bare_obj[0].lock() += work(0, p.work))
+                Strategy::ParkingLot => until_stopped(stop, || {
+                    let mut field = bare_obj[0].lock();
+                    *field += work(0, p.work);
+                }),
+                Strategy::PerField => {
+                    until_stopped(stop, || field_obj.update(0, || work(0, p.work)))
                 }
-                Strategy::PerField => until_stopped(stop, || field_obj.add(0, work(0, p.work))),
                 Strategy::AtomicRc => until_stopped(stop, || atomic_obj.add(0, work(0, p.work))),
                 _ => unreachable!("mixed runs only the strategies above"),
             };

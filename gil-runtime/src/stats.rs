@@ -113,6 +113,9 @@ pub trait Tracked {
 
 /// The number of live objects of type `T`: allocated through its handle and not yet freed.
 ///
+/// A generic `#[atomic_rc]` struct has one counter for all its instantiations (a `static` in a
+/// generic impl is shared), so `live::<Foo<A>>()` also counts `Foo<B>` objects.
+///
 /// ```
 /// # use gil_runtime as gil;
 /// # // What `#[gil::atomic_rc]` adds to the struct, written out (the runtime cannot use the macro).

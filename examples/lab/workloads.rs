@@ -19,9 +19,9 @@ const BATCH: u64 = 32;
 pub enum Workload {
     /// A bare field increment: the per-access cost of each strategy.
     Access,
-    /// CPU work, then an increment of field 0: every thread updates the same field.
+    /// CPU work added to field 0, under the strategy's lock: every thread updates the same field.
     CpuSame,
-    /// CPU work, then an increment of the thread's own field.
+    /// CPU work added to the thread's own field, under the strategy's lock for that field.
     CpuDisjoint,
     /// An increment, then a short block (a sleep); the lock is released during it where allowed.
     Io,

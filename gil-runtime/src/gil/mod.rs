@@ -526,21 +526,11 @@ impl GilStats {
 pub mod hooks {
     use super::{state, Gil, Ordering};
 
-    /// Raises the drop request as a waiter whose switch interval expired would.
-    pub fn request_drop() {
-        state().drop_request.store(true, Ordering::Relaxed);
-    }
-
     /// A checkpoint that lets go with a plain unlock instead of handing off: the bug
     /// `FORCE_SWITCHING` exists to prevent.
     pub fn unfair_checkpoint(g: &mut Gil) {
         if state().drop_request.load(Ordering::Relaxed) {
             g.switch(false);
         }
-    }
-
-    /// Forced switches so far, readable without the token (for assertions after the threads end).
-    pub fn forced_switches() -> u64 {
-        super::with_gil(|g| g.stats().forced_switches)
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::ptr::NonNull;
 
-use super::header::{Header, Merge};
+use super::header::Header;
 use crate::sync::{global, Mutex};
 
 /// A value whose handles the cycle collector can see and cut. Implement it for the values of
@@ -209,21 +209,9 @@ fn collect(respect_outside_references: bool) -> usize {
     let mut survivors = Vec::with_capacity(live.len());
     for entry in live {
         // SAFETY: gives up the temporary strong count taken above.
-        unsafe { release_strong(entry.object) };
+        unsafe { Header::release(entry.object) };
         survivors.push(entry);
     }
     registry().lock().append(&mut survivors);
     cleared
-}
-
-/// Gives up one strong count of a type-erased object, freeing it if it was the last.
-///
-/// # Safety
-/// The caller owns one strong count of `object`.
-unsafe fn release_strong(object: NonNull<Header>) {
-    // SAFETY: the caller gives up its count.
-    if unsafe { Header::decrement(object, Merge::Correct) } {
-        // SAFETY: the decrement saw the last count go, and fenced.
-        unsafe { (object.as_ref().free)(object) };
-    }
 }

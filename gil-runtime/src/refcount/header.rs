@@ -143,6 +143,19 @@ impl Header {
         })
     }
 
+    /// Gives up one strong count, and frees the object through its type-erased `free` if it was
+    /// the last.
+    ///
+    /// # Safety
+    /// The caller owns one strong count of `object`.
+    pub(crate) unsafe fn release(object: NonNull<Self>) {
+        // SAFETY: the caller gives up its count.
+        if unsafe { Self::decrement(object, Merge::Correct) } {
+            // SAFETY: the decrement saw the last count go, and fenced.
+            unsafe { (object.as_ref().free)(object) };
+        }
+    }
+
     /// Counts one more strong handle. The caller holds one, so the object is alive.
     ///
     /// The fast paths are inline: atomic mode, immortal, a biased non-owner (the shared word)
@@ -181,18 +194,13 @@ impl Header {
         self.increment_slow();
     }
 
+    /// The owner's increment of a biased object when its local count is merged or full.
     #[inline(never)]
     fn increment_slow(&self) {
-        match self.mode {
-            Mode::Atomic => unreachable!("the atomic mode has no slow path"),
-            Mode::Immortal => {}
-            Mode::Biased => {
-                if self.with_local(|_| ()).is_some() {
-                    overflow(); // an unmerged owner count at `MAX_COUNT`
-                }
-                self.increment_shared();
-            }
+        if self.with_local(|_| ()).is_some() {
+            overflow(); // an unmerged owner count at `MAX_COUNT`
         }
+        self.increment_shared();
     }
 
     #[inline]
@@ -254,36 +262,33 @@ impl Header {
         unsafe { Self::decrement_slow(this, merge) }
     }
 
+    /// The owner's decrement of a biased object that the inline path did not finish: its last
+    /// local reference, a merged owner, or a broken `merge` of a negative control.
+    ///
     /// # Safety
     /// As `decrement`.
     #[inline(never)]
     unsafe fn decrement_slow(this: NonNull<Self>, merge: Merge) -> bool {
         // SAFETY: the caller's count keeps the object alive.
         let header = unsafe { this.as_ref() };
-        match header.mode {
-            Mode::Atomic => unreachable!("the atomic mode has no slow path"),
-            Mode::Immortal => false,
-            Mode::Biased => {
-                let local = header.with_local(|local| {
-                    local.count -= 1;
-                    if local.count == 0 {
-                        local.count = LOCAL_MERGED;
-                        Some(local.slot)
-                    } else {
-                        None
-                    }
-                });
-                match local {
-                    // The owner's local count dropped to zero: merge (adding nothing).
-                    Some(Some(slot)) => {
-                        owner::unregister(slot);
-                        header.merge(0, merge)
-                    }
-                    Some(None) => false,
-                    // SAFETY: the caller gives up one count of this live object.
-                    None => unsafe { Self::decrement_shared(this, merge) },
-                }
+        let local = header.with_local(|local| {
+            local.count -= 1;
+            if local.count == 0 {
+                local.count = LOCAL_MERGED;
+                Some(local.slot)
+            } else {
+                None
             }
+        });
+        match local {
+            // The owner's local count dropped to zero: merge (adding nothing).
+            Some(Some(slot)) => {
+                owner::unregister(slot);
+                header.merge(0, merge)
+            }
+            Some(None) => false,
+            // SAFETY: the caller gives up one count of this live object.
+            None => unsafe { Self::decrement_shared(this, merge) },
         }
     }
 

@@ -106,19 +106,7 @@ pub(crate) fn drain_inbox() {
         .unwrap_or_default();
     for object in entries {
         // SAFETY: each entry carries one strong count, handed over by `Inbox::push`.
-        unsafe { release(object.0) };
-    }
-}
-
-/// Gives up one strong count of a type-erased object, freeing it if it was the last.
-///
-/// # Safety
-/// The caller owns one strong count of `object`.
-unsafe fn release(object: NonNull<Header>) {
-    // SAFETY: the caller gives up its count.
-    if unsafe { Header::decrement(object, Merge::Correct) } {
-        // SAFETY: the decrement saw the last count go, and fenced.
-        unsafe { (object.as_ref().free)(object) };
+        unsafe { Header::release(object.0) };
     }
 }
 
@@ -226,7 +214,7 @@ impl Drop for Owned {
         // 3. The handed-over references, now all of merged objects: plain shared decrements.
         for object in handed {
             // SAFETY: each entry carries one strong count.
-            unsafe { release(object.0) };
+            unsafe { Header::release(object.0) };
         }
         for object in dead {
             // SAFETY: the merge saw the count reach zero, so this thread frees it, once.

@@ -38,11 +38,11 @@ pub mod __private {
     pub trait GlobalLockField {}
     impl<T: ?Sized + Send> GlobalLockField for T {}
 
-    /// `GilRc::new` for the generated `into_handle`. The bound is `T: Send + Sync` (a tuple is
-    /// `Send`/`Sync` exactly when its elements are), phrased through a lifetime parameter so that
-    /// the compiler checks it where `into_handle` is called, not where it is defined: a struct
-    /// with a non-`Send` field then gets one error, on the field.
-    pub fn into_handle<'a, T>(value: T) -> crate::GilRc<T>
+    /// `GilRc::new` for the generated `into_handle`, with the same bounds. `T: Send + Sync` is
+    /// phrased through a lifetime parameter (a tuple is `Send`/`Sync` exactly when its elements
+    /// are) so that the compiler checks it where `into_handle` is called, not where it is defined:
+    /// a struct with a non-`Send` field then gets one error, on the field.
+    pub fn into_handle<'a, T: 'static>(value: T) -> crate::GilRc<T>
     where
         (core::marker::PhantomData<&'a ()>, T): Send + Sync,
     {

@@ -16,7 +16,7 @@
 //! # impl Leaf {
 //! #     fn into_rc(self) -> gil::refcount::AtomicRc<Self> {
 //! #         let live = <Self as gil::stats::Tracked>::__live();
-//! #         gil::refcount::AtomicRc::__with_mode_counted(self, gil::refcount::Mode::Atomic, live)
+//! #         gil::refcount::AtomicRc::__new_counted(self, live)
 //! #     }
 //! # }
 //! // #[gil::atomic_rc]
@@ -94,7 +94,7 @@ impl LiveCounter {
 /// # impl Counted {
 /// #     fn into_rc(self) -> gil::refcount::AtomicRc<Self> {
 /// #         let live = <Self as gil::stats::Tracked>::__live();
-/// #         gil::refcount::AtomicRc::__with_mode_counted(self, gil::refcount::Mode::Atomic, live)
+/// #         gil::refcount::AtomicRc::__new_counted(self, live)
 /// #     }
 /// # }
 /// // #[gil::atomic_rc]
@@ -128,7 +128,7 @@ pub trait Tracked {
 /// # impl Node {
 /// #     fn into_rc(self) -> gil::refcount::AtomicRc<Self> {
 /// #         let live = <Self as gil::stats::Tracked>::__live();
-/// #         gil::refcount::AtomicRc::__with_mode_counted(self, gil::refcount::Mode::Atomic, live)
+/// #         gil::refcount::AtomicRc::__new_counted(self, live)
 /// #     }
 /// # }
 /// // #[gil::atomic_rc]

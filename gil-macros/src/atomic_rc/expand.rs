@@ -43,18 +43,23 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         )
     });
 
+    let live = quote!(<Self as #krate::__private::Tracked>::__live());
     let constructor = if args.collect.is_some() {
-        quote!(#krate::refcount::AtomicRc::__new_collected_counted(
-            self,
-            <Self as #krate::__private::Tracked>::__live(),
-        ))
-    } else {
+        quote!(#krate::refcount::AtomicRc::__new_collected_counted(self, #live))
+    } else if args.biased.is_some() || args.immortal.is_some() {
         quote!(#krate::refcount::AtomicRc::__with_mode_counted(
             self,
             #krate::__private::Mode::#mode,
-            <Self as #krate::__private::Tracked>::__live(),
+            #live,
         ))
+    } else {
+        quote!(#krate::refcount::AtomicRc::__new_counted(self, #live))
     };
+    // A biased object's last drop may be deferred to its owner thread, and a collected one is
+    // dropped by whichever thread collects: neither may borrow anything (checked where `into_rc`
+    // is called). An immortal one is never dropped, but keeps `with_mode`'s bound.
+    let not_plain = args.biased.is_some() || args.immortal.is_some() || args.collect.is_some();
+    let bound = not_plain.then(|| quote!(where Self: 'static));
     let counting = if args.collect.is_some() {
         "atomically, and tracked by the cycle collector"
     } else if args.biased.is_some() {
@@ -68,9 +73,15 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
     let doc_handle = format!(
         "A shared handle to a [`{ident}`], counted {counting}; made by [`{ident}::into_rc`]."
     );
+    let static_note = if not_plain {
+        " It must be `'static`: its value may be dropped later than its last handle (by the \
+         owner thread, the collector, or never)."
+    } else {
+        ""
+    };
     let doc_into = format!(
         "Moves this `{ident}` into a new shared handle, counted {counting}. The fields are \
-         reachable through the handle, immutably, from every thread that holds one."
+         reachable through the handle, immutably, from every thread that holds one.{static_note}"
     );
 
     quote! {
@@ -83,7 +94,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         impl #impl_generics #ident #ty_generics #where_clause {
             #[doc = #doc_into]
             #[must_use]
-            #vis fn into_rc(self) -> #krate::refcount::AtomicRc<Self> {
+            #vis fn into_rc(self) -> #krate::refcount::AtomicRc<Self> #bound {
                 #constructor
             }
         }

@@ -56,11 +56,14 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
                 }
 
                 /// Moves this object into a `GilRc` handle, shared across threads and
-                /// counted under the GIL.
+                /// counted under the GIL. The object must be `Send + Sync + 'static`: a
+                /// handle dropped without the GIL is freed later, by whichever thread
+                /// acquires the GIL next.
                 #[must_use]
                 #vis fn into_handle<'__gil>(self) -> #krate::GilRc<Self>
                 where
                     (::core::marker::PhantomData<&'__gil ()>, Self): ::core::marker::Send + ::core::marker::Sync,
+                    Self: 'static,
                 {
                     #krate::__private::into_handle::<'__gil, Self>(self)
                 }

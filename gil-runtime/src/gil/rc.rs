@@ -42,16 +42,23 @@ unsafe impl<T: Send + Sync> Send for GilRc<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send + Sync> Sync for GilRc<T> {}
 
-impl<T: Send + Sync> GilRc<T> {
+impl<T: Send + Sync + 'static> GilRc<T> {
     /// Moves `value` into a new handle with a count of one. No token is needed.
     ///
-    /// `T` must be `Send + Sync` even for a handle that never leaves its thread: a drop without
-    /// the GIL defers the decrement to whichever thread acquires the GIL next, and that thread
-    /// may run `T`'s destructor.
+    /// A drop without the GIL defers the decrement to whichever thread acquires the GIL next,
+    /// and that thread may run `T`'s destructor, at any later time. So `T` must be `Send + Sync`
+    /// even for a handle that never leaves its thread, and `'static`: a deferred destructor may
+    /// run after whatever `T` borrowed is gone.
     ///
     /// ```compile_fail,E0277
     /// # use gil_runtime as gil;
     /// let _ = gil::GilRc::new(std::rc::Rc::new(1)); // `Rc` is neither `Send` nor `Sync`
+    /// ```
+    ///
+    /// ```compile_fail,E0597
+    /// # use gil_runtime as gil;
+    /// let local = String::from("borrowed");
+    /// let _ = gil::GilRc::new(&local); // its destructor may outlive `local`
     /// ```
     pub fn new(value: T) -> Self {
         Self::new_unbounded(value)
@@ -77,9 +84,9 @@ impl<T> GilRc<T> {
     /// If the count would overflow `usize`.
     #[must_use]
     pub fn clone_ref(&self, _gil: &Gil) -> Self {
-        // SAFETY: `_gil` proves this thread holds the GIL, the only place counts change, and no
-        // reference to a count outlives one of these calls.
-        self.inner().count.with_mut(|c| unsafe {
+        // SAFETY: this handle holds a count; `_gil` proves this thread holds the GIL, the only
+        // place counts change, and no reference to a count outlives one of these calls.
+        unsafe { count_of(self.ptr) }.with_mut(|c| unsafe {
             *c = (*c).checked_add(1).expect("gil: GilRc count overflow");
         });
         Self {
@@ -91,17 +98,12 @@ impl<T> GilRc<T> {
     /// The number of handles to this object.
     pub fn count(this: &Self, _gil: &Gil) -> usize {
         // SAFETY: as in `clone_ref`.
-        this.inner().count.with(|c| unsafe { *c })
+        unsafe { count_of(this.ptr) }.with(|c| unsafe { *c })
     }
 
     /// Whether two handles point to the same object.
     pub fn ptr_eq(this: &Self, other: &Self) -> bool {
         this.ptr == other.ptr
-    }
-
-    fn inner(&self) -> &Inner<T> {
-        // SAFETY: the object lives while this handle holds its count.
-        unsafe { self.ptr.as_ref() }
     }
 
     #[cfg(loom)]
@@ -116,13 +118,23 @@ impl<T> GilRc<T> {
     }
 }
 
+/// The count of an object, reached through the raw pointer: never through a `&Inner<T>`, which
+/// would also borrow the value.
+///
+/// # Safety
+/// The caller holds a count of the object, and the borrow ends before it gives that count up.
+unsafe fn count_of<'a, T>(ptr: NonNull<Inner<T>>) -> &'a UnsafeCell<usize> {
+    // SAFETY: as the caller promises, the object is alive.
+    unsafe { &*std::ptr::addr_of!((*ptr.as_ptr()).count) }
+}
+
 /// Decrements the count, freeing the object at zero.
 ///
 /// # Safety
 /// The caller holds the GIL and gives up one count of `ptr`, which is alive.
 unsafe fn decref<T>(ptr: NonNull<Inner<T>>) {
     // SAFETY: the caller holds the GIL and a count, so the object is alive and the count ours.
-    let last = unsafe { ptr.as_ref() }.count.with_mut(|c| unsafe {
+    let last = unsafe { count_of(ptr) }.with_mut(|c| unsafe {
         *c -= 1;
         *c == 0
     });
@@ -155,7 +167,9 @@ impl<T> Drop for GilRc<T> {
 impl<T> std::ops::Deref for GilRc<T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.inner().value
+        // SAFETY: the object lives while this handle holds its count, which it gives up only
+        // when dropped, after every borrow of `self`.
+        unsafe { &*std::ptr::addr_of!((*self.ptr.as_ptr()).value) }
     }
 }
 

@@ -74,7 +74,7 @@ pub struct Visitor<'a> {
 impl Visitor<'_> {
     /// Records that the traced value holds `handle`.
     pub fn visit<U>(&mut self, handle: &super::AtomicRc<U>) {
-        self.edges.push(super::handle::header_of(handle));
+        self.edges.push(super::handle::header_of_handle(handle));
     }
 }
 
@@ -151,19 +151,23 @@ pub fn __collect_cycles_ignoring_outside_references() -> usize {
 
 fn collect(respect_outside_references: bool) -> usize {
     // Work outside the lock: tracing, clearing and dropping run user code, which may track new
-    // objects.
+    // objects. What this takes from the registry, and the strong counts it takes, are held by
+    // guards, so that a panic in `trace`, `clear` or a destructor loses nothing.
     let entries = std::mem::take(&mut *registry().lock());
     // 1. Temporary strong handles to the live objects; forget the dead ones.
-    let mut live = Vec::with_capacity(entries.len());
+    let mut temporary = Vec::with_capacity(entries.len());
+    let mut live = Restore(Vec::with_capacity(entries.len()));
     for entry in entries {
         // SAFETY: the entry's weak count keeps the header valid.
         if unsafe { entry.object.as_ref() }.try_increment() {
-            live.push(entry);
+            temporary.push(Temporary(entry.object));
+            live.0.push(entry);
         } else {
             // SAFETY: the entry gives up its weak count, once.
             unsafe { (entry.release_weak)(entry.object) };
         }
     }
+    let live = &live.0;
     let index: HashMap<NonNull<Header>, usize> = live
         .iter()
         .enumerate()
@@ -179,7 +183,7 @@ fn collect(respect_outside_references: bool) -> usize {
         })
         .collect();
     let mut children: Vec<Vec<usize>> = Vec::with_capacity(live.len());
-    for entry in &live {
+    for entry in live {
         let mut edges = Vec::new();
         // SAFETY: we hold a strong count.
         unsafe { (entry.trace)(entry.object, &mut Visitor { edges: &mut edges }) };
@@ -199,19 +203,33 @@ fn collect(respect_outside_references: bool) -> usize {
             work.extend(children[i].iter().copied().filter(|&c| !reachable[c]));
         }
     }
-    // 4. Clear the rest: their counts free them once the temporary handles go.
+    // 4. Clear the rest: their counts free them once the temporary handles go, when `live`
+    //    has gone back to the registry (the guards drop in reverse order of declaration).
     let mut cleared = 0;
     for (entry, _) in live.iter().zip(&reachable).filter(|(_, &r)| !r) {
         // SAFETY: we hold a strong count.
         unsafe { (entry.clear)(entry.object) };
         cleared += 1;
     }
-    let mut survivors = Vec::with_capacity(live.len());
-    for entry in live {
-        // SAFETY: gives up the temporary strong count taken above.
-        unsafe { Header::release(entry.object) };
-        survivors.push(entry);
-    }
-    registry().lock().append(&mut survivors);
     cleared
+}
+
+/// Gives the taken entries back to the registry when dropped, also on unwind.
+struct Restore(Vec<Entry>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        registry().lock().append(&mut self.0);
+    }
+}
+
+/// A temporary strong count the collector holds: given up when dropped, also on unwind. In a
+/// `Vec`, a panicking destructor (of an object this frees) does not stop the others' release.
+struct Temporary(NonNull<Header>);
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        // SAFETY: the collector took this count with `try_increment` and gives it up once.
+        unsafe { Header::release(self.0) };
+    }
 }

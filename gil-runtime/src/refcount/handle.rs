@@ -10,7 +10,10 @@ use super::collect::{self, Entry, Trace, Visitor};
 use super::header::{Header, Merge, Mode};
 use super::owner;
 use crate::stats::LiveCounter;
-use crate::sync::atomic::{fence, Ordering};
+use crate::sync::acquire_fence;
+#[cfg(loom)]
+use crate::sync::atomic::fence;
+use crate::sync::atomic::Ordering;
 
 /// The allocation: the header first, so that a `NonNull<Header>` points to it too.
 #[repr(C)]
@@ -81,13 +84,19 @@ impl<T> AtomicRc<T> {
     /// assert_eq!(*rc, 7);
     /// ```
     pub fn new(value: T) -> Self {
-        Self::with_mode(value, Mode::Atomic)
+        Self::allocate(value, Mode::Atomic, None)
     }
 
     /// Moves `value` into a new object counted in `mode`. A biased object is owned by the calling
     /// thread; a thread that is exiting makes an atomic one instead.
     ///
     /// An immortal object is never freed: `value` is never dropped and its memory is leaked.
+    ///
+    /// `T` must be `'static`: a biased object's last drop on another thread hands it to the owner
+    /// thread, which drops the value later (at its next biased allocation, `merge_deferred`, or
+    /// its exit, which for a scoped thread comes after `scope` has returned), when whatever `T`
+    /// borrowed may be gone. [`AtomicRc::new`] has no such bound: an atomic object is dropped
+    /// where its last handle is.
     ///
     /// ```
     /// # use gil_runtime as gil;
@@ -96,7 +105,18 @@ impl<T> AtomicRc<T> {
     /// let rc = AtomicRc::with_mode([0_u8; 4], Mode::Biased);
     /// assert_eq!(AtomicRc::mode(&rc), Mode::Biased);
     /// ```
-    pub fn with_mode(value: T, mode: Mode) -> Self {
+    ///
+    /// ```compile_fail,E0597
+    /// # use gil_runtime as gil;
+    /// use gil::refcount::{AtomicRc, Mode};
+    ///
+    /// let local = String::from("borrowed");
+    /// let rc = AtomicRc::with_mode(&local, Mode::Biased); // its drop may be deferred
+    /// ```
+    pub fn with_mode(value: T, mode: Mode) -> Self
+    where
+        T: 'static,
+    {
         Self::allocate(value, mode, None)
     }
 
@@ -152,9 +172,19 @@ impl<T> AtomicRc<T> {
         this
     }
 
-    /// As [`AtomicRc::with_mode`], counting the object in `live`: what `#[atomic_rc]` calls.
+    /// As [`AtomicRc::new`], counting the object in `live`: what `#[atomic_rc]` calls.
     #[doc(hidden)]
-    pub fn __with_mode_counted(value: T, mode: Mode, live: &'static LiveCounter) -> Self {
+    pub fn __new_counted(value: T, live: &'static LiveCounter) -> Self {
+        Self::allocate(value, Mode::Atomic, Some(live))
+    }
+
+    /// As [`AtomicRc::with_mode`], counting the object in `live`: what `#[atomic_rc(biased)]`
+    /// and `#[atomic_rc(immortal)]` call.
+    #[doc(hidden)]
+    pub fn __with_mode_counted(value: T, mode: Mode, live: &'static LiveCounter) -> Self
+    where
+        T: 'static,
+    {
         Self::allocate(value, mode, Some(live))
     }
 
@@ -169,8 +199,8 @@ impl<T> AtomicRc<T> {
                 // SAFETY: the object is not shared yet, and this thread is its owner.
                 Some((slot, inbox)) => unsafe {
                     (*ptr.as_ptr()).header.inbox = Some(inbox);
-                    ptr.as_ref()
-                        .header
+                    header_of(ptr)
+                        .as_ref()
                         .local
                         .with_mut(|local| (*local).slot = slot);
                 },
@@ -274,8 +304,9 @@ impl<T> AtomicRc<T> {
     }
 
     fn header(&self) -> &Header {
-        // SAFETY: the object lives while this handle holds its count.
-        unsafe { &self.ptr.as_ref().header }
+        // SAFETY: the object lives while this handle holds its count. Only the header is
+        // borrowed (`Inner` is `repr(C)`, header first), never the value.
+        unsafe { header_of(self.ptr).as_ref() }
     }
 
     #[cfg(loom)]
@@ -387,36 +418,53 @@ unsafe fn free<T>(header: NonNull<Header>) {
 /// # Safety
 /// The caller owns one weak count of `inner`; its value is already dropped if this may be the last.
 unsafe fn release_weak<T>(inner: NonNull<Inner<T>>) {
-    // SAFETY: the caller's weak count keeps the allocation alive.
-    let weak = unsafe { &inner.as_ref().header.weak };
+    // SAFETY: the caller's weak count keeps the allocation alive; only the header is borrowed,
+    // since the value may be being dropped (this may run inside its `Drop`).
+    let weak = unsafe { &header_of(inner).as_ref().weak };
     if weak.fetch_sub(1, Ordering::Release) != 1 {
         return;
     }
-    fence(Ordering::Acquire);
+    acquire_fence(weak);
     // SAFETY: the last count of any kind is gone. `ManuallyDrop` has `T`'s layout, so this frees
     // the `Box` from `allocate` without dropping the value again.
     drop(unsafe { Box::from_raw(inner.as_ptr().cast::<Inner<ManuallyDrop<T>>>()) });
 }
 
+/// The header of an object: the counts are reached through it, never through a `&Inner<T>`,
+/// which would also borrow the value while another thread may be dropping it (std's `Arc` and
+/// `Weak` do the same).
+fn header_of<T>(inner: NonNull<Inner<T>>) -> NonNull<Header> {
+    // `Inner` is `repr(C)` with the header first.
+    inner.cast()
+}
+
 /// The header of the object behind `handle`, for the cycle collector's `Visitor`.
-pub(crate) fn header_of<T>(handle: &AtomicRc<T>) -> NonNull<Header> {
-    handle.ptr.cast()
+pub(crate) fn header_of_handle<T>(handle: &AtomicRc<T>) -> NonNull<Header> {
+    header_of(handle.ptr)
+}
+
+/// The value of an object, without borrowing its header.
+///
+/// # Safety
+/// The object is alive (the caller holds a strong count), and the borrow ends before that count
+/// is given up.
+unsafe fn value_of<'a, T>(inner: NonNull<Inner<T>>) -> &'a T {
+    // SAFETY: as the caller promises; the place is reached through the raw pointer.
+    unsafe { &*ptr::addr_of!((*inner.as_ptr()).value) }
 }
 
 /// # Safety
 /// `object` is a live `Inner<T>` (the caller holds a strong count).
 unsafe fn trace_erased<T: Trace>(object: NonNull<Header>, visitor: &mut Visitor<'_>) {
     // SAFETY: as the caller promises.
-    unsafe { object.cast::<Inner<T>>().as_ref() }
-        .value
-        .trace(visitor);
+    unsafe { value_of::<T>(object.cast()) }.trace(visitor);
 }
 
 /// # Safety
 /// As `trace_erased`.
 unsafe fn clear_erased<T: Trace>(object: NonNull<Header>) {
     // SAFETY: as the caller promises.
-    unsafe { object.cast::<Inner<T>>().as_ref() }.value.clear();
+    unsafe { value_of::<T>(object.cast()) }.clear();
 }
 
 /// # Safety
@@ -457,8 +505,9 @@ impl<T> Deref for AtomicRc<T> {
 
     #[inline]
     fn deref(&self) -> &T {
-        // SAFETY: the object lives while this handle holds its count.
-        unsafe { &self.ptr.as_ref().value }
+        // SAFETY: the object lives while this handle holds its count, which it gives up only
+        // when dropped, after every borrow of `self`.
+        unsafe { value_of(self.ptr) }
     }
 }
 
@@ -530,7 +579,9 @@ impl<T> Weak<T> {
 
     fn header(&self) -> &Header {
         // SAFETY: the allocation (header included) lives while this handle holds a weak count.
-        unsafe { &self.ptr.as_ref().header }
+        // Only the header is borrowed: the value may be being dropped on another thread, or by
+        // the very `Drop` that calls this.
+        unsafe { header_of(self.ptr).as_ref() }
     }
 
     #[cfg(loom)]

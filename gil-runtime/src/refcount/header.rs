@@ -7,8 +7,8 @@ use std::ptr::NonNull;
 
 use super::owner::{self, Inbox};
 use crate::stats::LiveCounter;
-use crate::sync::atomic::{fence, AtomicUsize, Ordering};
-use crate::sync::{Arc, UnsafeCell};
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::{acquire_fence, Arc, UnsafeCell};
 
 /// How an object's handles count it. Chosen when the object is made; it never changes.
 ///
@@ -224,7 +224,7 @@ impl Header {
             if header.strong.fetch_sub(1, Ordering::Release) != 1 {
                 return false;
             }
-            fence(Ordering::Acquire);
+            acquire_fence(&header.strong);
             return true;
         }
         if header.mode == Mode::Immortal {
@@ -237,7 +237,7 @@ impl Header {
                 if header.strong.fetch_sub(SHARED_ONE, Ordering::Release) != SHARED_ONE | MERGED {
                     return false;
                 }
-                fence(Ordering::Acquire);
+                acquire_fence(&header.strong);
                 return true;
             }
             // SAFETY: the caller gives up one count of this live object.
@@ -284,7 +284,8 @@ impl Header {
             // The owner's local count dropped to zero: merge (adding nothing).
             Some(Some(slot)) => {
                 owner::unregister(slot);
-                header.merge(0, merge)
+                // SAFETY: this is the owner, and it just took its last local count off the list.
+                unsafe { Self::merge(this, 0, merge) }
             }
             Some(None) => false,
             // SAFETY: the caller gives up one count of this live object.
@@ -330,7 +331,7 @@ impl Header {
                 Ordering::Relaxed,
             ) {
                 Ok(old) if old == SHARED_ONE | MERGED => {
-                    fence(Ordering::Acquire);
+                    acquire_fence(&header.strong);
                     return true;
                 }
                 Ok(_) => return false,
@@ -339,30 +340,36 @@ impl Header {
         }
     }
 
-    /// Adds the owner's `local` count to the shared word and sets `MERGED`, in one RMW. Called on
-    /// the owner thread, after it set its local count to `LOCAL_MERGED` and took the object off its
-    /// list. Returns whether the caller must free the object (the fence is done).
-    pub(crate) fn merge(&self, local: usize, merge: Merge) -> bool {
+    /// Adds the owner's `local` count to the shared word and sets `MERGED`, in one RMW. Returns
+    /// whether the caller must free the object (the fence is done).
+    ///
+    /// It takes a raw pointer, not `&self`: once the RMW is done, another thread may free the
+    /// object while this call is still running, which a reference argument must outlive.
+    ///
+    /// # Safety
+    /// Called on the owner thread of this live, unmerged object, after it set its local count to
+    /// `LOCAL_MERGED` and took the object off its list; `local` is the count it had.
+    pub(crate) unsafe fn merge(this: NonNull<Self>, local: usize, merge: Merge) -> bool {
+        // SAFETY: the object is alive until the RMW below, and only the atomic is borrowed.
+        let strong = unsafe { &(*this.as_ptr()).strong };
         let delta = (local << 2) | MERGED;
         let new = match merge {
-            Merge::Correct | Merge::IgnoreClosedInbox | Merge::NoHandOver => self
-                .strong
+            Merge::Correct | Merge::IgnoreClosedInbox | Merge::NoHandOver => strong
                 .fetch_add(delta, Ordering::Release)
                 .wrapping_add(delta),
-            Merge::WithoutFlag => self
-                .strong
+            Merge::WithoutFlag => strong
                 .fetch_add(delta & !MERGED, Ordering::Release)
                 .wrapping_add(delta),
             Merge::NotAtomic => {
-                let new = self.strong.load(Ordering::Relaxed).wrapping_add(delta);
-                self.strong.store(new, Ordering::Release);
+                let new = strong.load(Ordering::Relaxed).wrapping_add(delta);
+                strong.store(new, Ordering::Release);
                 new
             }
         };
         if new != MERGED {
             return false;
         }
-        fence(Ordering::Acquire);
+        acquire_fence(strong);
         true
     }
 

@@ -94,19 +94,29 @@ pub(crate) fn unregister(slot: usize) {
 
 /// Drops, on this (the owner) thread, the references that other threads handed to its inbox,
 /// if there are any. Cheap when there are none: one load.
+///
+/// If a destructor panics, the references not yet dropped go back to the inbox: none is lost.
 pub(crate) fn drain_inbox() {
-    let entries = OWNED
-        .try_with(|owned| {
-            owned
-                .inbox
-                .get()
-                .map(|inbox| inbox.take())
-                .unwrap_or_default()
-        })
-        .unwrap_or_default();
-    for object in entries {
+    let Ok(Some(inbox)) = OWNED.try_with(|owned| owned.inbox.get().map(Arc::clone)) else {
+        return;
+    };
+    let mut rest = Requeue(inbox.take().into_iter(), &inbox);
+    for object in rest.0.by_ref() {
         // SAFETY: each entry carries one strong count, handed over by `Inbox::push`.
         unsafe { Header::release(object.0) };
+    }
+}
+
+/// Puts the references not yet dropped back into the inbox, if a destructor panics.
+struct Requeue<'a>(std::vec::IntoIter<Handed>, &'a Inbox);
+
+impl Drop for Requeue<'_> {
+    fn drop(&mut self) {
+        if self.0.len() > 0 {
+            let mut state = self.1.entries.lock();
+            state.handed.extend(&mut self.0);
+            self.1.pending.store(true, Ordering::Release);
+        }
     }
 }
 
@@ -201,13 +211,13 @@ impl Drop for Owned {
         let objects = std::mem::take(self.list.get_mut());
         let mut dead = Vec::new();
         for object in objects {
-            // SAFETY: listed objects are unmerged, so alive, and owned by this thread.
-            let header = unsafe { object.as_ref() };
-            // SAFETY: this is the owner thread, the only one that touches `local`.
-            let local = header
+            // SAFETY: listed objects are unmerged, so alive, and owned by this thread, the only
+            // one that touches `local`.
+            let local = unsafe { object.as_ref() }
                 .local
                 .with_mut(|local| unsafe { std::mem::replace(&mut (*local).count, LOCAL_MERGED) });
-            if header.merge(local, Merge::Correct) {
+            // SAFETY: as above; the object's local count is now merged and off the list.
+            if unsafe { Header::merge(object, local, Merge::Correct) } {
                 dead.push(object);
             }
         }

@@ -5,7 +5,8 @@
 //! No other module of the runtime names `std::sync`, `parking_lot` or `loom` directly.
 //!
 //! The API, identical in both builds:
-//! - [`atomic`]: the atomics, `Ordering` and `fence`;
+//! - [`atomic`]: the atomics, `Ordering` and `fence`, and [`acquire_fence`] for the free after
+//!   a last decrement;
 //! - [`stat`]: `const`-constructible counters for statistics, never modelled by loom;
 //! - `Arc`, `Mutex`/`MutexGuard`, `RwLock` and its guards, `Condvar` (parking_lot-shaped: `lock()`
 //!   returns the guard, `Condvar::wait(&mut guard)`);
@@ -23,6 +24,24 @@ pub use std_impl::*;
 mod loom_impl;
 #[cfg(loom)]
 pub use loom_impl::*;
+
+/// The `Acquire` fence that follows an RMW on `atomic` which saw a count reach zero, so that the
+/// freeing thread sees every other thread's use of the object (`Arc`'s protocol).
+///
+/// The thread sanitizer does not model standalone fences and would report the free as a race.
+/// Built for it (`cfg(gil_tsan)`, which `build.rs` sets under `-Zsanitizer=thread`), this is an
+/// `Acquire` load of the same atomic instead, as std's `Arc` does: it reads the value of that
+/// RMW or a later one, so it synchronizes with the same release sequence.
+#[inline]
+pub(crate) fn acquire_fence(atomic: &atomic::AtomicUsize) {
+    #[cfg(gil_tsan)]
+    atomic.load(atomic::Ordering::Acquire);
+    #[cfg(not(gil_tsan))]
+    {
+        let _ = atomic;
+        atomic::fence(atomic::Ordering::Acquire);
+    }
+}
 
 /// Declares a function returning a `&'static` global that loom re-creates in every execution.
 ///

@@ -1,0 +1,11 @@
+// The owner's inbox, through the attribute: `into_rc` of a biased struct needs `'static`.
+#[gil::atomic_rc(biased)]
+struct Reader<'a> {
+    text: &'a str,
+}
+
+fn main() {
+    let s = String::from("borrowed");
+    let rc = Reader { text: &s }.into_rc();
+    drop(rc);
+}

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs gil-runtime's unit tests, the GIL's integration tests and a short form of the stress tests
-# under Miri: undefined behaviour, data races and leaks.
-# Run it from anywhere: `bash scripts/miri.sh` (extra arguments go to the test binary filter,
-# e.g. `bash scripts/miri.sh refcount`). Needs the nightly toolchain; installs Miri if missing.
+# Runs gil-runtime's unit tests and every integration test file of `gil` under Miri, once with
+# Stacked Borrows and once with Tree Borrows: undefined behaviour, data races and leaks.
+# Run it from anywhere: `bash scripts/miri.sh` (extra arguments go to the test binaries as a
+# filter, e.g. `bash scripts/miri.sh weak`). Needs the nightly toolchain; installs Miri if missing.
 #
-# The loom models are not run here (they are `--cfg loom` tests of the root package), and the
-# doc tests are skipped (`--lib`): Miri would spend minutes on each and they test the same code.
+# Not run here: the doc tests (Miri would spend minutes on each, and they test the same code),
+# `tests/ui.rs` (it runs the compiler; ignored under Miri) and the loom models (`--cfg loom`
+# builds; without it `tests/loom_*.rs` compile to nothing but `loom_user_model`'s positive case).
+# The stress tests run a short form (`GIL_STRESS_ITERS`, default 20 here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,10 +15,19 @@ if ! cargo +nightly miri --version >/dev/null 2>&1; then
     echo "==> installing Miri for the nightly toolchain"
     rustup +nightly component add miri rust-src
 fi
+export GIL_STRESS_ITERS="${GIL_STRESS_ITERS:-20}"
 
-# Many seeds would find more interleavings; one keeps the run short on a small machine.
-MIRIFLAGS="${MIRIFLAGS:--Zmiri-strict-provenance}" cargo +nightly miri test -p gil-runtime --lib -- "$@"
-# Contended parking_lot locks cast integers to pointers (parking_lot_core's word lock), which
-# strict provenance rejects; these tests block on contended locks, so they run permissive.
-GIL_STRESS_ITERS="${GIL_STRESS_ITERS:-20}" MIRIFLAGS="${MIRIFLAGS:--Zmiri-permissive-provenance}" \
-    cargo +nightly miri test -p gil --test global_lock --test stress -- "$@"
+for borrows in stacked tree; do
+    flags=""
+    [ "$borrows" = tree ] && flags="-Zmiri-tree-borrows"
+    echo "==> Miri, $borrows borrows: gil-runtime unit tests"
+    MIRIFLAGS="$flags -Zmiri-strict-provenance ${MIRIFLAGS:-}" \
+        cargo +nightly miri test -p gil-runtime --lib -- "$@"
+    # Contended parking_lot locks cast integers to pointers (parking_lot_core's word lock), which
+    # strict provenance rejects; the integration tests block on contended locks, so they run
+    # with permissive provenance.
+    echo "==> Miri, $borrows borrows: every integration test file of gil"
+    MIRIFLAGS="$flags -Zmiri-permissive-provenance ${MIRIFLAGS:-}" \
+        cargo +nightly miri test -p gil --tests -- "$@"
+done
+echo "==> Miri passed under Stacked and Tree Borrows"

@@ -115,8 +115,10 @@ fn immortal_objects_are_never_freed() {
     assert_eq!(AtomicRc::mode(&config), Mode::Immortal);
     let copies: Vec<_> = (0..3).map(|_| config.clone()).collect();
     assert_eq!(AtomicRc::strong_count(&config), usize::MAX);
+    let weak = AtomicRc::downgrade(&config);
     drop((config, copies));
     assert_eq!(gil::stats::live::<Config>(), 1); // still alive: it is never freed
+    assert!(weak.upgrade().is_some_and(|config| config.verbose));
 }
 
 /// A generic struct: bounds and where clauses are kept; the handle alias takes the parameters.

@@ -3,6 +3,7 @@
 //! Regenerate the expected output after an intended change with `TRYBUILD=overwrite cargo test --test ui`.
 
 #[test]
+#[cfg_attr(miri, ignore = "runs the compiler, which Miri cannot")]
 fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*/*.rs");

@@ -213,6 +213,16 @@ impl<T> AtomicRc<T> {
         if let Some(live) = live {
             live.allocated();
         }
+        #[cfg(miri)]
+        if mode == Mode::Immortal {
+            extern "Rust" {
+                /// Miri's: marks an allocation as reachable, like a `static`, for its leak check.
+                fn miri_static_root(ptr: *const u8);
+            }
+            // SAFETY: the pointer is to a live allocation, as Miri asks; an immortal object is
+            // leaked on purpose and is, in effect, a `static`.
+            unsafe { miri_static_root(ptr.as_ptr().cast()) };
+        }
         if mode == Mode::Biased {
             // The owner is active: a good moment to take back what other threads handed it.
             owner::drain_inbox();
@@ -401,16 +411,25 @@ fn increment_weak(weak: &crate::sync::atomic::AtomicUsize) {
 /// `header` is the header of an `Inner<T>` whose last strong count is gone; called once.
 #[inline(never)]
 unsafe fn free<T>(header: NonNull<Header>) {
-    let inner = header.cast::<Inner<T>>().as_ptr();
+    /// Gives up the strong handles' weak count when dropped: after the value, also when its
+    /// destructor panics, so that the memory is not leaked (std's `Arc` does the same).
+    struct Dropped<T>(NonNull<Inner<T>>);
+    impl<T> Drop for Dropped<T> {
+        fn drop(&mut self) {
+            // SAFETY: the header stays valid until the weak count is released below.
+            if let Some(live) = unsafe { (*self.0.as_ptr()).header.live } {
+                live.freed();
+            }
+            // SAFETY: the strong handles' weak count is given up here, once; the value is gone.
+            unsafe { release_weak::<T>(self.0) }
+        }
+    }
+
+    let inner = header.cast::<Inner<T>>();
+    let _weak = Dropped(inner);
     // SAFETY: the last strong count is gone, so nobody reads the value any more; it is dropped
     // once, by the one caller that saw the count reach zero.
-    unsafe { ptr::drop_in_place(ptr::addr_of_mut!((*inner).value)) };
-    // SAFETY: the header stays valid until the weak count is released below.
-    if let Some(live) = unsafe { (*inner).header.live } {
-        live.freed();
-    }
-    // SAFETY: the strong handles' weak count is given up here, once.
-    unsafe { release_weak::<T>(NonNull::new_unchecked(inner)) }
+    unsafe { ptr::drop_in_place(ptr::addr_of_mut!((*inner.as_ptr()).value)) };
 }
 
 /// Gives up one weak count, deallocating the memory (but not dropping the value) at zero.

@@ -187,7 +187,6 @@ fn biased_many_objects_keep_the_owner_list_consistent() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "an immortal object is leaked on purpose")]
 fn immortal_objects_are_never_counted_or_freed() {
     let (value, drops) = probe();
     let rc = AtomicRc::with_mode(value, Mode::Immortal);

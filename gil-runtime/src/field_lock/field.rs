@@ -32,8 +32,15 @@ pub trait Lockable<'a>: sealed::Sealed {
     #[doc(hidden)]
     fn __order_key(&self) -> OrderKey;
 
+    /// Takes the lock as a member of the ordered call `group`.
+    ///
+    /// # Safety
+    /// Only [`lock_fields`](super::lock_fields) calls it, with a `group` it has just made for
+    /// this one call. The validator lets locks of one class nest when they share a group; a group
+    /// made up by any other caller would let through nesting that it refuses outside
+    /// `lock_fields`.
     #[doc(hidden)]
-    fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard;
+    unsafe fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard;
 }
 
 /// A field of an object whose type is `#[per_field_lock]`, guarded by a [`FieldLock`].
@@ -135,7 +142,7 @@ impl<'a, T> Lockable<'a> for Field<'a, T> {
         }
     }
 
-    fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard {
+    unsafe fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard {
         self.lock.lock_in(self.ctx(group, at))
     }
 }
@@ -250,7 +257,7 @@ impl<'a, T> Lockable<'a> for RwField<'a, T> {
         self.key()
     }
 
-    fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard {
+    unsafe fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard {
         self.lock.write_in(self.ctx(group, at))
     }
 }
@@ -268,7 +275,7 @@ impl<'a, T> Lockable<'a> for SharedField<'a, T> {
         self.0.key()
     }
 
-    fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard {
+    unsafe fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard {
         self.0.lock.read_in(self.0.ctx(group, at))
     }
 }

@@ -89,7 +89,8 @@ macro_rules! tuple_lock_set {
                 $(let mut $g = None;)+
                 for i in order {
                     match i {
-                        $($i => $g = $v.take().map(|l| l.__lock(group, at)),)+
+                        // SAFETY: this is `lock_fields`, and `group` was made for this call.
+                        $($i => $g = $v.take().map(|l| unsafe { l.__lock(group, at) }),)+
                         _ => unreachable!(),
                     }
                 }
@@ -122,7 +123,8 @@ impl<'a, L: Lockable<'a>> LockSet<'a> for Vec<L> {
         let mut locks: Vec<Option<L>> = self.into_iter().map(Some).collect();
         let mut guards: Vec<Option<L::Guard>> = locks.iter().map(|_| None).collect();
         for i in order {
-            guards[i] = locks[i].take().map(|l| l.__lock(group, at));
+            // SAFETY: this is `lock_fields`, and `group` was made for this call.
+            guards[i] = locks[i].take().map(|l| unsafe { l.__lock(group, at) });
         }
         guards.into_iter().flatten().collect()
     }

@@ -61,17 +61,22 @@ pub fn lock_fields<'a, S: LockSet<'a>>(set: S) -> S::Guards {
     set.__lock_all(Location::caller())
 }
 
-/// Fills `order` with the indices of `keys`, sorted by key, and refuses duplicates.
+/// Refuses a lock named twice, then fills `order` with the indices of `keys`, sorted by key.
+///
+/// The duplicate check looks at the locks' own addresses alone, sorted by themselves, and not at
+/// the object and declaration index that the accessors supply: were those wrong, a lock named
+/// twice might not sit next to itself in key order, and the call would hang instead of panicking.
 fn sort(keys: &[OrderKey], order: &mut [usize], at: &'static Location<'static>) {
     for (i, slot) in order.iter_mut().enumerate() {
         *slot = i;
     }
-    order.sort_unstable_by_key(|&i| keys[i]);
+    order.sort_unstable_by_key(|&i| keys[i].lock);
     let duplicate = order.windows(2).any(|w| keys[w[0]].lock == keys[w[1]].lock);
     assert!(
         !duplicate,
         "gil: `lock_fields` at {at} names the same field lock twice; it would deadlock on itself"
     );
+    order.sort_unstable_by_key(|&i| keys[i]);
 }
 
 macro_rules! tuple_lock_set {

@@ -223,7 +223,7 @@ impl<'a, T> RwField<'a, T> {
     #[inline]
     #[must_use]
     pub fn try_read(self) -> Option<FieldReadGuard<'a, T>> {
-        self.lock.try_read(self.class)
+        self.lock.try_read_in(self.ctx(0, Location::caller()))
     }
 
     /// Exclusive access if nobody holds the field right now.
@@ -231,7 +231,7 @@ impl<'a, T> RwField<'a, T> {
     #[inline]
     #[must_use]
     pub fn try_write(self) -> Option<FieldWriteGuard<'a, T>> {
-        self.lock.try_write(self.class)
+        self.lock.try_write_in(self.ctx(0, Location::caller()))
     }
 
     /// This field for shared access in [`lock_fields`](super::lock_fields); the field itself

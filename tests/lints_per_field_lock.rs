@@ -1,6 +1,10 @@
 //! The expansion of `#[per_field_lock]` compiles cleanly under strict lints in the user's crate.
+//!
+//! The accessors call the runtime in an `unsafe` block; written by the macro, it must not trip
+//! the user's `forbid(unsafe_code)` nor any lint about unsafe code.
 #![forbid(unsafe_code)]
 #![deny(missing_docs, warnings, rust_2018_idioms, unreachable_pub)]
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![deny(clippy::all, clippy::pedantic)]
 
 /// A documented generic struct with private, public and unlocked fields.

@@ -154,6 +154,65 @@ fn lock_fields_refuses_the_same_lock_twice() {
 }
 
 #[test]
+fn lock_fields_refuses_the_same_lock_twice_among_others() {
+    let accounts: Vec<Account> = (0..10).map(|i| account(i, 0)).collect();
+    let mut fields: Vec<_> = accounts.iter().map(Account::balance).collect();
+    fields.push(accounts[3].balance());
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        let _ = lock_fields(fields);
+    }));
+    let report = message(&*caught.expect_err("a lock named twice in a Vec"));
+    assert!(
+        report.contains("names the same field lock twice"),
+        "{report}"
+    );
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        let _ = lock_fields((
+            accounts[0].balance(),
+            accounts[1].history().shared(),
+            accounts[0].balance(),
+        ));
+    }));
+    let report = message(&*caught.expect_err("a lock named twice in a tuple"));
+    assert!(
+        report.contains("names the same field lock twice"),
+        "{report}"
+    );
+    assert_eq!(held_count(), 0);
+    assert!(accounts.iter().all(|a| a.balance().try_lock().is_some()));
+}
+
+#[test]
+fn lock_fields_refuses_the_same_lock_twice_even_with_forged_keys() {
+    use gil::__private::field_lock::field;
+
+    static CLASS: LockClass = LockClass::new("Forged.x");
+    let (x, y) = (FieldLock::new(0), FieldLock::new(0));
+    let objects = [0_u8; 3];
+    // SAFETY: none: this breaks `field`'s contract on purpose. `x` is named with two made-up
+    // objects, and `y` is given one that sorts between them, so the two keys of `x` are not
+    // neighbours in key order. What the contract protects is freedom from deadlock, not memory
+    // safety; the duplicate check, which looks at the locks' own addresses, must still panic.
+    let (x_first, y_between, x_again) = unsafe {
+        (
+            field(&x, &CLASS, &objects[0], 0),
+            field(&y, &CLASS, &objects[1], 0),
+            field(&x, &CLASS, &objects[2], 0),
+        )
+    };
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        let _ = lock_fields((x_first, y_between, x_again));
+    }));
+    let report = message(&*caught.expect_err("a lock named twice would deadlock"));
+    assert!(
+        report.contains("names the same field lock twice"),
+        "the check before any lock is taken, not the validator's relock check: {report}"
+    );
+    assert_eq!(held_count(), 0);
+    assert!(x.try_lock(&CLASS).is_some() && y.try_lock(&CLASS).is_some());
+}
+
+#[test]
 fn validator_reports_the_opposite_order_on_one_thread() {
     /// Two fields taken in both orders, one after the other, on one thread.
     #[per_field_lock]

@@ -67,13 +67,21 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
                 ),
             };
             let doc = format!("The field `{name}`, behind its own lock of class `{class}`. {how}");
+            // The block is spanned at the call site, not at the field: an `unsafe` block written
+            // by a macro does not trip the user's `forbid(unsafe_code)`, one spanned at their own
+            // tokens would.
+            let make = quote! {
+                // SAFETY: `self` contains `self.#name`, `#index` is its declaration index and
+                // `__CLASS` its class, the same on every call for this lock.
+                unsafe { #krate::__private::field_lock::#make(&self.#name, &__CLASS, self, #index) }
+            };
             quote_spanned! {f.kind_span=>
                 #[doc = #doc]
                 #[inline]
                 #fvis fn #name(&self) -> #krate::field_lock::#handle<'_, #ty> {
                     static __CLASS: #krate::field_lock::LockClass =
                         #krate::field_lock::LockClass::new(#class);
-                    #krate::__private::field_lock::#make(&self.#name, &__CLASS, self, #index)
+                    #make
                 }
             }
         });

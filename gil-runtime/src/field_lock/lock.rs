@@ -321,12 +321,7 @@ impl<T> RwFieldLock<T> {
     #[inline]
     #[must_use]
     pub fn try_read(&self, class: &'static LockClass) -> Option<FieldReadGuard<'_, T>> {
-        let site = Ctx::bare(class, self).site(self);
-        let guard = self.raw.try_read()?;
-        Some(FieldReadGuard {
-            guard,
-            _held: order::hold(&site),
-        })
+        self.try_read_in(Ctx::bare(class, self))
     }
 
     /// Exclusive access if nobody holds the lock right now.
@@ -334,12 +329,7 @@ impl<T> RwFieldLock<T> {
     #[inline]
     #[must_use]
     pub fn try_write(&self, class: &'static LockClass) -> Option<FieldWriteGuard<'_, T>> {
-        let site = Ctx::bare(class, self).site(self);
-        let guard = self.raw.try_write()?;
-        Some(FieldWriteGuard {
-            guard,
-            _held: order::hold(&site),
-        })
+        self.try_write_in(Ctx::bare(class, self))
     }
 
     #[inline]
@@ -351,6 +341,26 @@ impl<T> RwFieldLock<T> {
             guard,
             _held: order::hold(&site),
         }
+    }
+
+    #[inline]
+    pub(crate) fn try_read_in(&self, ctx: Ctx) -> Option<FieldReadGuard<'_, T>> {
+        let site = ctx.site(self);
+        let guard = self.raw.try_read()?;
+        Some(FieldReadGuard {
+            guard,
+            _held: order::hold(&site),
+        })
+    }
+
+    #[inline]
+    pub(crate) fn try_write_in(&self, ctx: Ctx) -> Option<FieldWriteGuard<'_, T>> {
+        let site = ctx.site(self);
+        let guard = self.raw.try_write()?;
+        Some(FieldWriteGuard {
+            guard,
+            _held: order::hold(&site),
+        })
     }
 
     #[inline]

@@ -61,17 +61,22 @@ pub fn lock_fields<'a, S: LockSet<'a>>(set: S) -> S::Guards {
     set.__lock_all(Location::caller())
 }
 
-/// Fills `order` with the indices of `keys`, sorted by key, and refuses duplicates.
+/// Refuses a lock named twice, then fills `order` with the indices of `keys`, sorted by key.
+///
+/// The duplicate check looks at the locks' own addresses alone, sorted by themselves, and not at
+/// the object and declaration index that the accessors supply: were those wrong, a lock named
+/// twice might not sit next to itself in key order, and the call would hang instead of panicking.
 fn sort(keys: &[OrderKey], order: &mut [usize], at: &'static Location<'static>) {
     for (i, slot) in order.iter_mut().enumerate() {
         *slot = i;
     }
-    order.sort_unstable_by_key(|&i| keys[i]);
+    order.sort_unstable_by_key(|&i| keys[i].lock);
     let duplicate = order.windows(2).any(|w| keys[w[0]].lock == keys[w[1]].lock);
     assert!(
         !duplicate,
         "gil: `lock_fields` at {at} names the same field lock twice; it would deadlock on itself"
     );
+    order.sort_unstable_by_key(|&i| keys[i]);
 }
 
 macro_rules! tuple_lock_set {
@@ -89,7 +94,8 @@ macro_rules! tuple_lock_set {
                 $(let mut $g = None;)+
                 for i in order {
                     match i {
-                        $($i => $g = $v.take().map(|l| l.__lock(group, at)),)+
+                        // SAFETY: this is `lock_fields`, and `group` was made for this call.
+                        $($i => $g = $v.take().map(|l| unsafe { l.__lock(group, at) }),)+
                         _ => unreachable!(),
                     }
                 }
@@ -122,7 +128,8 @@ impl<'a, L: Lockable<'a>> LockSet<'a> for Vec<L> {
         let mut locks: Vec<Option<L>> = self.into_iter().map(Some).collect();
         let mut guards: Vec<Option<L::Guard>> = locks.iter().map(|_| None).collect();
         for i in order {
-            guards[i] = locks[i].take().map(|l| l.__lock(group, at));
+            // SAFETY: this is `lock_fields`, and `group` was made for this call.
+            guards[i] = locks[i].take().map(|l| unsafe { l.__lock(group, at) });
         }
         guards.into_iter().flatten().collect()
     }

@@ -2,8 +2,8 @@
 //! example of model-checking your own `#[per_field_lock]` type: define it, build with
 //! `--cfg loom`, and run the scenario inside `loom::model`.
 //!
-//! Run with `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release --target-dir
-//! target/loom --test loom_field_lock` (the test command does). The lock-order validator is
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom --test
+//! loom_field_lock` (the test command does, with no preemption bound). The lock-order validator is
 //! compiled out under loom, so that the deadlock controls fail on loom's own deadlock report.
 #![cfg(loom)]
 

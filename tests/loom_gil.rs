@@ -12,21 +12,23 @@ use loom::thread;
 use gil::__private::hooks;
 use gil::{GilCell, GilRc};
 
+/// Two threads increment one cell under the GIL: no race, no lost update, and the one that waits
+/// is woken (no deadlock).
+///
+/// Two contenders, not three: a race is between two accesses, and on `with_gil`'s path a third
+/// thread meets no shared state of gil's own that a second does not (the `drop_request` it raises
+/// is read only by checkpoints, and this model has none); it only multiplies the interleavings of
+/// the loom model of the raw lock's waiter queue. With three, the model took 2.9 million
+/// executions, about 140 s unbounded; with two, it is exhaustive in 47.
 #[test]
 fn threads_increment_a_protected_counter_exactly() {
     loom::model(|| {
         let counter = Arc::new(GilCell::new(0));
-        let threads: Vec<_> = (0..2)
-            .map(|_| {
-                let counter = counter.clone();
-                thread::spawn(move || gil::with_gil(|g| *counter.get_mut(g) += 1))
-            })
-            .collect();
+        let c = counter.clone();
+        let t = thread::spawn(move || gil::with_gil(|g| *c.get_mut(g) += 1));
         gil::with_gil(|g| *counter.get_mut(g) += 1);
-        for t in threads {
-            t.join().unwrap();
-        }
-        assert_eq!(gil::with_gil(|g| *counter.get(g)), 3);
+        t.join().unwrap();
+        assert_eq!(gil::with_gil(|g| *counter.get(g)), 2);
     });
 }
 

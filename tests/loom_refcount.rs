@@ -2,7 +2,8 @@
 //! the free, and never leaked. Each model has its negative control beside it: the same scenario
 //! with the protection removed, which loom must catch (a `#[should_panic]` test).
 //!
-//! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release --target-dir target/loom -p gil --test loom_refcount`
+//! Run: `RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom -p gil --test loom_refcount`
+//! (the test command does, with no preemption bound).
 #![cfg(loom)]
 
 use gil::refcount::{AtomicRc, Mode};

@@ -250,3 +250,61 @@ fn a_static_payload_with_a_lifetime_parameter_still_compiles() {
     let atomic = AtomicRc::new(&local);
     assert_eq!(biased.text.len() + atomic.len(), 13 + 8);
 }
+
+#[test]
+fn a_panicking_destructor_drained_while_making_a_biased_object_loses_nothing() {
+    static PANICS: AtomicBool = AtomicBool::new(false);
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+    LIVE.fetch_add(1, Ordering::Relaxed);
+    let boom = AtomicRc::with_mode(PanicsOnDrop(&PANICS, &LIVE), Mode::Biased);
+    std::thread::spawn(move || drop(boom)).join().unwrap(); // handed back to this thread
+    PANICS.store(true, Ordering::Relaxed);
+    // Making a biased object drains this thread's inbox first: the panic comes from there, and
+    // no object is left half made.
+    let made = catch_unwind(|| {
+        LIVE.fetch_add(1, Ordering::Relaxed);
+        AtomicRc::with_mode(PanicsOnDrop(&PANICS, &LIVE), Mode::Biased)
+    });
+    assert!(made.is_err());
+    assert_eq!(LIVE.load(Ordering::Relaxed), 0); // both destructors ran: none leaked
+}
+
+/// `fields_mut` goes through `Gil::get_mut_many`, which refuses overlapping cells: the generated
+/// code holds no `unsafe` whose soundness a `crate = path` could subvert (see the compile-fail
+/// case `a_forged_token_cannot_reach_the_fields`).
+#[gil::global_lock]
+struct Wide {
+    f0: u8,
+    f1: u8,
+    f2: u8,
+    f3: u8,
+    f4: u8,
+    f5: u8,
+    f6: u8,
+    f7: u8,
+    f8: u8,
+    f9: u8,
+    f10: u8,
+    f11: u8,
+    f12: u8,
+    unit: (),
+}
+
+#[test]
+fn fields_mut_borrows_every_field_and_get_mut_many_refuses_overlaps() {
+    let wide = Wide::new(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, ());
+    gil::with_gil(|g| {
+        let fields = wide.fields_mut(g);
+        *fields.0 += *fields.12;
+        let () = *fields.13;
+        assert_eq!(*wide.f0.get(g), 12);
+        assert_eq!(*wide.f11.get(g) + *wide.f12.get(g) + *wide.f1.get(g), 24);
+        let cell = gil::GilCell::new([1_u8; 4]);
+        let unit = gil::GilCell::new(());
+        let _ = g.get_mut_many((&unit, &unit)); // zero-sized: no overlap
+        let twice = catch_unwind(AssertUnwindSafe(|| {
+            let _ = g.get_mut_many((&cell, (&unit, &cell)));
+        }));
+        assert!(twice.is_err(), "the same cell twice must be refused");
+    });
+}

@@ -17,8 +17,8 @@ pub mod refcount;
 pub mod stats;
 
 pub use gil::{
-    acquire, set_switch_interval, switch_interval, try_acquire, with_gil, Gil, GilCell, GilGuard,
-    GilRc, GilStats, TryAcquireError, DEFAULT_SWITCH_INTERVAL,
+    acquire, set_switch_interval, switch_interval, try_acquire, with_gil, CellsMut, Gil, GilCell,
+    GilGuard, GilRc, GilStats, TryAcquireError, DEFAULT_SWITCH_INTERVAL,
 };
 
 /// Support for the code the macros generate. Not part of the API; it may change at any time.

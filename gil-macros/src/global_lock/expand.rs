@@ -1,6 +1,6 @@
 //! Writes the GIL-protected struct and its impl.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
@@ -35,6 +35,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
             let ty = &f.syn.ty;
             quote_spanned!(ty.span()=> #krate::__private::assert_global_lock_field::<#ty>();)
         });
+    let fields_mut = fields_mut(&krate, &members);
     let doc_new = format!("Creates a `{ident}` whose fields are protected by the GIL.");
     let doc_fields =
         format!("Borrows every field of this `{ident}` mutably at once, in declaration order.");
@@ -71,12 +72,37 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
                 #[doc = #doc_fields]
                 #[inline]
                 #vis fn fields_mut<'__gil>(&'__gil self, gil: &'__gil mut #krate::Gil) -> (#(&'__gil mut #types,)*) {
-                    let _ = gil;
-                    // SAFETY: `gil` proves this thread holds the GIL and that no other borrow made
-                    // through the token is alive; distinct fields never overlap.
-                    unsafe { (#(self.#members.get_mut_unchecked(),)*) }
+                    #fields_mut
                 }
             }
         };
     }
+}
+
+/// The body of `fields_mut`: one safe call of `Gil::get_mut_many`, which checks that the cells do
+/// not overlap. No `unsafe` in generated code: its soundness would then rest on `crate = path`
+/// naming the real `Gil`, and any path can be given. A tuple holds 12 cells at most, so more
+/// fields go in nested tuples, flattened again.
+fn fields_mut(krate: &TokenStream, members: &[&syn::Member]) -> TokenStream {
+    let cells: Vec<_> = members.iter().map(|m| quote!(&self.#m)).collect();
+    if cells.len() <= 12 {
+        return quote!(#krate::Gil::get_mut_many(gil, (#(#cells,)*)));
+    }
+    let bindings: Vec<_> = (0..cells.len())
+        .map(|i| format_ident!("__gil_field_{}", i, span = Span::mixed_site()))
+        .map(|b| quote!(#b))
+        .collect();
+    let (nested_cells, pattern) = (nest(cells), nest(bindings.clone()));
+    quote! {
+        let #pattern = #krate::Gil::get_mut_many(gil, #nested_cells);
+        (#(#bindings,)*)
+    }
+}
+
+/// `(a, b, ..)` of at most 12 elements, nesting groups of 12 as often as needed.
+fn nest(mut items: Vec<TokenStream>) -> TokenStream {
+    while items.len() > 12 {
+        items = items.chunks(12).map(|c| quote!((#(#c,)*))).collect();
+    }
+    quote!((#(#items,)*))
 }

@@ -95,10 +95,6 @@ impl<T: ?Sized> GilCell<T> {
         // SAFETY: `&mut self` is exclusive.
         self.value.with_mut(|p| unsafe { &mut *p })
     }
-
-    pub(crate) fn as_ptr(&self) -> *const T {
-        self.value.with(|p| p)
-    }
 }
 
 impl<T: Default> Default for GilCell<T> {
@@ -112,3 +108,80 @@ impl<T: ?Sized> std::fmt::Debug for GilCell<T> {
         f.write_str("GilCell { .. }")
     }
 }
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Cells to borrow mutably at once with [`Gil::get_mut_many`]: a `&GilCell<T>`, or a tuple of
+/// up to 12 of these (tuples nest, for more).
+///
+/// Sealed: the crate implements it for exactly these shapes.
+pub trait CellsMut<'a>: sealed::Sealed {
+    /// The borrows: the same shape, with `&'a mut T` for each `&'a GilCell<T>`.
+    type Mut;
+
+    /// Calls `f` with the address and size of each cell.
+    #[doc(hidden)]
+    fn __for_each_range(&self, f: &mut impl FnMut(usize, usize));
+
+    /// # Safety
+    /// This thread holds the GIL, no other reference to any of the values is alive for `'a`,
+    /// and no two of the cells overlap.
+    #[doc(hidden)]
+    unsafe fn __get_mut_unchecked(self) -> Self::Mut;
+}
+
+impl<T: ?Sized> sealed::Sealed for &GilCell<T> {}
+
+impl<'a, T: ?Sized> CellsMut<'a> for &'a GilCell<T> {
+    type Mut = &'a mut T;
+
+    fn __for_each_range(&self, f: &mut impl FnMut(usize, usize)) {
+        f(
+            std::ptr::from_ref::<GilCell<T>>(*self).cast::<u8>() as usize,
+            size_of_val(*self),
+        );
+    }
+
+    unsafe fn __get_mut_unchecked(self) -> &'a mut T {
+        // SAFETY: forwarded to the caller.
+        unsafe { self.get_mut_unchecked() }
+    }
+}
+
+macro_rules! tuple_cells_mut {
+    ($($c:ident),+) => {
+        impl<$($c: sealed::Sealed),+> sealed::Sealed for ($($c,)+) {}
+
+        impl<'a, $($c: CellsMut<'a>),+> CellsMut<'a> for ($($c,)+) {
+            type Mut = ($($c::Mut,)+);
+
+            #[allow(non_snake_case, reason = "one binding per type parameter")]
+            fn __for_each_range(&self, f: &mut impl FnMut(usize, usize)) {
+                let ($($c,)+) = self;
+                $($c.__for_each_range(f);)+
+            }
+
+            #[allow(non_snake_case, reason = "one binding per type parameter")]
+            unsafe fn __get_mut_unchecked(self) -> Self::Mut {
+                let ($($c,)+) = self;
+                // SAFETY: forwarded to the caller; the elements are disjoint parts of the set.
+                unsafe { ($($c.__get_mut_unchecked(),)+) }
+            }
+        }
+    };
+}
+
+tuple_cells_mut!(A);
+tuple_cells_mut!(A, B);
+tuple_cells_mut!(A, B, C);
+tuple_cells_mut!(A, B, C, D);
+tuple_cells_mut!(A, B, C, D, E);
+tuple_cells_mut!(A, B, C, D, E, F);
+tuple_cells_mut!(A, B, C, D, E, F, G);
+tuple_cells_mut!(A, B, C, D, E, F, G, H);
+tuple_cells_mut!(A, B, C, D, E, F, G, H, I);
+tuple_cells_mut!(A, B, C, D, E, F, G, H, I, J);
+tuple_cells_mut!(A, B, C, D, E, F, G, H, I, J, K);
+tuple_cells_mut!(A, B, C, D, E, F, G, H, I, J, K, L);

@@ -15,16 +15,18 @@
 
 mod cell;
 mod pool;
+mod raw;
 mod rc;
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
-use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use crate::sync::{global, thread_local_const, RawGil, UnsafeCell};
+use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::sync::{global, thread_local_const, UnsafeCell};
+use raw::RawGil;
 
-pub use cell::GilCell;
+pub use cell::{CellsMut, GilCell};
 pub use rc::GilRc;
 
 /// The default switch interval, as in `CPython` (`sys.getswitchinterval()`).
@@ -35,9 +37,6 @@ pub(crate) struct State {
     raw: RawGil,
     /// Raised by a thread that waited longer than the switch interval.
     drop_request: AtomicBool,
-    /// An id of the thread that acquired the GIL last (see [`this_thread_id`]), so that a
-    /// forced switch can wait until another thread has had the GIL.
-    last_holder: AtomicUsize,
     switch_interval_nanos: AtomicU64,
     pub(crate) pool: pool::Pool,
     /// Written only by the thread that holds the GIL.
@@ -52,7 +51,6 @@ global! {
         State {
             raw: RawGil::new(),
             drop_request: AtomicBool::new(false),
-            last_holder: AtomicUsize::new(0),
             #[allow(clippy::cast_possible_truncation, reason = "5 ms fits in u64 nanoseconds")]
             switch_interval_nanos: AtomicU64::new(DEFAULT_SWITCH_INTERVAL.as_nanos() as u64),
             pool: pool::Pool::new(),
@@ -69,11 +67,6 @@ thread_local_const! {
 /// Whether this thread holds the GIL; `false` while its thread-locals are being destroyed.
 pub(crate) fn held_by_this_thread() -> bool {
     HELD.try_with(std::cell::Cell::get).unwrap_or(false)
-}
-
-/// A number unique to this thread while it runs: the address of its `HELD` flag.
-fn this_thread_id() -> usize {
-    HELD.with(|h| std::ptr::from_ref(h) as usize)
 }
 
 fn set_held(held: bool) {
@@ -158,6 +151,12 @@ impl std::ops::DerefMut for GilGuard {
 
 impl Drop for GilGuard {
     fn drop(&mut self) {
+        #[cfg(loom)]
+        if std::thread::panicking() {
+            // A model failed (a deadlock report, say), and no loom type may be touched while its
+            // execution unwinds: the GIL of this execution is dropped with it.
+            return;
+        }
         release();
     }
 }
@@ -316,26 +315,23 @@ impl Gil {
     #[inline]
     pub fn checkpoint(&mut self) {
         if state().drop_request.load(Ordering::Relaxed) {
-            self.switch(true);
+            self.switch(Switch::HandOff);
         }
     }
 
     #[cold]
-    pub(crate) fn switch(&mut self, fair: bool) {
+    pub(crate) fn switch(&mut self, how: Switch) {
         let state = state();
         state.drop_request.store(false, Ordering::Relaxed);
         self.stats_mut(|s| s.forced_switches += 1);
         set_held(false);
-        // SAFETY: `&mut self` is the token, so this thread holds the GIL.
-        unsafe {
-            if fair {
-                state.raw.unlock_fair();
-            } else {
-                state.raw.unlock();
-            }
-        }
-        if fair {
-            wait_for_another_holder(state);
+        // SAFETY (both arms): `&mut self` is the token, so this thread holds the GIL.
+        match how {
+            // `CPython`'s `FORCE_SWITCHING`: let go, and block until a waiter has taken the GIL.
+            Switch::HandOff => unsafe { state.raw.unlock_and_wait_for_a_waiter() },
+            Switch::Unfair => unsafe { state.raw.unlock() },
+            #[cfg(loom)]
+            Switch::HandOffWithoutWaking => unsafe { state.raw.unlock_and_wait_without_waking() },
         }
         self.reacquire();
     }
@@ -360,9 +356,6 @@ impl Gil {
     /// Marks the GIL held by this thread, counts the acquisition, and drains the pending pool.
     fn entered(&mut self, waited: Option<Duration>) {
         set_held(true);
-        state()
-            .last_holder
-            .store(this_thread_id(), Ordering::Relaxed);
         self.stats_mut(|s| {
             s.acquisitions += 1;
             if let Some(waited) = waited {
@@ -424,7 +417,7 @@ impl Gil {
         f()
     }
 
-    /// Borrows two cells mutably at once.
+    /// Borrows two cells mutably at once: [`Gil::get_mut_many`] for two.
     ///
     /// # Panics
     /// If the two cells overlap in memory (the same cell twice, or one inside the other).
@@ -440,21 +433,55 @@ impl Gil {
     /// });
     /// ```
     #[track_caller]
-    pub fn get_mut2<'a, A, B>(
+    pub fn get_mut2<'a, A: ?Sized, B: ?Sized>(
         &'a mut self,
         a: &'a GilCell<A>,
         b: &'a GilCell<B>,
     ) -> (&'a mut A, &'a mut B) {
-        let (pa, pb) = (a.as_ptr().cast::<u8>(), b.as_ptr().cast::<u8>());
-        let (sa, sb) = (size_of::<A>(), size_of::<B>());
-        let overlap = sa != 0
-            && sb != 0
-            && (pa as usize) < (pb as usize) + sb
-            && (pb as usize) < (pa as usize) + sa;
-        assert!(!overlap, "gil: get_mut2 was given overlapping cells");
-        // SAFETY: `&mut self` proves this thread holds the GIL and no other borrow made through
-        // the token is alive; the two cells do not overlap, so the two `&mut` are disjoint.
-        unsafe { (a.get_mut_unchecked(), b.get_mut_unchecked()) }
+        self.get_mut_many((a, b))
+    }
+
+    /// Borrows several cells mutably at once: a tuple of up to 12 `&GilCell`s (nest tuples for
+    /// more) gives the same tuple of `&mut`. What `#[global_lock]`'s `fields_mut` calls.
+    ///
+    /// # Panics
+    /// If two of the cells overlap in memory (the same cell twice, or one inside another).
+    /// Cells of zero size never overlap.
+    ///
+    /// ```
+    /// # use gil_runtime as gil;
+    /// use gil::GilCell;
+    /// let (a, b, c) = (GilCell::new(1), GilCell::new(2), GilCell::new(3));
+    /// gil::with_gil(|g| {
+    ///     let (a, (b, c)) = g.get_mut_many((&a, (&b, &c)));
+    ///     std::mem::swap(a, c);
+    ///     *b += *a + *c;
+    /// });
+    /// ```
+    ///
+    /// ```should_panic
+    /// # use gil_runtime as gil;
+    /// let a = gil::GilCell::new(1);
+    /// gil::with_gil(|g| {
+    ///     let _ = g.get_mut_many((&a, &a)); // panics: two `&mut` to one value
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn get_mut_many<'a, C: CellsMut<'a>>(&'a mut self, cells: C) -> C::Mut {
+        let mut i = 0;
+        cells.__for_each_range(&mut |a, size_a| {
+            let mut j = 0;
+            cells.__for_each_range(&mut |b, size_b| {
+                let overlap =
+                    j > i && size_a != 0 && size_b != 0 && a < b + size_b && b < a + size_a;
+                assert!(!overlap, "gil: get_mut_many was given overlapping cells");
+                j += 1;
+            });
+            i += 1;
+        });
+        // SAFETY: `&'a mut self` proves this thread holds the GIL and that no other borrow made
+        // through the token is alive for `'a`; no two of the cells overlap (checked above).
+        unsafe { cells.__get_mut_unchecked() }
     }
 
     /// A snapshot of the GIL's statistics since the process started.
@@ -478,21 +505,16 @@ impl Gil {
     }
 }
 
-/// Does not take the GIL straight back after a forced switch (`CPython`'s `FORCE_SWITCHING`):
-/// yields until another thread has acquired it, for at most one switch interval.
-///
-/// `unlock_fair` already hands the GIL to a parked waiter. This covers a waiter that asked for
-/// the GIL while it was between two timed waits, and so was not parked when the GIL was let go.
-/// Under loom the model of the raw lock always hands off, so there is nothing to wait for.
-fn wait_for_another_holder(state: &State) {
-    if cfg!(loom) {
-        return;
-    }
-    let me = this_thread_id();
-    let deadline = Instant::now() + switch_interval();
-    while state.last_holder.load(Ordering::Relaxed) == me && Instant::now() < deadline {
-        crate::sync::thread::yield_now();
-    }
+/// How a holder lets go at a forced switch.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Switch {
+    /// Lets go and waits until a waiter has taken the GIL.
+    HandOff,
+    /// A plain unlock: the holder may take the GIL straight back (negative controls only).
+    Unfair,
+    /// Lets go and waits, but wakes no waiter (negative controls only).
+    #[cfg(loom)]
+    HandOffWithoutWaking,
 }
 
 /// Counters kept by the GIL, read with [`Gil::stats`].
@@ -524,13 +546,32 @@ impl GilStats {
 /// Hooks for the loom models and their negative controls. Not part of the API.
 #[doc(hidden)]
 pub mod hooks {
-    use super::{state, Gil, Ordering};
+    use super::{state, Gil, Ordering, Switch};
 
     /// A checkpoint that lets go with a plain unlock instead of handing off: the bug
     /// `FORCE_SWITCHING` exists to prevent.
     pub fn unfair_checkpoint(g: &mut Gil) {
         if state().drop_request.load(Ordering::Relaxed) {
-            g.switch(false);
+            g.switch(Switch::Unfair);
         }
+    }
+
+    /// A checkpoint whose forced switch lets go and waits for a waiter to take the GIL, but
+    /// wakes none.
+    #[cfg(loom)]
+    pub fn checkpoint_without_waking(g: &mut Gil) {
+        if state().drop_request.load(Ordering::Relaxed) {
+            g.switch(Switch::HandOffWithoutWaking);
+        }
+    }
+
+    /// Releases the GIL without waking a waiter: the lost wake-up the raw lock's single state
+    /// word exists to prevent.
+    #[cfg(loom)]
+    pub fn release_without_waking(guard: super::GilGuard) {
+        std::mem::forget(guard);
+        super::set_held(false);
+        // SAFETY: the guard proved this thread holds the GIL, and it is forgotten.
+        unsafe { state().raw.unlock_without_waking() }
     }
 }

@@ -189,6 +189,12 @@ impl<T> AtomicRc<T> {
     }
 
     fn allocate(value: T, mode: Mode, live: Option<&'static LiveCounter>) -> Self {
+        if mode == Mode::Biased {
+            // The owner is active: a good moment to take back what other threads handed it.
+            // Before the new object exists: the drain runs destructors, and one that panics must
+            // not leave the new object without a handle.
+            owner::drain_inbox();
+        }
         let inner = Box::new(Inner {
             header: Header::new(mode, live, free::<T>),
             value,
@@ -222,10 +228,6 @@ impl<T> AtomicRc<T> {
             // SAFETY: the pointer is to a live allocation, as Miri asks; an immortal object is
             // leaked on purpose and is, in effect, a `static`.
             unsafe { miri_static_root(ptr.as_ptr().cast()) };
-        }
-        if mode == Mode::Biased {
-            // The owner is active: a good moment to take back what other threads handed it.
-            owner::drain_inbox();
         }
         Self {
             ptr,

@@ -97,7 +97,7 @@ pub(crate) fn unregister(slot: usize) {
 ///
 /// If a destructor panics, the references not yet dropped go back to the inbox: none is lost.
 pub(crate) fn drain_inbox() {
-    let Ok(Some(inbox)) = OWNED.try_with(|owned| owned.inbox.get().map(Arc::clone)) else {
+    let Ok(Some(inbox)) = OWNED.try_with(|owned| owned.inbox.get().cloned()) else {
         return;
     };
     let mut rest = Requeue(inbox.take().into_iter(), &inbox);

@@ -1,6 +1,5 @@
 //! The shim under `--cfg loom`: loom's types behind `parking_lot`'s API.
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 pub(crate) use loom::cell::UnsafeCell;
@@ -24,9 +23,13 @@ pub(crate) mod stat {
 #[derive(Debug, Default)]
 pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
 
-/// The guard of [`Mutex`]. The `Option` is empty only inside [`Condvar::wait`], which lends the
-/// guard to loom; if loom panics there (a deadlock report), the empty guard drops quietly.
-pub(crate) struct MutexGuard<'a, T>(Option<loom::sync::MutexGuard<'a, T>>);
+/// The guard of [`Mutex`], and its mutex. The `Option` is empty only inside [`Condvar::wait`],
+/// which lends the guard to loom; if loom panics there (a deadlock report), the empty guard drops
+/// quietly.
+pub(crate) struct MutexGuard<'a, T>(
+    Option<loom::sync::MutexGuard<'a, T>>,
+    &'a loom::sync::Mutex<T>,
+);
 
 impl<T> std::ops::Deref for MutexGuard<'_, T> {
     type Target = T;
@@ -51,18 +54,14 @@ impl<T> Mutex<T> {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-        MutexGuard(Some(
-            self.0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        ))
+        MutexGuard(Some(lock(&self.0)), &self.0)
     }
 
     pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         match self.0.try_lock() {
-            Ok(guard) => Some(MutexGuard(Some(guard))),
+            Ok(guard) => Some(MutexGuard(Some(guard), &self.0)),
             Err(std::sync::TryLockError::Poisoned(poisoned)) => {
-                Some(MutexGuard(Some(poisoned.into_inner())))
+                Some(MutexGuard(Some(poisoned.into_inner()), &self.0))
             }
             Err(std::sync::TryLockError::WouldBlock) => None,
         }
@@ -85,6 +84,12 @@ impl<T> Mutex<T> {
     pub(crate) fn try_lock_for(&self, _timeout: Duration) -> Option<MutexGuard<'_, T>> {
         self.try_lock()
     }
+}
+
+fn lock<T>(mutex: &loom::sync::Mutex<T>) -> loom::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// `loom::sync::RwLock` with `parking_lot`'s API.
@@ -155,6 +160,27 @@ impl Condvar {
         );
     }
 
+    /// loom's waits never time out. The expiry of a timed wait is modelled once per thread: the
+    /// first timed wait of each thread lets go of the mutex and takes it back at once, as a wait
+    /// that ran out does, and reports a timeout; later ones wait for a notification. loom
+    /// explores every interleaving of that expiry with the other threads.
+    pub(crate) fn wait_for<T>(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        _timeout: Duration,
+    ) -> WaitTimeoutResult {
+        loom::thread_local! {
+            static EXPIRED: std::cell::Cell<bool> = std::cell::Cell::new(false);
+        }
+        if EXPIRED.with(|expired| expired.replace(true)) {
+            self.wait(guard);
+            return WaitTimeoutResult(false);
+        }
+        drop(guard.0.take());
+        guard.0 = Some(lock(guard.1));
+        WaitTimeoutResult(true)
+    }
+
     pub(crate) fn notify_one(&self) {
         self.0.notify_one();
     }
@@ -164,82 +190,11 @@ impl Condvar {
     }
 }
 
-/// A model of `parking_lot::RawMutex` as the GIL uses it: a lock with a FIFO of waiters, where
-/// `unlock_fair` hands the lock to the oldest waiter.
-///
-/// loom's `wait_timeout` never times out, so the expiry of the switch interval is modelled by
-/// calling `on_expire` once, right after a thread joins the queue. From there, loom explores every
-/// interleaving of the drop request with the holder's checkpoints.
-pub(crate) struct RawGil {
-    state: Mutex<GilState>,
-    changed: Condvar,
-}
+/// Whether [`Condvar::wait_for`] ran out, as `parking_lot::WaitTimeoutResult`.
+pub(crate) struct WaitTimeoutResult(bool);
 
-#[derive(Default)]
-struct GilState {
-    locked: bool,
-    /// Tickets of the waiting threads, oldest first.
-    queue: VecDeque<u64>,
-    next_ticket: u64,
-    /// The ticket the lock was handed to by `unlock_fair`; it stays locked for that thread.
-    handed_to: Option<u64>,
-}
-
-impl RawGil {
-    pub(crate) fn new() -> Self {
-        Self {
-            state: Mutex::new(GilState::default()),
-            changed: Condvar::new(),
-        }
-    }
-
-    pub(crate) fn try_lock(&self) -> bool {
-        let mut state = self.state.lock();
-        !std::mem::replace(&mut state.locked, true)
-    }
-
-    pub(crate) fn lock_waiting(&self, _interval: Duration, on_expire: impl FnOnce()) {
-        let mut state = self.state.lock();
-        if !state.locked {
-            state.locked = true;
-            return;
-        }
-        let ticket = state.next_ticket;
-        state.next_ticket += 1;
-        state.queue.push_back(ticket);
-        drop(state);
-        on_expire();
-        let mut state = self.state.lock();
-        loop {
-            if state.handed_to == Some(ticket) {
-                state.handed_to = None;
-                return;
-            }
-            if !state.locked && state.handed_to.is_none() {
-                state.queue.retain(|&t| t != ticket);
-                state.locked = true;
-                return;
-            }
-            self.changed.wait(&mut state);
-        }
-    }
-
-    pub(crate) unsafe fn unlock(&self) {
-        let mut state = self.state.lock();
-        debug_assert!(state.locked);
-        state.locked = false;
-        drop(state);
-        self.changed.notify_all();
-    }
-
-    pub(crate) unsafe fn unlock_fair(&self) {
-        let mut state = self.state.lock();
-        debug_assert!(state.locked);
-        match state.queue.pop_front() {
-            Some(ticket) => state.handed_to = Some(ticket),
-            None => state.locked = false,
-        }
-        drop(state);
-        self.changed.notify_all();
+impl WaitTimeoutResult {
+    pub(crate) fn timed_out(&self) -> bool {
+        self.0
     }
 }

@@ -9,9 +9,9 @@
 //!   a last decrement;
 //! - [`stat`]: `const`-constructible counters for statistics, never modelled by loom;
 //! - `Arc`, `Mutex`/`MutexGuard`, `RwLock` and its guards, `Condvar` (parking_lot-shaped: `lock()`
-//!   returns the guard, `Condvar::wait(&mut guard)`);
+//!   returns the guard, `Condvar::wait(&mut guard)` and `wait_for`, whose expiry loom models once
+//!   per thread);
 //! - [`UnsafeCell`] with `with`/`with_mut`;
-//! - [`RawGil`], the raw lock under the GIL, with a fair hand-off;
 //! - `thread` (spawn, `yield_now`, `current`), the `thread_local!` and `thread_local_const!`
 //!   macros, and the `global!` macro for statics that loom re-creates in every execution.
 

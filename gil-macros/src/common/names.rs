@@ -38,13 +38,6 @@ fn reach(vis: &syn::Visibility) -> Reach {
 fn narrower(a: Reach, b: Reach) -> Reach {
     match (a, b) {
         (Reach::Module, _) | (_, Reach::Module) => Reach::Module,
-        (Reach::Public | Reach::Crate, other) | (other, Reach::Public | Reach::Crate) => {
-            // `Public` is wider than everything, `Crate` than everything but `Public`.
-            match other {
-                Reach::Public => Reach::Crate,
-                other => other,
-            }
-        }
         (Reach::Within(a), Reach::Within(b)) => {
             let names = |p: &syn::Path| -> Vec<String> {
                 p.segments.iter().map(|s| s.ident.to_string()).collect()
@@ -68,6 +61,9 @@ fn narrower(a: Reach, b: Reach) -> Reach {
                 Reach::Module
             }
         }
+        (Reach::Within(path), _) | (_, Reach::Within(path)) => Reach::Within(path),
+        (Reach::Crate, _) | (_, Reach::Crate) => Reach::Crate,
+        (Reach::Public, Reach::Public) => Reach::Public,
     }
 }
 
@@ -164,4 +160,44 @@ pub fn clashing_names(
         ));
     }
     errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::narrowest;
+
+    /// `narrowest` over visibilities written as in source, as a string.
+    fn of(visibilities: &[&str], crate_only: bool) -> String {
+        let parsed: Vec<syn::Visibility> = visibilities
+            .iter()
+            .map(|v| syn::parse_str(v).expect("a visibility"))
+            .collect();
+        narrowest(&parsed, crate_only).to_string()
+    }
+
+    #[test]
+    fn narrowest_visibility_reaches_no_further_than_any_field() {
+        assert_eq!(of(&["pub", "pub"], false), "pub");
+        assert_eq!(of(&["pub"], true), "pub (crate)");
+        assert_eq!(of(&["pub", "pub(crate)"], false), "pub (crate)");
+        assert_eq!(of(&["pub(crate)", "pub"], false), "pub (crate)");
+        assert_eq!(
+            of(&["pub", "pub(super)", "pub(crate)"], false),
+            "pub (super)"
+        );
+        assert_eq!(of(&["pub", ""], false), "");
+        assert_eq!(of(&["pub", "pub(self)"], false), "");
+        assert_eq!(of(&["pub(in crate)", "pub"], false), "pub (crate)");
+        assert_eq!(
+            of(&["pub(in crate::a)", "pub(in crate::a::b)"], false),
+            "pub (in crate :: a :: b)"
+        );
+        assert_eq!(
+            of(&["pub(in super::super)", "pub(super)"], true),
+            "pub (super)"
+        );
+        // Two paths that may or may not name one module: private.
+        assert_eq!(of(&["pub(in crate::a)", "pub(super)"], false), "");
+        assert_eq!(of(&["pub(in crate::a)", "pub(in crate::b)"], false), "");
+    }
 }

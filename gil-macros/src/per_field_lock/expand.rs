@@ -148,6 +148,9 @@ fn accessors(
             // The block is spanned at the call site, not at the field: an `unsafe` block written
             // by a macro does not trip the user's `forbid(unsafe_code)`, one spanned at their own
             // tokens would.
+            // The class's name is written at the call site: spanned at the field, `::core` would
+            // be read in the user's edition (2015: a path from the crate root).
+            let class_name = quote!(::core::concat!(::core::module_path!(), "::", #class));
             // `self` is written at the call site too: spanned at a field that a `macro_rules!`
             // wrote, it would take that macro's hygiene and not name the receiver.
             let this = quote!(self);
@@ -164,9 +167,8 @@ fn accessors(
                 #[doc = #doc]
                 #[inline]
                 #vis fn #name(&#this) -> #krate::field_lock::#handle<'_, #ty> {
-                    static __CLASS: #krate::field_lock::LockClass = #krate::field_lock::LockClass::new(
-                        ::core::concat!(::core::module_path!(), "::", #class),
-                    );
+                    static __CLASS: #krate::field_lock::LockClass =
+                        #krate::field_lock::LockClass::new(#class_name);
                     #make
                 }
             }

@@ -47,10 +47,11 @@
 //! });
 //! ```
 //!
-//! The attribute works on named, tuple and generic structs and keeps their attributes, docs and
-//! visibility. It takes two optional arguments: `constructor = name` renames `new`, and
-//! `crate = path` names the `gil` crate if you renamed it. Every field type must be `Send`:
-//! whichever thread holds the GIL may touch it.
+//! The attribute works on named, tuple and generic structs (with a `?Sized` last field too) and
+//! keeps their attributes, docs and visibility. Its optional arguments: `constructor = name`,
+//! `into_handle = name` and `fields_mut = name` rename the generated methods, and `crate = path`
+//! names the `gil` crate if you renamed it. Every field type must be `Send`: whichever thread
+//! holds the GIL may touch it.
 //!
 //! ```compile_fail,E0277
 //! #[gil::global_lock]
@@ -75,8 +76,9 @@
 //! Options: `biased` (the thread that calls `into_rc` counts without atomics; see
 //! [`refcount`] for the merge protocol), `immortal` (never counted, never freed), `collect`
 //! (tracked by the cycle collector, [`refcount::collect_cycles`]; the struct implements
-//! [`refcount::Trace`]), `handle = Name`, `crate = path`. Only one of `biased`, `immortal` and
-//! `collect` fits at a time. Generics, attributes, docs and visibility are kept.
+//! [`refcount::Trace`]), `handle = Name`, `into_rc = name`, `crate = path`. Only one of `biased`,
+//! `immortal` and `collect` fits at a time. Generics (with their defaults, in the handle alias),
+//! attributes, docs and visibility are kept.
 //!
 //! ```
 //! use std::sync::atomic::{AtomicU64, Ordering};
@@ -113,6 +115,40 @@
 //!     hits: std::cell::Cell<u64>, // error: field `hits` ... has type `Cell<u64>`, which is not `Sync`
 //! }
 //! ```
+
+//!
+//! # What the attributes keep, and what they refuse
+//!
+//! The attributes take any legitimate struct, as a derive would; `tests/ui-pass/hostile/`
+//! holds the proof (`#![no_implicit_prelude]`, shadowed std names, raw identifiers, structs made
+//! by `macro_rules!`, generic defaults, strict and `forbid` lint sets).
+//!
+//! - **Privacy.** A generated item reaches no further than the fields it hands out: the
+//!   constructor and `fields_mut` take the narrowest visibility among the struct and its fields
+//!   (private when two restricted paths do not nest), and at most `pub(crate)` for a
+//!   `#[non_exhaustive]` struct; an accessor of `#[per_field_lock]` is no more visible than its
+//!   field. `into_handle` and `into_rc`, which hand out no field, keep the struct's visibility.
+//! - **Field attributes.** `#[cfg]` gates every generated piece that names the field
+//!   (`#[global_lock]` writes `fields_mut` once per combination of the fields' conditions, up to
+//!   four). Doc comments and `#[deprecated]` reach the field's accessor, so callers are warned;
+//!   the generated code itself names a deprecated field without a warning.
+//!   `#[cfg_attr(predicate, field(rw))]` is honoured, one such `cfg_attr` per field.
+//! - **Names.** Constructor parameters are named `__gil_<field>`, so a `const` or unit struct
+//!   named like a field changes nothing; generated lifetimes and helpers avoid the struct's own
+//!   names. Every generated name can be changed: `constructor =`, `into_handle =`, `fields_mut =`
+//!   (`#[global_lock]`), `constructor =`, `into_handle =`, `class = "Name"` (`#[per_field_lock]`),
+//!   `handle =`, `into_rc =` (`#[atomic_rc]`). A `#[per_field_lock]` field whose accessor would
+//!   take a generated method's name is an error that names the option. A method or type of your
+//!   own with a generated name, in an impl block the attribute cannot see, gets rustc's
+//!   "duplicate definitions" error pointing at the attribute: rename with the same options.
+//! - **Lock classes** are `module::path::Type.field`, so two types with one name in two modules
+//!   are told apart in the validator's reports.
+//! - **Refused, with an error on your code that says what to do:** `derive(Clone)`, `Copy`,
+//!   `PartialEq`, `Eq`, `PartialOrd`, `Ord` and `Hash` on `#[global_lock]` and
+//!   `#[per_field_lock]` structs (their fields are behind the GIL or their locks; a derive written
+//!   *above* the attribute is expanded after it and cannot be seen, so write the attribute first),
+//!   `repr(packed)` on the same two (their code borrows every field), and unsized fields under
+//!   `#[per_field_lock]` and `#[atomic_rc]` (their locks and handles hold the value inline).
 
 /// Shares a struct through atomic, biased or immortal reference counts; see the
 /// [crate documentation](crate#atomic_rc).

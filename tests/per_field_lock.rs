@@ -236,7 +236,8 @@ fn validator_reports_the_opposite_order_on_one_thread() {
     let report = message(&*caught.expect_err("the opposite order closes a cycle"));
     assert!(report.contains("lock order cycle"), "{report}");
     assert!(
-        report.contains("`Pair.left`") && report.contains("`Pair.right`"),
+        report.contains("`per_field_lock::Pair.left`")
+            && report.contains("`per_field_lock::Pair.right`"),
         "{report}"
     );
     assert!(
@@ -263,7 +264,7 @@ fn validator_refuses_nesting_one_class_outside_lock_fields() {
     }));
     let report = message(&*caught.expect_err("same class nested"));
     assert!(
-        report.contains("two locks of class `Account.balance`"),
+        report.contains("two locks of class `per_field_lock::Account.balance`"),
         "{report}"
     );
     // The same two locks through the ordered call are fine.
@@ -319,8 +320,8 @@ where
 #[test]
 fn generics_attributes_and_arguments_are_kept() {
     let g: Generic<'_, String, 2> = Generic::create("x".to_owned(), "name", [1, 2]);
-    assert_eq!(g.value().class().name(), "Slot.value");
-    assert_eq!(g.items().class().name(), "Slot.items");
+    assert_eq!(g.value().class().name(), "per_field_lock::Slot.value");
+    assert_eq!(g.items().class().name(), "per_field_lock::Slot.items");
     g.value().lock().push('y');
     assert_eq!(*g.value().lock(), "xy");
     assert_eq!(g.name, "name");
@@ -440,5 +441,51 @@ fn measure_uncontended_lock_in_this_build() {
         best.0,
         best.1,
         best.1 / best.0
+    );
+}
+
+/// Two types named `Account`, in two modules: their lock classes carry the module path.
+mod bank_a {
+    #[gil::per_field_lock]
+    pub struct Account {
+        pub balance: i64,
+    }
+}
+
+/// The other `Account`.
+mod bank_b {
+    #[gil::per_field_lock]
+    pub struct Account {
+        pub balance: i64,
+    }
+}
+
+#[test]
+fn lock_classes_of_two_types_with_one_name_carry_their_module_paths() {
+    let (a, b) = (bank_a::Account::new(1), bank_b::Account::new(2));
+    assert_eq!(
+        a.balance().class().name(),
+        "per_field_lock::bank_a::Account.balance"
+    );
+    assert_eq!(
+        b.balance().class().name(),
+        "per_field_lock::bank_b::Account.balance"
+    );
+    if !VALIDATION_ENABLED {
+        return;
+    }
+    {
+        let _a = a.balance().lock();
+        let _b = b.balance().lock();
+    }
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        let _b = b.balance().lock();
+        let _a = a.balance().lock();
+    }));
+    let report = message(&*caught.expect_err("the opposite order closes a cycle"));
+    assert!(
+        report.contains("taking `per_field_lock::bank_a::Account.balance`")
+            && report.contains("holding `per_field_lock::bank_b::Account.balance`"),
+        "{report}"
     );
 }

@@ -1,6 +1,6 @@
 //! The struct as `#[atomic_rc]` sees it.
 
-use syn::spanned::Spanned;
+use proc_macro2::Span;
 
 /// A struct that `#[atomic_rc]` can share.
 pub struct Input<'a> {
@@ -13,6 +13,8 @@ pub struct Field<'a> {
     /// The field's name, or `_0`, `_1`... for a tuple struct: names the marker type that the
     /// `Send + Sync` error shows.
     pub marker: syn::Ident,
+    /// The attributes that travel to the generated code naming the field.
+    pub attrs: crate::common::FieldAttrs,
 }
 
 impl<'a> Input<'a> {
@@ -43,10 +45,17 @@ impl<'a> Input<'a> {
             .enumerate()
             .map(|(i, field)| Field {
                 syn: field,
-                marker: field
-                    .ident
-                    .clone()
-                    .unwrap_or_else(|| syn::Ident::new(&format!("_{i}"), field.ty.span())),
+                // At the call site, not at the field: an item of the macro's own is not linted
+                // (`non_camel_case_types`, `dead_code`), so it needs no `allow` that a user's
+                // `forbid` would refuse.
+                marker: field.ident.clone().map_or_else(
+                    || syn::Ident::new(&format!("_{i}"), Span::call_site()),
+                    |mut ident| {
+                        ident.set_span(Span::call_site());
+                        ident
+                    },
+                ),
+                attrs: crate::common::FieldAttrs::of(&field.attrs),
             })
             .collect();
         Ok(Input { item, fields })

@@ -7,17 +7,19 @@ use syn::{Ident, Path, Token};
 use crate::common::{set_once, unknown_argument, value};
 
 const ATTRIBUTE: &str = "atomic_rc";
-const EXPECTED: &str =
-    "expected one of: `biased`, `immortal`, `collect`, `handle = Name`, `crate = path`";
+const EXPECTED: &str = "expected one of: `biased`, `immortal`, `collect`, `handle = Name`, \
+                        `into_rc = name`, `crate = path`";
 
 mod kw {
     syn::custom_keyword!(biased);
     syn::custom_keyword!(immortal);
     syn::custom_keyword!(handle);
+    syn::custom_keyword!(into_rc);
     syn::custom_keyword!(collect);
 }
 
-/// `#[atomic_rc(biased | immortal | collect, handle = Name, crate = path)]`, all optional.
+/// `#[atomic_rc(biased | immortal | collect, handle = Name, into_rc = name, crate = path)]`, all
+/// optional.
 #[derive(Default)]
 pub struct Args {
     /// `biased`: where it was written.
@@ -28,6 +30,8 @@ pub struct Args {
     pub collect: Option<Span>,
     /// The name of the handle type (`NameRc` by default).
     pub handle: Option<Ident>,
+    /// The name of the method that makes a handle (`into_rc` by default).
+    pub into_rc: Option<Ident>,
     /// The path of the `gil` crate, for crates that rename it.
     pub krate: Option<Path>,
 }
@@ -55,6 +59,10 @@ impl Parse for Args {
                 let key = input.parse::<kw::handle>()?;
                 let name = value(input, "`handle` takes a type name: `handle = NodeRef`")?;
                 set_once(&mut args.handle, name, key.span, ATTRIBUTE, "handle")?;
+            } else if input.peek(kw::into_rc) {
+                let key = input.parse::<kw::into_rc>()?;
+                let name = value(input, "`into_rc` takes a function name: `into_rc = share`")?;
+                set_once(&mut args.into_rc, name, key.span, ATTRIBUTE, "into_rc")?;
             } else if input.peek(Token![crate]) {
                 let key = input.parse::<Token![crate]>()?;
                 let path = value(

@@ -1,5 +1,7 @@
 //! Checks that need both the options and the struct.
 
+use syn::ext::IdentExt as _;
+
 use super::ast::Input;
 use super::attr::Args;
 use crate::common;
@@ -34,6 +36,27 @@ pub fn validate(args: &Args, input: &Input) -> syn::Result<()> {
                 ),
             ));
         }
+    }
+    if let Some(handle) = &args.handle {
+        if handle.unraw() == input.item.ident.unraw() {
+            errors.push(syn::Error::new(
+                handle.span(),
+                "the handle type cannot have the struct's own name; choose another: \
+                 `handle = NameRef`",
+            ));
+        }
+    }
+    if let Some(field) = input
+        .fields
+        .iter()
+        .find(|f| common::maybe_unsized(&f.syn.ty, &input.item.generics))
+    {
+        errors.push(syn::Error::new_spanned(
+            &field.syn.ty,
+            "`#[atomic_rc]` cannot share an unsized struct: its handle holds the value inline, \
+             with the counts, and must know its size; keep the unsized value behind a pointer \
+             (`Box<T>`, `Box<[u8]>`, `Arc<str>`), or drop `?Sized` from the parameter",
+        ));
     }
     common::combine(errors)
 }

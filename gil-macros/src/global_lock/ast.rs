@@ -2,7 +2,7 @@
 
 use syn::spanned::Spanned;
 
-use crate::common;
+use crate::common::{self, FieldAttrs};
 
 /// A struct that `#[global_lock]` can protect.
 pub struct Input<'a> {
@@ -12,10 +12,14 @@ pub struct Input<'a> {
 
 pub struct Field<'a> {
     pub syn: &'a syn::Field,
-    /// The field's name, or `_0`, `_1`... for a tuple struct (constructor arguments).
+    /// The constructor's parameter: `__gil_name`, or `__gil_0`... for a tuple struct.
     pub binding: syn::Ident,
     /// `name` or `0`, for field access.
     pub member: syn::Member,
+    /// The attributes that travel to the generated code naming the field.
+    pub attrs: FieldAttrs,
+    /// The field's `#[cfg]`s as one predicate.
+    pub cfg: Option<proc_macro2::TokenStream>,
 }
 
 impl<'a> Input<'a> {
@@ -41,29 +45,25 @@ impl<'a> Input<'a> {
                 ))
             }
         };
-        let mut errors = common::conflicting_strategies(&item.attrs, "global_lock");
-        if item.fields.is_empty() {
-            errors.push(syn::Error::new(
-                item.ident.span(),
-                "`#[global_lock]` on a struct without fields: there is nothing to protect; add a \
-                 field, or use `gil::with_gil` directly",
-            ));
-        }
-        common::combine(errors)?;
         let fields = item
             .fields
             .iter()
             .enumerate()
-            .map(|(i, field)| Field {
-                syn: field,
-                binding: field
-                    .ident
-                    .clone()
-                    .unwrap_or_else(|| quote::format_ident!("_{}", i)),
-                member: field
-                    .ident
-                    .clone()
-                    .map_or_else(|| syn::Member::from(i), syn::Member::from),
+            .map(|(i, field)| {
+                let attrs = FieldAttrs::of(&field.attrs);
+                Field {
+                    syn: field,
+                    binding: field
+                        .ident
+                        .as_ref()
+                        .map_or_else(|| quote::format_ident!("__gil_{}", i), common::param),
+                    member: field
+                        .ident
+                        .clone()
+                        .map_or_else(|| syn::Member::from(i), syn::Member::from),
+                    cfg: common::cfg_predicate(&attrs),
+                    attrs,
+                }
             })
             .collect();
         Ok(Self { item, fields })

@@ -6,19 +6,27 @@ use syn::{Ident, Path, Token};
 use crate::common::{set_once, unknown_argument, value};
 
 const ATTRIBUTE: &str = "global_lock";
-const EXPECTED: &str = "expected one of: `crate = path`, `constructor = name`";
+const EXPECTED: &str = "expected one of: `crate = path`, `constructor = name`, \
+                        `into_handle = name`, `fields_mut = name`";
 
 mod kw {
     syn::custom_keyword!(constructor);
+    syn::custom_keyword!(into_handle);
+    syn::custom_keyword!(fields_mut);
 }
 
-/// `#[global_lock(crate = path, constructor = name)]`, both optional.
+/// `#[global_lock(crate = path, constructor = name, into_handle = name, fields_mut = name)]`, all
+/// optional.
 #[derive(Default)]
 pub struct Args {
     /// The path of the `gil` crate, for crates that rename it.
     pub krate: Option<Path>,
     /// The name of the generated constructor (`new` by default).
     pub constructor: Option<Ident>,
+    /// The name of the generated `into_handle`.
+    pub into_handle: Option<Ident>,
+    /// The name of the generated `fields_mut`.
+    pub fields_mut: Option<Ident>,
 }
 
 impl Parse for Args {
@@ -45,6 +53,32 @@ impl Parse for Args {
                     ATTRIBUTE,
                     "constructor",
                 )?;
+            } else if input.peek(kw::into_handle) {
+                let key = input.parse::<kw::into_handle>()?;
+                let name = value(
+                    input,
+                    "`into_handle` takes a function name: `into_handle = share`",
+                )?;
+                set_once(
+                    &mut args.into_handle,
+                    name,
+                    key.span,
+                    ATTRIBUTE,
+                    "into_handle",
+                )?;
+            } else if input.peek(kw::fields_mut) {
+                let key = input.parse::<kw::fields_mut>()?;
+                let name = value(
+                    input,
+                    "`fields_mut` takes a function name: `fields_mut = borrow_all`",
+                )?;
+                set_once(
+                    &mut args.fields_mut,
+                    name,
+                    key.span,
+                    ATTRIBUTE,
+                    "fields_mut",
+                )?;
             } else {
                 return Err(unknown_argument(input, ATTRIBUTE, EXPECTED));
             }
@@ -54,5 +88,21 @@ impl Parse for Args {
             input.parse::<Token![,]>()?;
         }
         Ok(args)
+    }
+}
+
+impl Args {
+    /// The names of the generated methods, each with its default.
+    pub fn names(&self) -> [Ident; 3] {
+        let name = |given: &Option<Ident>, default: &str| {
+            given
+                .clone()
+                .unwrap_or_else(|| Ident::new(default, proc_macro2::Span::call_site()))
+        };
+        [
+            name(&self.constructor, "new"),
+            name(&self.into_handle, "into_handle"),
+            name(&self.fields_mut, "fields_mut"),
+        ]
     }
 }

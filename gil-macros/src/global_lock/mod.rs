@@ -3,6 +3,7 @@
 mod ast;
 mod attr;
 mod expand;
+mod valid;
 
 use proc_macro2::TokenStream;
 
@@ -13,25 +14,22 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let args = syn::parse2::<attr::Args>(args);
     let parsed = ast::Input::from_syn(&item);
-    match (args, parsed) {
-        (Ok(args), Ok(input)) => expand::expand(&args, &input),
-        (args, parsed) => {
-            let errors = [args.err(), parsed.err()].into_iter().flatten();
-            let error = crate::common::combine(errors).expect_err("one of the two failed");
-            crate::common::fallback(strip_fields(item), &error)
+    let checked = match (&args, &parsed) {
+        (Ok(args), Ok(input)) => valid::validate(args, input),
+        _ => Ok(()),
+    };
+    match (args, parsed, checked) {
+        (Ok(args), Ok(input), Ok(())) => expand::expand(&args, &input),
+        (args, parsed, checked) => {
+            let errors = [args.err(), parsed.err(), checked.err()]
+                .into_iter()
+                .flatten();
+            match crate::common::combine(errors) {
+                Err(error) => {
+                    crate::common::fallback(crate::common::stripped(item, |_| false), &error)
+                }
+                Ok(()) => TokenStream::new(),
+            }
         }
     }
-}
-
-/// The item as the fallback emits it: unchanged, minus the other strategy attributes that
-/// would report the same conflict again.
-fn strip_fields(mut item: syn::Item) -> syn::Item {
-    if let syn::Item::Struct(s) = &mut item {
-        s.attrs.retain(|a| {
-            !a.path().segments.last().is_some_and(|seg| {
-                crate::common::STRATEGIES.contains(&seg.ident.to_string().as_str())
-            })
-        });
-    }
-    item
 }

@@ -1,8 +1,11 @@
 //! The struct as `#[per_field_lock]` sees it: each field with its kind of lock.
 
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
 use syn::spanned::Spanned;
 
 use super::attr::{self, FieldOptions, Kind};
+use crate::common::{self, FieldAttrs};
 
 /// A struct with named fields, each read with its `#[field(...)]` options.
 pub struct Input<'a> {
@@ -17,7 +20,32 @@ pub struct Field<'a> {
     pub index: u32,
     pub kind: Kind,
     /// The span of the option that chose the kind, or the field's name for the default.
-    pub kind_span: proc_macro2::Span,
+    pub kind_span: Span,
+    /// `#[cfg_attr(predicate, field(...))]`: the kind where `predicate` holds (`kind` is the
+    /// kind where it does not), with its span.
+    pub cfg_kind: Option<(TokenStream, Kind, Span)>,
+    /// The field's attributes without the `field(...)` options, for the struct.
+    pub attrs: Vec<syn::Attribute>,
+    /// The attributes that travel to the accessor and the constructor.
+    pub travel: FieldAttrs,
+}
+
+impl Field<'_> {
+    /// Each configuration of the field: the `#[cfg]` that selects it (none if the kind does not
+    /// depend on a `cfg_attr`), its kind, and the span of the option that chose it.
+    pub fn variants(&self) -> Vec<(Option<TokenStream>, Kind, Span)> {
+        match &self.cfg_kind {
+            None => vec![(None, self.kind, self.kind_span)],
+            Some((predicate, kind, span)) => vec![
+                (Some(quote!(#[cfg(#predicate)])), *kind, *span),
+                (
+                    Some(quote!(#[cfg(not(#predicate))])),
+                    self.kind,
+                    self.kind_span,
+                ),
+            ],
+        }
+    }
 }
 
 impl<'a> Input<'a> {
@@ -62,12 +90,7 @@ impl<'a> Input<'a> {
         let mut errors = Vec::new();
         let mut fields = Vec::new();
         for (i, field) in named.named.iter().enumerate() {
-            let mut options = FieldOptions::default();
-            for a in field.attrs.iter().filter(|a| is_field_attr(a)) {
-                if let Err(e) = attr::field_options(a).and_then(|o| options.merge(&o)) {
-                    errors.push(e);
-                }
-            }
+            let read = read_field_attrs(field, &mut errors);
             let Some(ident) = field.ident.as_ref() else {
                 continue;
             };
@@ -75,18 +98,105 @@ impl<'a> Input<'a> {
                 errors.push(syn::Error::new(ident.span(), "too many fields"));
                 continue;
             };
-            let (kind, kind_span) = options.kind.unwrap_or((Kind::Mutex, ident.span()));
+            let (kind, kind_span) = read.base.kind.unwrap_or((Kind::Mutex, ident.span()));
             fields.push(Field {
                 syn: field,
                 ident,
                 index,
                 kind,
                 kind_span,
+                cfg_kind: read.cfg_kind,
+                travel: FieldAttrs::of(&read.attrs),
+                attrs: read.attrs,
             });
         }
-        crate::common::combine(errors)?;
+        common::combine(errors)?;
         Ok(Self { item, fields })
     }
+}
+
+/// What `read_field_attrs` finds on a field.
+struct ReadAttrs {
+    base: FieldOptions,
+    cfg_kind: Option<(TokenStream, Kind, Span)>,
+    attrs: Vec<syn::Attribute>,
+}
+
+/// Reads the `#[field(...)]` options of a field, and those inside its `#[cfg_attr]`s (which an
+/// attribute macro sees unexpanded): the `field(...)` parts are taken out, the rest is kept.
+fn read_field_attrs(field: &syn::Field, errors: &mut Vec<syn::Error>) -> ReadAttrs {
+    let mut base = FieldOptions::default();
+    for a in field.attrs.iter().filter(|a| is_field_attr(a)) {
+        if let Err(e) = attr::field_options(&a.meta).and_then(|o| base.merge(&o)) {
+            errors.push(e);
+        }
+    }
+    let mut cfg_kind = None;
+    let mut attrs = Vec::new();
+    for a in field.attrs.iter().filter(|a| !is_field_attr(a)) {
+        let Some((predicate, inner)) = a
+            .path()
+            .is_ident("cfg_attr")
+            .then(|| common::parse_cfg_attr(a).ok())
+            .flatten()
+        else {
+            attrs.push(a.clone());
+            continue;
+        };
+        let (options, rest): (Vec<_>, Vec<_>) =
+            inner.into_iter().partition(|m| m.path().is_ident("field"));
+        if let Some(nested) = rest.iter().find(|m| mentions_field(m)) {
+            errors.push(syn::Error::new_spanned(
+                nested,
+                "`#[per_field_lock]` reads `field(...)` in one `cfg_attr`, not in nested ones; \
+                 join the conditions: `#[cfg_attr(all(a, b), field(rw))]`",
+            ));
+        }
+        if !options.is_empty() {
+            let mut under = base.clone();
+            for meta in &options {
+                if let Err(e) = attr::field_options(meta).and_then(|o| under.merge(&o)) {
+                    errors.push(e);
+                }
+            }
+            if cfg_kind.is_some() {
+                errors.push(syn::Error::new_spanned(
+                    &options[0],
+                    "`#[per_field_lock]` reads `field(...)` in one `cfg_attr` per field; join the \
+                     conditions: `#[cfg_attr(any(a, b), field(rw))]`",
+                ));
+            } else if let Some((kind, span)) = under.kind {
+                cfg_kind = Some((quote!(#predicate), kind, span));
+            }
+        }
+        if !rest.is_empty() {
+            attrs.push(syn::parse_quote_spanned!(a.span()=> #[cfg_attr(#predicate, #(#rest),*)]));
+        }
+    }
+    ReadAttrs {
+        base,
+        cfg_kind,
+        attrs,
+    }
+}
+
+/// Whether `meta` is a `cfg_attr` with a `field(...)` inside, at any depth.
+pub fn mentions_field(meta: &syn::Meta) -> bool {
+    let syn::Meta::List(list) = meta else {
+        return false;
+    };
+    meta.path().is_ident("cfg_attr")
+        && list
+            .parse_args_with(|input: syn::parse::ParseStream| {
+                input.parse::<syn::Meta>()?;
+                input.parse::<syn::Token![,]>()?;
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated(input)
+            })
+            .is_ok_and(|inner| {
+                inner
+                    .iter()
+                    .any(|m| m.path().is_ident("field") || mentions_field(m))
+            })
 }
 
 /// Whether `attr` is `#[field(...)]`, the attribute this macro reads and removes.
@@ -95,7 +205,7 @@ pub fn is_field_attr(attr: &syn::Attribute) -> bool {
 }
 
 /// The span of the keyword of an item that is not a struct, for the error.
-fn keyword_span(item: &syn::Item) -> proc_macro2::Span {
+fn keyword_span(item: &syn::Item) -> Span {
     match item {
         syn::Item::Fn(f) => f.sig.fn_token.span,
         syn::Item::Trait(t) => t.trait_token.span,

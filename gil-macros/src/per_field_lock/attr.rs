@@ -8,24 +8,28 @@ use syn::{Ident, LitStr, Path, Token};
 use crate::common::{set_once, unknown_argument, value};
 
 const ATTRIBUTE: &str = "per_field_lock";
-const EXPECTED: &str =
-    "expected one of: `crate = path`, `constructor = name`, `class = \"TypeName\"`";
+const EXPECTED: &str = "expected one of: `crate = path`, `constructor = name`, \
+                        `into_handle = name`, `class = \"TypeName\"`";
 const EXPECTED_FIELD: &str = "expected one of: `rw`, `no_lock`";
 
 mod kw {
     syn::custom_keyword!(constructor);
+    syn::custom_keyword!(into_handle);
     syn::custom_keyword!(class);
     syn::custom_keyword!(rw);
     syn::custom_keyword!(no_lock);
 }
 
-/// `#[per_field_lock(crate = path, constructor = name, class = "Name")]`, all optional.
+/// `#[per_field_lock(crate = path, constructor = name, into_handle = name, class = "Name")]`, all
+/// optional.
 #[derive(Default)]
 pub struct Args {
     /// The path of the `gil` crate, for crates that rename it.
     pub krate: Option<Path>,
     /// The name of the generated constructor (`new` by default).
     pub constructor: Option<Ident>,
+    /// The name of the generated `into_handle`.
+    pub into_handle: Option<Ident>,
     /// The type part of the lock classes (`Name.field`); the struct's name by default.
     pub class: Option<LitStr>,
 }
@@ -54,6 +58,19 @@ impl Parse for Args {
                     ATTRIBUTE,
                     "constructor",
                 )?;
+            } else if input.peek(kw::into_handle) {
+                let key = input.parse::<kw::into_handle>()?;
+                let name = value(
+                    input,
+                    "`into_handle` takes a function name: `into_handle = share`",
+                )?;
+                set_once(
+                    &mut args.into_handle,
+                    name,
+                    key.span,
+                    ATTRIBUTE,
+                    "into_handle",
+                )?;
             } else if input.peek(kw::class) {
                 let key = input.parse::<kw::class>()?;
                 let name = value(input, "`class` takes a string: `class = \"Account\"`")?;
@@ -67,6 +84,21 @@ impl Parse for Args {
             input.parse::<Token![,]>()?;
         }
         Ok(args)
+    }
+}
+
+impl Args {
+    /// The names of the generated constructor and `into_handle`, each with its default.
+    pub fn names(&self) -> [Ident; 2] {
+        let name = |given: &Option<Ident>, default: &str| {
+            given
+                .clone()
+                .unwrap_or_else(|| Ident::new(default, Span::call_site()))
+        };
+        [
+            name(&self.constructor, "new"),
+            name(&self.into_handle, "into_handle"),
+        ]
     }
 }
 
@@ -93,7 +125,7 @@ impl Kind {
 }
 
 /// The options of one `#[field(...)]` attribute.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct FieldOptions {
     /// The kind, with the span of the option that chose it.
     pub kind: Option<(Kind, Span)>,
@@ -163,12 +195,12 @@ impl Parse for FieldOptions {
     }
 }
 
-/// Parses a `#[field(...)]` attribute, which must be a list.
-pub fn field_options(attr: &syn::Attribute) -> syn::Result<FieldOptions> {
-    match &attr.meta {
+/// Parses a `field(...)` attribute (or an item of a `cfg_attr`), which must be a list.
+pub fn field_options(meta: &syn::Meta) -> syn::Result<FieldOptions> {
+    match meta {
         syn::Meta::List(list) => list.parse_args(),
         _ => Err(syn::Error::new_spanned(
-            attr,
+            meta,
             format!("`#[field]` takes options in parentheses: `#[field(rw)]`; {EXPECTED_FIELD}"),
         )),
     }

@@ -1,109 +1,110 @@
 //! Writes the struct with a lock around each field, and its constructor and accessors.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::spanned::Spanned;
 
-use super::ast::{is_field_attr, Input};
+use super::ast::{Field, Input};
 use super::attr::{Args, Kind};
+use crate::common;
 
 pub fn expand(args: &Args, input: &Input) -> TokenStream {
-    let krate = crate::common::crate_path(args.krate.as_ref());
-    let constructor = args
-        .constructor
-        .clone()
-        .unwrap_or_else(|| format_ident!("new"));
+    let krate = common::crate_path(args.krate.as_ref());
+    let [constructor, into_handle] = args.names();
     let item = input.item;
     let (vis, ident, generics) = (&item.vis, &item.ident, &item.generics);
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    // The constructor sets every field: no wider than the narrowest of them, and not beyond the
+    // crate for a `#[non_exhaustive]` struct.
+    let new_vis = common::narrowest(
+        std::iter::once(vis).chain(input.fields.iter().map(|f| &f.syn.vis)),
+        common::is_non_exhaustive(&item.attrs),
+    );
+
+    let mut locked = item.clone();
+    if let syn::Fields::Named(named) = &mut locked.fields {
+        named.named = input
+            .fields
+            .iter()
+            .flat_map(|f| {
+                f.variants().into_iter().map(|(cfg, kind, _)| {
+                    let mut field = f.syn.clone();
+                    field.attrs.clone_from(&f.attrs);
+                    field
+                        .attrs
+                        .extend(cfg.map(|cfg| -> syn::Attribute { syn::parse_quote!(#cfg) }));
+                    let ty = &f.syn.ty;
+                    field.ty = match kind {
+                        Kind::Mutex => syn::parse_quote_spanned!(ty.span()=>
+                            #krate::field_lock::FieldLock<#ty>),
+                        Kind::Rw => syn::parse_quote_spanned!(ty.span()=>
+                            #krate::field_lock::RwFieldLock<#ty>),
+                        Kind::NoLock => ty.clone(),
+                    };
+                    field
+                })
+            })
+            .collect();
+    }
+
+    let params = input.fields.iter().map(|f| {
+        let (cfgs, param, ty) = (f.travel.cfg_tokens(), common::param(f.ident), &f.syn.ty);
+        quote!(#cfgs #param: #ty)
+    });
+    let krate_ref = &krate;
+    let inits = input.fields.iter().flat_map(|f| {
+        let krate = krate_ref;
+        let (cfgs, name, param) = (f.travel.cfg_tokens(), f.ident, common::param(f.ident));
+        f.variants().into_iter().map(move |(cfg, kind, _)| {
+            let value = match kind {
+                Kind::Mutex => quote!(#krate::field_lock::FieldLock::new(#param)),
+                Kind::Rw => quote!(#krate::field_lock::RwFieldLock::new(#param)),
+                Kind::NoLock => quote!(#param),
+            };
+            quote!(#cfgs #cfg #name: #value)
+        })
+    });
     let type_name = args
         .class
         .as_ref()
         .map_or_else(|| ident.unraw().to_string(), syn::LitStr::value);
-
-    let mut locked = item.clone();
-    for (field, f) in locked.fields.iter_mut().zip(&input.fields) {
-        field.attrs.retain(|a| !is_field_attr(a));
-        let ty = &field.ty;
-        field.ty = match f.kind {
-            Kind::Mutex => {
-                syn::parse_quote_spanned!(ty.span()=> #krate::field_lock::FieldLock<#ty>)
-            }
-            Kind::Rw => syn::parse_quote_spanned!(ty.span()=> #krate::field_lock::RwFieldLock<#ty>),
-            Kind::NoLock => continue,
-        };
-    }
-
-    let names: Vec<_> = input.fields.iter().map(|f| f.ident).collect();
-    let types: Vec<_> = input.fields.iter().map(|f| &f.syn.ty).collect();
-    let values = input.fields.iter().map(|f| {
-        let name = f.ident;
-        match f.kind {
-            Kind::Mutex => quote!(#krate::field_lock::FieldLock::new(#name)),
-            Kind::Rw => quote!(#krate::field_lock::RwFieldLock::new(#name)),
-            Kind::NoLock => quote!(#name),
-        }
-    });
+    let krate_doc = common::crate_path_doc(args.krate.as_ref());
     let accessors = input
         .fields
         .iter()
-        .filter(|f| f.kind != Kind::NoLock)
-        .map(|f| {
-            let (name, ty, index, fvis) = (f.ident, &f.syn.ty, f.index, &f.syn.vis);
-            let class = format!("{type_name}.{}", name.unraw());
-            let (handle, make, how) = match f.kind {
-                Kind::Rw => (
-                    quote!(RwField),
-                    quote!(rw_field),
-                    "Lock it with `.read()` or `.write()`, or together with other fields with \
-                 [`lock_fields`](::gil::field_lock::lock_fields).",
-                ),
-                _ => (
-                    quote!(Field),
-                    quote!(field),
-                    "Lock it with `.lock()`, or together with other fields with \
-                 [`lock_fields`](::gil::field_lock::lock_fields).",
-                ),
-            };
-            let doc = format!("The field `{name}`, behind its own lock of class `{class}`. {how}");
-            // The block is spanned at the call site, not at the field: an `unsafe` block written
-            // by a macro does not trip the user's `forbid(unsafe_code)`, one spanned at their own
-            // tokens would.
-            let make = quote! {
-                // SAFETY: `self` contains `self.#name`, `#index` is its declaration index and
-                // `__CLASS` its class, the same on every call for this lock.
-                unsafe { #krate::__private::field_lock::#make(&self.#name, &__CLASS, self, #index) }
-            };
-            quote_spanned! {f.kind_span=>
-                #[doc = #doc]
-                #[inline]
-                #fvis fn #name(&self) -> #krate::field_lock::#handle<'_, #ty> {
-                    static __CLASS: #krate::field_lock::LockClass =
-                        #krate::field_lock::LockClass::new(#class);
-                    #make
-                }
-            }
-        });
-    let doc_new = format!("Creates a `{ident}` with each field behind its own lock.");
+        .flat_map(|f| accessors(f, &krate, &krate_doc, &type_name, vis));
+    let order: Vec<String> = input
+        .fields
+        .iter()
+        .map(|f| format!("`{}`", f.ident.unraw()))
+        .collect();
+    let doc_new = format!(
+        "Creates a `{}` with each field behind its own lock, from its fields in declaration \
+         order: {}.",
+        ident.unraw(),
+        order.join(", ")
+    );
+    let allow = common::lints_allowed("per_field_lock", common::any_deprecated(&item.fields));
 
     quote! {
         #locked
 
-        #[allow(clippy::all, clippy::pedantic, reason = "generated by #[per_field_lock]")]
+        #allow
         const _: () = {
             #[automatically_derived]
             impl #impl_generics #ident #ty_generics #where_clause {
                 #[doc = #doc_new]
                 #[must_use]
                 #[inline]
-                #vis fn #constructor(#(#names: #types),*) -> Self {
-                    Self { #(#names: #values),* }
+                #new_vis fn #constructor(#(#params),*) -> Self {
+                    Self { #(#inits),* }
                 }
 
                 /// Moves this object into a `Handle` (an `Arc`), to share it across threads.
                 #[must_use]
-                #vis fn into_handle(self) -> #krate::field_lock::Handle<Self> {
+                #[inline]
+                #vis fn #into_handle(self) -> #krate::field_lock::Handle<Self> {
                     #krate::field_lock::Handle::new(self)
                 }
 
@@ -111,4 +112,66 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
             }
         };
     }
+}
+
+/// The accessor of a field, once per configuration in which the field has a lock. It carries
+/// the field's `#[cfg]`, docs and `#[deprecated]`, and reaches no further than the field or the
+/// struct.
+fn accessors(
+    f: &Field,
+    krate: &TokenStream,
+    krate_doc: &str,
+    type_name: &str,
+    struct_vis: &syn::Visibility,
+) -> Vec<TokenStream> {
+    let (name, ty, index) = (f.ident, &f.syn.ty, f.index);
+    let vis = common::narrowest([&f.syn.vis, struct_vis], false);
+    let class = format!("{type_name}.{}", name.unraw());
+    let cfgs = f.travel.cfg_tokens();
+    let docs = &f.travel.docs;
+    let separator = (!docs.is_empty()).then(|| quote!(#[doc = ""]));
+    f.variants()
+        .into_iter()
+        .filter(|(_, kind, _)| *kind != Kind::NoLock)
+        .map(|(cfg, kind, span)| {
+            let (handle, make, how) = if kind == Kind::Rw {
+                (quote!(RwField), quote!(rw_field), "`.read()` or `.write()`")
+            } else {
+                (quote!(Field), quote!(field), "`.lock()`")
+            };
+            let doc = format!(
+                "The field `{}`, behind its own lock of class `{class}` (after the module \
+                 path). Lock it with {how}, or together with other fields with \
+                 [`lock_fields`]({krate_doc}::field_lock::lock_fields).",
+                name.unraw()
+            );
+            // The block is spanned at the call site, not at the field: an `unsafe` block written
+            // by a macro does not trip the user's `forbid(unsafe_code)`, one spanned at their own
+            // tokens would.
+            // The class's name is written at the call site: spanned at the field, `::core` would
+            // be read in the user's edition (2015: a path from the crate root).
+            let class_name = quote!(::core::concat!(::core::module_path!(), "::", #class));
+            // `self` is written at the call site too: spanned at a field that a `macro_rules!`
+            // wrote, it would take that macro's hygiene and not name the receiver.
+            let this = quote!(self);
+            let make = quote! {
+                // SAFETY: `self` contains `self.#name`, `#index` is its declaration index and
+                // `__CLASS` its class, the same on every call for this lock.
+                unsafe { #krate::__private::field_lock::#make(&self.#name, &__CLASS, self, #index) }
+            };
+            quote_spanned! {span=>
+                #cfgs
+                #cfg
+                #(#docs)*
+                #separator
+                #[doc = #doc]
+                #[inline]
+                #vis fn #name(&#this) -> #krate::field_lock::#handle<'_, #ty> {
+                    static __CLASS: #krate::field_lock::LockClass =
+                        #krate::field_lock::LockClass::new(#class_name);
+                    #make
+                }
+            }
+        })
+        .collect()
 }

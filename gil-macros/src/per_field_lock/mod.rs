@@ -13,34 +13,29 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         Err(e) => return e.to_compile_error(),
     };
     let args = syn::parse2::<attr::Args>(args);
-    let parsed = ast::Input::from_syn(&item).and_then(|input| {
-        valid::validate(&input)?;
-        Ok(input)
-    });
-    match (args, parsed) {
-        (Ok(args), Ok(input)) => expand::expand(&args, &input),
-        (args, parsed) => {
-            let errors = [args.err(), parsed.err()].into_iter().flatten();
+    let parsed = ast::Input::from_syn(&item);
+    let checked = match (&args, &parsed) {
+        (Ok(args), Ok(input)) => valid::validate(args, input),
+        _ => Ok(()),
+    };
+    match (args, parsed, checked) {
+        (Ok(args), Ok(input), Ok(())) => expand::expand(&args, &input),
+        (args, parsed, checked) => {
+            let errors = [args.err(), parsed.err(), checked.err()]
+                .into_iter()
+                .flatten();
             match crate::common::combine(errors) {
-                Err(error) => crate::common::fallback(strip(item), &error),
+                Err(error) => {
+                    crate::common::fallback(crate::common::stripped(item, strip_field), &error)
+                }
                 Ok(()) => TokenStream::new(),
             }
         }
     }
 }
 
-/// The item as the fallback emits it: unchanged, minus the `#[field(...)]` options and the other
-/// strategy attributes, which would only add errors of their own.
-fn strip(mut item: syn::Item) -> syn::Item {
-    if let syn::Item::Struct(s) = &mut item {
-        s.attrs.retain(|a| {
-            !a.path().segments.last().is_some_and(|seg| {
-                crate::common::STRATEGIES.contains(&seg.ident.to_string().as_str())
-            })
-        });
-        for field in &mut s.fields {
-            field.attrs.retain(|a| !ast::is_field_attr(a));
-        }
-    }
-    item
+/// Whether the fallback drops a field attribute: `#[field(...)]`, and `#[cfg_attr]`s that
+/// hold one at any depth, which nothing would read.
+fn strip_field(attr: &syn::Attribute) -> bool {
+    ast::is_field_attr(attr) || ast::mentions_field(&attr.meta)
 }

@@ -1,24 +1,88 @@
-//! The checks that need the whole struct: conflicts with other strategies, and fields to lock.
+//! The checks that need the whole struct and the arguments, reported together.
+
+use syn::ext::IdentExt as _;
 
 use super::ast::Input;
-use super::attr::Kind;
+use super::attr::{Args, Kind};
 use crate::common;
 
+const ATTRIBUTE: &str = "per_field_lock";
+
 /// Every problem of `input`, reported together.
-pub fn validate(input: &Input) -> syn::Result<()> {
-    let mut errors = common::conflicting_strategies(&input.item.attrs, "per_field_lock");
+pub fn validate(args: &Args, input: &Input) -> syn::Result<()> {
+    let item = input.item;
+    let mut errors = common::conflicting_strategies(&item.attrs, ATTRIBUTE);
     if input.fields.is_empty() {
         errors.push(syn::Error::new(
-            input.item.ident.span(),
+            item.ident.span(),
             "`#[per_field_lock]` on a struct without fields: there is nothing to lock; add a \
              field or drop the attribute",
         ));
-    } else if input.fields.iter().all(|f| f.kind == Kind::NoLock) {
+    } else if input.fields.iter().all(|f| {
+        f.variants()
+            .iter()
+            .all(|(_, kind, _)| *kind == Kind::NoLock)
+    }) {
         errors.push(syn::Error::new(
-            input.item.ident.span(),
+            item.ident.span(),
             "`#[per_field_lock]` on a struct whose fields are all `#[field(no_lock)]`: there is \
              nothing to lock; remove `no_lock` from a field that changes, or drop the attribute",
         ));
+    }
+    errors.extend(common::packed_repr(&item.attrs, ATTRIBUTE));
+    errors.extend(common::refused_derives(
+        &item.attrs,
+        ATTRIBUTE,
+        "each field sits behind its own lock",
+        [
+            "write a method that locks the fields (`gil::field_lock::lock_fields`) and builds the \
+             copy with the constructor from the guards",
+            "write a method that locks the fields of both objects in one call (`gil::field_lock::\
+             lock_fields((self.a(), other.a()))`, which cannot deadlock) and compares the guards",
+        ],
+    ));
+    let [constructor, into_handle] = args.names();
+    errors.extend(common::clashing_names(
+        &[
+            (
+                constructor.clone(),
+                args.constructor.as_ref(),
+                "constructor",
+            ),
+            (
+                into_handle.clone(),
+                args.into_handle.as_ref(),
+                "into_handle",
+            ),
+        ],
+        ATTRIBUTE,
+    ));
+    for field in &input.fields {
+        let name = field.ident.unraw();
+        let locked = field
+            .variants()
+            .iter()
+            .any(|(_, kind, _)| *kind != Kind::NoLock);
+        for (method, option) in [(&constructor, "constructor"), (&into_handle, "into_handle")] {
+            if locked && name == method.unraw() {
+                errors.push(syn::Error::new(
+                    field.ident.span(),
+                    format!(
+                        "the accessor of field `{name}` would have the name of the generated \
+                         `{option}`; rename the generated method: \
+                         `#[per_field_lock({option} = other_name)]`"
+                    ),
+                ));
+            }
+        }
+        if common::maybe_unsized(&field.syn.ty, &item.generics) {
+            errors.push(syn::Error::new_spanned(
+                &field.syn.ty,
+                "`#[per_field_lock]` cannot lock an unsized field: a field lock holds its value \
+                 inline and must know its size; keep the value behind a pointer (`Box<T>`, \
+                 `Box<[u8]>`), or drop `?Sized` from the parameter",
+            ));
+        }
     }
     common::combine(errors)
 }

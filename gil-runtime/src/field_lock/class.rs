@@ -4,8 +4,9 @@ use std::fmt;
 ///
 /// The validator reasons about classes, not single locks: once it has seen `Account.balance`
 /// taken while `Account.history` was held, taking them the other way round anywhere in the program
-/// closes a cycle. `#[per_field_lock]` declares one class per field; for a hand-made
-/// [`FieldLock`](super::FieldLock), declare a `static`:
+/// closes a cycle. `#[per_field_lock]` declares one class per field, named
+/// `module::path::Type.field` so that two types with one name in two modules read apart in the
+/// reports; for a hand-made [`FieldLock`](super::FieldLock), declare a `static`:
 ///
 /// ```
 /// # use gil_runtime as gil;

@@ -1,8 +1,19 @@
-//! What every attribute needs: strategy conflicts, generics scanning and the error fallback.
+//! What every attribute needs: strategy conflicts, argument parsing, the error fallback, and
+//! (in the submodules) what the attributes read off the struct and its fields.
+
+mod attrs;
+mod generics;
+mod names;
+
+pub use attrs::{
+    any_deprecated, cfg_predicate, is_non_exhaustive, packed_repr, parse_cfg_attr, refused_derives,
+    FieldAttrs,
+};
+pub use generics::{maybe_unsized, mentions_generics, unique_lifetime};
+pub use names::{clashing_names, crate_path_doc, lints_allowed, narrowest, param};
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
-use syn::visit::Visit;
 
 /// The three strategy attributes; a type can carry only one.
 pub const STRATEGIES: [&str; 3] = ["global_lock", "per_field_lock", "atomic_rc"];
@@ -44,31 +55,6 @@ pub fn fallback(item: impl ToTokens, error: &syn::Error) -> TokenStream {
     let mut tokens = error.to_compile_error();
     item.to_tokens(&mut tokens);
     tokens
-}
-
-/// Whether `ty` names one of the item's generic parameters (or `Self`), so that a check of it
-/// cannot be written outside the item.
-pub fn mentions_generics(ty: &syn::Type, generics: &syn::Generics) -> bool {
-    struct Finder<'a> {
-        generics: &'a syn::Generics,
-        found: bool,
-    }
-    impl<'ast> Visit<'ast> for Finder<'_> {
-        fn visit_ident(&mut self, ident: &'ast syn::Ident) {
-            self.found |= ident == "Self"
-                || self.generics.type_params().any(|p| p.ident == *ident)
-                || self.generics.const_params().any(|p| p.ident == *ident);
-        }
-        fn visit_lifetime(&mut self, lifetime: &'ast syn::Lifetime) {
-            self.found |= self.generics.lifetimes().any(|l| l.lifetime == *lifetime);
-        }
-    }
-    let mut finder = Finder {
-        generics,
-        found: false,
-    };
-    finder.visit_type(ty);
-    finder.found
 }
 
 /// `= value` after an argument's key, with `hint` as the error if the value does not parse.
@@ -116,4 +102,22 @@ pub fn unknown_argument(
 /// The path generated code names the facade by: `crate = path` if given, else `::gil`.
 pub fn crate_path(krate: Option<&syn::Path>) -> TokenStream {
     krate.map_or_else(|| quote::quote!(::gil), quote::ToTokens::to_token_stream)
+}
+
+/// The item as the fallback emits it: unchanged, minus the strategy attributes (which would
+/// report the same errors again) and the field attributes that `is_field_attr` names (which
+/// nothing would read).
+pub fn stripped(mut item: syn::Item, is_field_attr: fn(&syn::Attribute) -> bool) -> syn::Item {
+    if let syn::Item::Struct(s) = &mut item {
+        s.attrs.retain(|a| {
+            !a.path()
+                .segments
+                .last()
+                .is_some_and(|seg| STRATEGIES.contains(&seg.ident.to_string().as_str()))
+        });
+        for field in &mut s.fields {
+            field.attrs.retain(|a| !is_field_attr(a));
+        }
+    }
+    item
 }

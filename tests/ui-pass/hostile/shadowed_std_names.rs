@@ -1,0 +1,50 @@
+// The user shadows `Option`, `Result`, `Send`, `Sync`, `Sized`, `Box`, `Default`, `Drop` and a
+// module `core`: the generated code names them by absolute paths.
+#![deny(warnings)]
+#![allow(dead_code, unused_macros)]
+
+mod core {}
+struct Option;
+struct Result;
+trait Send {}
+trait Sync {}
+trait Sized {}
+struct Box;
+trait Default {}
+trait Drop {}
+macro_rules! concat {
+    ($($t:tt)*) => {
+        "shadowed"
+    };
+}
+macro_rules! module_path {
+    () => {
+        "shadowed"
+    };
+}
+
+#[gil::global_lock]
+pub struct G<T: ::std::marker::Send + ?::std::marker::Sized> {
+    pub a: u64,
+    pub b: T,
+}
+
+#[gil::per_field_lock]
+pub struct P {
+    pub a: u64,
+}
+
+#[gil::atomic_rc(immortal)]
+pub struct A {
+    pub a: u64,
+}
+
+fn main() {
+    let g = G::new(1, 2_u8).into_handle();
+    gil::with_gil(|t| assert_eq!(*g.b.get(t), 2));
+    let p = P::new(3);
+    assert!(p.a().class().name().ends_with("::P.a"));
+    assert!(!p.a().class().name().contains("shadowed"));
+    let a = A { a: 1 }.into_rc();
+    assert_eq!(a.a, 1);
+}

@@ -190,6 +190,9 @@ pub fn with_gil<R>(f: impl FnOnce(&mut Gil) -> R) -> R {
 /// a `#[per_field_lock]` type: waiting for the GIL while holding them can deadlock against a GIL
 /// holder that waits for one of them.
 ///
+/// If a destructor panics while the deferred decrefs are drained: the GIL is released on the
+/// way out, and the decrefs not yet applied stay pending for the next acquisition.
+///
 /// If this thread already holds the GIL. Acquiring twice would hand out a second token, so it is
 /// refused, never a silent deadlock:
 ///
@@ -236,6 +239,10 @@ fn lock() -> Option<Duration> {
 /// # Errors
 /// [`TryAcquireError::WouldBlock`] if another thread holds the GIL, and
 /// [`TryAcquireError::AlreadyHeld`] if this thread does.
+///
+/// # Panics
+/// As [`acquire`], if a destructor panics while the deferred decrefs are drained (the GIL is
+/// released on the way out, and the decrefs not yet applied stay pending).
 ///
 /// ```
 /// # use gil_runtime as gil;

@@ -159,8 +159,9 @@ pub use gil_macros::global_lock;
 pub use gil_macros::per_field_lock;
 pub use gil_runtime::field_lock;
 pub use gil_runtime::{
-    acquire, set_switch_interval, switch_interval, try_acquire, with_gil, CellsMut, Gil, GilCell,
-    GilGuard, GilRc, GilStats, TryAcquireError, DEFAULT_SWITCH_INTERVAL,
+    acquire, set_switch_interval, set_switch_policy, switch_interval, switch_policy, try_acquire,
+    with_gil, CellsMut, Gil, GilCell, GilGuard, GilRc, GilStats, SwitchPolicy, TryAcquireError,
+    DEFAULT_SWITCH_INTERVAL,
 };
 pub use gil_runtime::{refcount, stats};
 

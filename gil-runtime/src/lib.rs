@@ -17,8 +17,9 @@ pub mod refcount;
 pub mod stats;
 
 pub use gil::{
-    acquire, set_switch_interval, switch_interval, try_acquire, with_gil, CellsMut, Gil, GilCell,
-    GilGuard, GilRc, GilStats, TryAcquireError, DEFAULT_SWITCH_INTERVAL,
+    acquire, set_switch_interval, set_switch_policy, switch_interval, switch_policy, try_acquire,
+    with_gil, CellsMut, Gil, GilCell, GilGuard, GilRc, GilStats, SwitchPolicy, TryAcquireError,
+    DEFAULT_SWITCH_INTERVAL,
 };
 
 /// Support for the code the macros generate. Not part of the API; it may change at any time.

@@ -38,6 +38,8 @@ pub(crate) struct State {
     /// Raised by a thread that waited longer than the switch interval.
     drop_request: AtomicBool,
     switch_interval_nanos: AtomicU64,
+    /// [`SwitchPolicy::Priority`] is on.
+    priority: AtomicBool,
     pub(crate) pool: pool::Pool,
     /// Written only by the thread that holds the GIL.
     stats: UnsafeCell<GilStats>,
@@ -53,6 +55,7 @@ global! {
             drop_request: AtomicBool::new(false),
             #[allow(clippy::cast_possible_truncation, reason = "5 ms fits in u64 nanoseconds")]
             switch_interval_nanos: AtomicU64::new(DEFAULT_SWITCH_INTERVAL.as_nanos() as u64),
+            priority: AtomicBool::new(false),
             pool: pool::Pool::new(),
             stats: UnsafeCell::new(GilStats::ZERO),
         }
@@ -213,18 +216,32 @@ pub fn acquire() -> GilGuard {
         "gil: taking the GIL while this thread holds {field_locks} field lock(s) can deadlock \
          against a GIL holder that waits for them; take the GIL first, or drop the field guards"
     );
-    let waited = lock();
+    let waited = lock(Waiter::New);
     enter(waited)
+}
+
+/// Who waits for the GIL, for the [`SwitchPolicy`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Waiter {
+    /// A new acquisition, or a holder taking the GIL back after a forced switch.
+    New,
+    /// A thread taking the GIL back after `allow_threads` (typically after I/O).
+    Returning,
 }
 
 /// Takes the raw lock, waiting if needed; returns how long it waited, if it had to. Never
 /// panics: a token being given back its GIL depends on it.
-fn lock() -> Option<Duration> {
+fn lock(waiter: Waiter) -> Option<Duration> {
     let state = state();
     if state.raw.try_lock() {
         return None;
     }
     let start = Instant::now();
+    if waiter == Waiter::Returning && state.priority.load(Ordering::Relaxed) {
+        // bpo-7946's fix of the convoy effect: ask at once, not after a whole interval, so the
+        // holder lets go at its next checkpoint.
+        state.drop_request.store(true, Ordering::Relaxed);
+    }
     state.raw.lock_waiting(switch_interval(), || {
         state.drop_request.store(true, Ordering::Relaxed);
     });
@@ -303,6 +320,46 @@ pub fn set_switch_interval(interval: Duration) {
         .store(nanos, Ordering::Relaxed);
 }
 
+/// How a thread that waits for the GIL gets it from a holder that keeps it (see
+/// [`Gil::checkpoint`]). Set with [`set_switch_policy`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SwitchPolicy {
+    /// `CPython`'s: a waiter asks the holder to let go after it has waited a whole switch
+    /// interval. A thread that blocks on I/O often (with the GIL released) waits up to an
+    /// interval after every block beside a CPU-bound holder: the convoy effect (bpo-7946).
+    #[default]
+    Interval,
+    /// The priority fix proposed in bpo-7946: a thread coming back from
+    /// [`Gil::allow_threads`] asks at once, and gets the GIL at the holder's next checkpoint.
+    /// Other waiters still wait an interval before they ask.
+    Priority,
+}
+
+/// Sets the [`SwitchPolicy`] of the GIL, for every thread.
+///
+/// ```
+/// # use gil_runtime as gil;
+/// use gil::SwitchPolicy;
+///
+/// gil::set_switch_policy(SwitchPolicy::Priority);
+/// assert_eq!(gil::switch_policy(), SwitchPolicy::Priority);
+/// gil::set_switch_policy(SwitchPolicy::Interval);
+/// ```
+pub fn set_switch_policy(policy: SwitchPolicy) {
+    state()
+        .priority
+        .store(policy == SwitchPolicy::Priority, Ordering::Relaxed);
+}
+
+/// The current [`SwitchPolicy`].
+pub fn switch_policy() -> SwitchPolicy {
+    if state().priority.load(Ordering::Relaxed) {
+        SwitchPolicy::Priority
+    } else {
+        SwitchPolicy::Interval
+    }
+}
+
 impl Gil {
     /// Lets a waiting thread run if one has waited longer than the switch interval.
     ///
@@ -340,14 +397,14 @@ impl Gil {
             #[cfg(loom)]
             Switch::HandOffWithoutWaking => unsafe { state.raw.unlock_and_wait_without_waking() },
         }
-        self.reacquire();
+        self.reacquire(Waiter::New);
     }
 
     /// Takes the GIL back for this token after it was let go inside the token's lifetime.
     ///
     /// The deferred decrefs are drained with this token, so a destructor that panics there
     /// unwinds with the GIL held, and the guard that owns the token releases it once.
-    fn reacquire(&mut self) {
+    fn reacquire(&mut self, waiter: Waiter) {
         if held_by_this_thread() {
             // A guard acquired while the GIL was released is still alive (returned or stashed
             // by the `allow_threads` closure): a second token. No panic can make that sound.
@@ -356,8 +413,8 @@ impl Gil {
             );
             std::process::abort();
         }
-        let waited = lock();
-        self.entered(waited);
+        let wait = lock(waiter);
+        self.entered(wait);
     }
 
     /// Marks the GIL held by this thread, counts the acquisition, and drains the pending pool.
@@ -409,7 +466,7 @@ impl Gil {
         struct Reacquire<'a>(&'a mut Gil);
         impl Drop for Reacquire<'_> {
             fn drop(&mut self) {
-                self.0.reacquire();
+                self.0.reacquire(Waiter::Returning);
             }
         }
         let field_locks = crate::field_lock::held_count();

@@ -38,9 +38,18 @@ struct Args {
     /// How long each I/O operation blocks, in microseconds.
     #[arg(long, default_value_t = 200)]
     block_us: u64,
+    /// The GIL's switch interval, in microseconds (`CPython`'s default: 5000).
+    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+    switch_interval_us: u64,
+    /// Runs one busy process beside the lab for the whole run, as a loaded machine has.
+    #[arg(long)]
+    background_load: bool,
     /// A fast smoke run: 1 and 2 threads, 20 ms per cell.
     #[arg(long)]
     quick: bool,
+    /// Spin forever: the busy process of `--background-load`.
+    #[arg(long, hide = true)]
+    busy: bool,
     /// Where the JSON and the chart go.
     #[arg(long, default_value = "target/lab")]
     out: PathBuf,
@@ -80,6 +89,14 @@ pub fn name(value: &impl ValueEnum) -> String {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
+    if args.busy {
+        let mut x = 0_u64;
+        loop {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+    }
+    gil::set_switch_interval(Duration::from_micros(args.switch_interval_us));
+    let _load = args.background_load.then(BusyProcess::start).transpose()?;
     let parallelism = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let workloads = or_all(args.workloads);
     let strategies = or_all(args.strategies);
@@ -169,6 +186,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("\nwrote {} and {}", json.display(), chart.display());
     Ok(())
+}
+
+/// The busy process of `--background-load`: this binary again, spinning; killed when dropped.
+struct BusyProcess(std::process::Child);
+
+impl BusyProcess {
+    fn start() -> std::io::Result<Self> {
+        let child = std::process::Command::new(std::env::current_exe()?)
+            .arg("--busy")
+            .stdin(std::process::Stdio::null())
+            .spawn()?;
+        println!("background load: one busy process (pid {})", child.id());
+        Ok(Self(child))
+    }
+}
+
+impl Drop for BusyProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 fn or_all<T: ValueEnum + Clone>(chosen: Vec<T>) -> Vec<T> {

@@ -282,6 +282,18 @@ fn count_claims(cells: &[Cell], strategies: &[Strategy], claim: Claim) {
             ))
         }),
     );
+    claim(
+        "the priority policy beats the convoy: I/O wait p99 at most 0.05 x the switch interval, the CPU thread keeping 90 % of its throughput under CPython's policy",
+        find(cells, W::Mixed, S::GilPriority, 2).zip(find(cells, W::Mixed, S::Gil, 2)).and_then(|(prio, interval_policy)| {
+            let p99 = quantile(&prio.waits, 0.99)?;
+            let interval = gil::switch_interval();
+            let kept = prio.throughput() / interval_policy.throughput();
+            Some((
+                format!("I/O wait p99 {p99:.1?} ({:.3} x the {interval:.1?} interval), CPU thread at {:.0} % of its throughput beside the interval policy's I/O thread", p99.as_secs_f64() / interval.as_secs_f64(), 100.0 * kept),
+                p99.as_secs_f64() <= 0.05 * interval.as_secs_f64() && kept >= 0.9,
+            ))
+        }),
+    );
     let memory: Vec<String> = strategies
         .iter()
         .map(|s| format!("{} {} B", name(s), s.bytes_per_object()))

@@ -46,6 +46,9 @@ pub enum Strategy {
     Gil,
     /// `#[global_lock]` with the work (or the block) done while the GIL is released.
     GilReleased,
+    /// `#[global_lock]` under `SwitchPolicy::Priority` (mixed only): a thread back from I/O gets
+    /// the GIL at the holder's next checkpoint (bpo-7946's fix of the convoy effect).
+    GilPriority,
     /// `#[atomic_rc]`: no lock; fields are atomics, the handle has `Arc`'s atomic count.
     AtomicRc,
     /// `#[atomic_rc(biased)]` (churn only): the thread that made the object counts without atomics.
@@ -65,10 +68,14 @@ impl Strategy {
             return false;
         }
         match workload {
-            Workload::Access => !matches!(self, S::GilReleased | S::Biased | S::Arc | S::Rc),
-            Workload::CpuSame | Workload::CpuDisjoint | Workload::Io | Workload::Mixed => {
-                !matches!(self, S::Biased | S::Arc | S::Rc)
+            Workload::Access => !matches!(
+                self,
+                S::GilReleased | S::GilPriority | S::Biased | S::Arc | S::Rc
+            ),
+            Workload::CpuSame | Workload::CpuDisjoint | Workload::Io => {
+                !matches!(self, S::GilPriority | S::Biased | S::Arc | S::Rc)
             }
+            Workload::Mixed => !matches!(self, S::Biased | S::Arc | S::Rc),
             Workload::Churn => matches!(self, S::Gil | S::AtomicRc | S::Biased | S::Arc | S::Rc),
         }
     }
@@ -85,7 +92,9 @@ impl Strategy {
             }
             Self::ParkingLot => 2 * size_of::<usize>() + size_of::<BareLocks>() + handle,
             Self::PerField => 2 * size_of::<usize>() + size_of::<PerFieldObject>() + handle,
-            Self::Gil | Self::GilReleased => size_of::<usize>() + size_of::<GilObject>() + handle,
+            Self::Gil | Self::GilReleased | Self::GilPriority => {
+                size_of::<usize>() + size_of::<GilObject>() + handle
+            }
             Self::AtomicRc | Self::Biased => AtomicRc::<AtomicObject>::block_size() + handle,
             Self::Arc | Self::Rc => 2 * size_of::<usize>() + size_of::<Plain>() + handle,
         }
@@ -375,13 +384,21 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
             })
         }
         Strategy::Biased | Strategy::Arc | Strategy::Rc => unreachable!("churn only"),
+        Strategy::GilPriority => unreachable!("mixed only"),
     }
 }
 
 /// One CPU-bound thread (field 0) and one I/O-bound thread (field 1), for `p.duration`. The ops
 /// are the CPU thread's; the waits are how long the I/O thread waited for the lock after each
-/// block.
+/// block. Under the GIL, the I/O thread holds it and blocks inside `allow_threads`, as a `CPython`
+/// thread in `time.sleep` does.
 fn mixed(strategy: Strategy, p: Params) -> Sample {
+    let policy = if strategy == Strategy::GilPriority {
+        gil::SwitchPolicy::Priority
+    } else {
+        gil::SwitchPolicy::Interval
+    };
+    gil::set_switch_policy(policy);
     let stop = AtomicBool::new(false);
     let cpu_ops = AtomicU64::new(0);
     let gil_obj = GilObject::default();
@@ -396,16 +413,18 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
             (&gil_obj, &std_obj, &bare_obj, &field_obj, &atomic_obj);
         s.spawn(move || {
             let n = match strategy {
-                Strategy::Gil | Strategy::GilReleased => gil::with_gil(|g| {
-                    until_stopped_gil(g, stop, |g| {
-                        let v = if strategy == Strategy::GilReleased {
-                            g.allow_threads(|| work(0, p.work))
-                        } else {
-                            work(0, p.work)
-                        };
-                        gil_obj.fields.get_mut(g)[0] += v;
+                Strategy::Gil | Strategy::GilReleased | Strategy::GilPriority => {
+                    gil::with_gil(|g| {
+                        until_stopped_gil(g, stop, |g| {
+                            let v = if strategy == Strategy::GilReleased {
+                                g.allow_threads(|| work(0, p.work))
+                            } else {
+                                work(0, p.work)
+                            };
+                            gil_obj.fields.get_mut(g)[0] += v;
+                        })
                     })
-                }),
+                }
                 // The CPU thread works under its lock, as in the CPU-bound workloads.
                 Strategy::StdMutex => until_stopped(stop, || {
                     let mut obj = std_obj.lock().expect("not poisoned");
@@ -425,14 +444,26 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
         });
         let io = s.spawn(move || {
             let mut waits = Vec::new();
+            if matches!(
+                strategy,
+                Strategy::Gil | Strategy::GilReleased | Strategy::GilPriority
+            ) {
+                gil::with_gil(|g| {
+                    while !stop.load(Relaxed) {
+                        let unblocked = g.allow_threads(|| {
+                            thread::sleep(p.block);
+                            Instant::now()
+                        });
+                        waits.push(unblocked.elapsed());
+                        gil_obj.fields.get_mut(g)[1] += 1;
+                    }
+                });
+                return waits;
+            }
             while !stop.load(Relaxed) {
                 thread::sleep(p.block);
                 let asked = Instant::now();
                 match strategy {
-                    Strategy::Gil | Strategy::GilReleased => gil::with_gil(|g| {
-                        waits.push(asked.elapsed());
-                        gil_obj.fields.get_mut(g)[1] += 1;
-                    }),
                     Strategy::StdMutex => {
                         let mut obj = std_obj.lock().expect("not poisoned");
                         waits.push(asked.elapsed());
@@ -461,6 +492,7 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
         stop.store(true, Relaxed);
         io.join().expect("I/O thread panicked")
     });
+    gil::set_switch_policy(gil::SwitchPolicy::Interval);
     Sample {
         ops: cpu_ops.load(Relaxed),
         elapsed: start.elapsed(),

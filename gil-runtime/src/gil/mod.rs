@@ -389,15 +389,26 @@ impl Gil {
         state.drop_request.store(false, Ordering::Relaxed);
         self.stats_mut(|s| s.forced_switches += 1);
         set_held(false);
-        // SAFETY (both arms): `&mut self` is the token, so this thread holds the GIL.
+        let ask = || state.drop_request.store(true, Ordering::Relaxed);
+        let start = Instant::now();
+        // SAFETY (every arm): `&mut self` is the token, so this thread holds the GIL.
         match how {
-            // `CPython`'s `FORCE_SWITCHING`: let go, and block until a waiter has taken the GIL.
-            Switch::HandOff => unsafe { state.raw.unlock_and_wait_for_a_waiter() },
-            Switch::Unfair => unsafe { state.raw.unlock() },
+            // `CPython`'s `FORCE_SWITCHING`: let go, and take the GIL back only after a waiter
+            // has had it.
+            Switch::HandOff => unsafe { state.raw.switch(switch_interval(), ask) },
+            Switch::Unfair => {
+                unsafe { state.raw.unlock() };
+                self.reacquire(Waiter::New);
+                return;
+            }
             #[cfg(loom)]
-            Switch::HandOffWithoutWaking => unsafe { state.raw.unlock_and_wait_without_waking() },
+            Switch::HandOffWithoutWaking => unsafe {
+                state.raw.switch_without_waking(switch_interval(), ask);
+            },
         }
-        self.reacquire(Waiter::New);
+        // As `lock`: the request is answered.
+        state.drop_request.store(false, Ordering::Relaxed);
+        self.entered(Some(start.elapsed()));
     }
 
     /// Takes the GIL back for this token after it was let go inside the token's lifetime.

@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use crate::sync::atomic::{AtomicUsize, Ordering};
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{Condvar, Mutex, MutexGuard};
 
 /// The lock bit of [`RawGil::state`].
 const LOCKED: usize = 1;
@@ -20,16 +20,15 @@ const LOCKED: usize = 1;
 const WAITER: usize = 2;
 
 pub(crate) struct RawGil {
-    /// `LOCKED`, plus `WAITER` for each thread in [`RawGil::lock_waiting`]. One word, changed
-    /// only by read-modify-writes, so an unlock and a waiter that arrives always see each other
-    /// in one order: the unlock sees the waiter and wakes it, or the waiter sees the lock free.
+    /// `LOCKED`, plus `WAITER` for each thread in [`RawGil::lock_waiting`] or
+    /// [`RawGil::switch`]. One word, changed only by read-modify-writes, so an unlock and a
+    /// waiter that arrives always see each other in one order: the unlock sees the waiter and
+    /// wakes it, or the waiter sees the lock free.
     state: AtomicUsize,
-    /// The number of acquisitions by waiters; a forced switch waits for it to change.
+    /// The number of acquisitions by waiters; a switching holder waits for it to change.
     handoffs: Mutex<u64>,
     /// Waiters wait here, for an unlock or for their switch interval to run out.
     unlocked: Condvar,
-    /// A holder that was forced to switch waits here until a waiter has taken the GIL.
-    taken: Condvar,
 }
 
 impl RawGil {
@@ -39,7 +38,6 @@ impl RawGil {
             state: AtomicUsize::new(0),
             handoffs: Mutex::new(0),
             unlocked: Condvar::new(),
-            taken: Condvar::new(),
         }
     }
 
@@ -49,7 +47,6 @@ impl RawGil {
             state: AtomicUsize::new(0),
             handoffs: Mutex::new(0),
             unlocked: Condvar::new(),
-            taken: Condvar::new(),
         }
     }
 
@@ -61,21 +58,41 @@ impl RawGil {
 
     /// Blocks until the lock is taken, calling `on_expire` each time a wait of `interval` runs
     /// out while the lock is still held by another thread.
-    pub(crate) fn lock_waiting(&self, interval: Duration, mut on_expire: impl FnMut()) {
+    pub(crate) fn lock_waiting(&self, interval: Duration, on_expire: impl FnMut()) {
         self.state.fetch_add(WAITER, Ordering::Relaxed);
-        let mut handoffs = self.handoffs.lock();
-        // A failed `try_lock` and the wait happen under the mutex, and an unlock that sees this
-        // waiter notifies under it, so the notification cannot fall between the two.
-        while !self.try_lock() {
-            if self.unlocked.wait_for(&mut handoffs, interval).timed_out()
-                && self.state.load(Ordering::Relaxed) & LOCKED != 0
-            {
+        let handoffs = self.handoffs.lock();
+        self.wait_for_the_lock(handoffs, None, interval, on_expire);
+    }
+
+    /// The waiting of a thread counted in `state`: takes the lock once it is free, and, if
+    /// `after` is given, once a waiter has taken it since (`handoffs` moved past it).
+    ///
+    /// A failed `try_lock` and the wait happen under the mutex, and an unlock that sees a waiter
+    /// notifies under it, so the notification cannot fall between the two.
+    fn wait_for_the_lock(
+        &self,
+        mut handoffs: MutexGuard<'_, u64>,
+        after: Option<u64>,
+        interval: Duration,
+        mut on_expire: impl FnMut(),
+    ) {
+        // Whether a waiter has had the lock since `after` (always, without one).
+        let handed_over = |handoffs: u64| after.map_or(true, |seen| handoffs != seen);
+        loop {
+            if handed_over(*handoffs) && self.try_lock() {
+                break;
+            }
+            let timed_out = self.unlocked.wait_for(&mut handoffs, interval).timed_out();
+            if timed_out && self.state.load(Ordering::Relaxed) & LOCKED != 0 {
                 on_expire();
+            } else if !timed_out && !handed_over(*handoffs) {
+                // An unlock woke this switching holder before any waiter took the lock: pass the
+                // wake-up on (this thread is not waiting now, so it goes to another).
+                self.unlocked.notify_one();
             }
         }
         self.state.fetch_sub(WAITER, Ordering::Relaxed);
         *handoffs += 1;
-        self.taken.notify_all();
     }
 
     /// Unlocks, and wakes one waiter if there is any.
@@ -90,45 +107,42 @@ impl RawGil {
         }
     }
 
-    /// Unlocks, and blocks until a waiter has taken the lock (`CPython`'s `FORCE_SWITCHING`), so
-    /// that this thread cannot take it straight back. Returns at once if nobody waits.
-    ///
-    /// Blocking, not spinning and not a timed wait, leaves this core to the waiter however loaded
-    /// the machine is. It cannot block forever: a thread in `lock_waiting` never gives up, and
-    /// each one that takes the lock notifies.
+    /// A forced switch (`CPython`'s `FORCE_SWITCHING`): unlocks, wakes a waiter, and takes the
+    /// lock back only after a waiter has had it, so that this thread cannot take it straight
+    /// back; at once if nobody waits. Blocking (not spinning) leaves this core to the waiter
+    /// however loaded the machine is. This thread waits as a waiter does (`on_expire` when
+    /// `interval` runs out), and is woken by the unlock of the thread it let in: one wake-up.
     ///
     /// # Safety
     /// The calling thread holds the lock.
-    pub(crate) unsafe fn unlock_and_wait_for_a_waiter(&self) {
+    pub(crate) unsafe fn switch(&self, interval: Duration, on_expire: impl FnMut()) {
         // SAFETY: forwarded to the caller.
-        unsafe { self.hand_off(true) }
+        unsafe { self.switch_waking(true, interval, on_expire) }
     }
 
-    /// Broken on purpose, for a loom negative control only: a forced switch that lets go and
-    /// waits for a waiter, but does not wake one.
+    /// Broken on purpose, for a loom negative control only: a forced switch that wakes nobody.
     ///
     /// # Safety
     /// As `unlock`.
     #[cfg(loom)]
-    pub(crate) unsafe fn unlock_and_wait_without_waking(&self) {
+    pub(crate) unsafe fn switch_without_waking(&self, interval: Duration, on_expire: impl FnMut()) {
         // SAFETY: forwarded to the caller.
-        unsafe { self.hand_off(false) }
+        unsafe { self.switch_waking(false, interval, on_expire) }
     }
 
     /// # Safety
     /// As `unlock`.
-    unsafe fn hand_off(&self, wake: bool) {
-        let mut handoffs = self.handoffs.lock();
+    unsafe fn switch_waking(&self, wake: bool, interval: Duration, on_expire: impl FnMut()) {
+        let handoffs = self.handoffs.lock();
         let seen = *handoffs;
-        if self.state.fetch_and(!LOCKED, Ordering::Release) < WAITER {
-            return;
-        }
-        if wake {
+        // Let go and become a waiter in one step, so the next unlock sees this thread.
+        let before = self.state.fetch_add(WAITER - LOCKED, Ordering::Release);
+        let others = before - LOCKED >= WAITER;
+        if others && wake {
             self.unlocked.notify_one();
         }
-        while *handoffs == seen && self.state.load(Ordering::Relaxed) >= WAITER {
-            self.taken.wait(&mut handoffs);
-        }
+        // A waiter never gives up, so while one was there, one will take the lock.
+        self.wait_for_the_lock(handoffs, others.then_some(seen), interval, on_expire);
     }
 
     /// Broken on purpose, for a loom negative control only: unlocks without waking a waiter.

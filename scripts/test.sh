@@ -37,6 +37,7 @@ for example in examples/*.rs examples/*/main.rs; do
     name=$(basename "${example%/main.rs}" .rs)
     case "$name" in
         lab) args=(--quick) ;;
+        echo_convoy) args=(--seconds 0.2) ;;
         *) args=() ;;
     esac
     echo "-- $name ${args[*]:-}"

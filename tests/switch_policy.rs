@@ -14,11 +14,13 @@ fn a_thread_back_from_allow_threads_gets_the_gil_at_the_next_checkpoint() {
     gil::set_switch_interval(Duration::from_secs(3600));
     gil::set_switch_policy(SwitchPolicy::Priority);
     assert_eq!(gil::switch_policy(), SwitchPolicy::Priority);
+    let started = AtomicBool::new(false);
     let holding = AtomicBool::new(false);
     let returned = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| {
             gil::with_gil(|g| {
+                started.store(true, Ordering::Release);
                 // Releases the GIL, and comes back only once the other thread holds it.
                 g.allow_threads(|| {
                     while !holding.load(Ordering::Acquire) {
@@ -29,6 +31,11 @@ fn a_thread_back_from_allow_threads_gets_the_gil_at_the_next_checkpoint() {
             });
         });
         s.spawn(|| {
+            // Only once the other thread holds the GIL: it must come back from `allow_threads`,
+            // not wait for a first acquisition (which asks only after the interval).
+            while !started.load(Ordering::Acquire) {
+                std::thread::yield_now();
+            }
             let mut g = gil::acquire();
             holding.store(true, Ordering::Release);
             let start = Instant::now();

@@ -48,6 +48,14 @@ pub(crate) struct State {
 // SAFETY: `stats` is only touched by the thread that holds `raw`; the rest is `Sync` by itself.
 unsafe impl Sync for State {}
 
+impl State {
+    /// Asks the holder to let go at its next checkpoint. Called by a waiter that the raw lock
+    /// already counts (`Release`: the switch that answers sees that count).
+    fn ask(&self) {
+        self.drop_request.store(true, Ordering::Release);
+    }
+}
+
 global! {
     pub(crate) fn state() -> &'static State {
         State {
@@ -237,14 +245,10 @@ fn lock(waiter: Waiter) -> Option<Duration> {
         return None;
     }
     let start = Instant::now();
-    if waiter == Waiter::Returning && state.priority.load(Ordering::Relaxed) {
-        // bpo-7946's fix of the convoy effect: ask at once, not after a whole interval, so the
-        // holder lets go at its next checkpoint.
-        state.drop_request.store(true, Ordering::Relaxed);
-    }
-    state.raw.lock_waiting(switch_interval(), || {
-        state.drop_request.store(true, Ordering::Relaxed);
-    });
+    // bpo-7946's fix of the convoy effect: ask at once, not after a whole interval, so the
+    // holder lets go at its next checkpoint.
+    let ask_at_once = waiter == Waiter::Returning && state.priority.load(Ordering::Relaxed);
+    state.raw.lock_waiting(switch_interval(), ask_at_once, || state.ask());
     // As CPython's `take_gil`: the request is answered. A later waiter asks again after its own
     // interval; a stale request would only cost the next checkpoint a pointless switch.
     state.drop_request.store(false, Ordering::Relaxed);
@@ -386,10 +390,12 @@ impl Gil {
     #[cold]
     pub(crate) fn switch(&mut self, how: Switch) {
         let state = state();
-        state.drop_request.store(false, Ordering::Relaxed);
+        // `Acquire`: pairs with `State::ask`, so the waiter that asked is counted in the raw
+        // lock's state when this switch looks at it.
+        state.drop_request.swap(false, Ordering::Acquire);
         self.stats_mut(|s| s.forced_switches += 1);
         set_held(false);
-        let ask = || state.drop_request.store(true, Ordering::Relaxed);
+        let ask = || state.ask();
         let start = Instant::now();
         // SAFETY (every arm): `&mut self` is the token, so this thread holds the GIL.
         match how {

@@ -57,9 +57,20 @@ impl RawGil {
     }
 
     /// Blocks until the lock is taken, calling `on_expire` each time a wait of `interval` runs
-    /// out while the lock is still held by another thread.
-    pub(crate) fn lock_waiting(&self, interval: Duration, on_expire: impl FnMut()) {
+    /// out while the lock is still held by another thread, and once at the start if
+    /// `expire_at_once`: after this thread is counted as a waiter, so that a holder that answers
+    /// the request by switching finds it here. (Asked before that, the holder could switch, find
+    /// no waiter, take the lock straight back and clear the request.)
+    pub(crate) fn lock_waiting(
+        &self,
+        interval: Duration,
+        expire_at_once: bool,
+        mut on_expire: impl FnMut(),
+    ) {
         self.state.fetch_add(WAITER, Ordering::Relaxed);
+        if expire_at_once {
+            on_expire();
+        }
         let handoffs = self.handoffs.lock();
         self.wait_for_the_lock(handoffs, None, interval, on_expire);
     }

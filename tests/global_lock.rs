@@ -104,8 +104,17 @@ fn get_mut2_borrows_two_cells_and_rejects_overlap() {
             let _ = g.get_mut2(&a, &a);
         }));
         assert!(same.is_err(), "the same cell twice must be refused");
+        // Two zero-sized cells at one address may be one cell: refused too (two `&mut` to one
+        // zero-sized token would break its uniqueness).
         let (unit_a, unit_b) = (GilCell::new(()), GilCell::new(()));
-        let _ = g.get_mut2(&unit_a, &unit_b); // zero-sized cells never overlap
+        let units = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = g.get_mut2(&unit_a, &unit_b);
+        }));
+        assert_eq!(
+            units.is_err(),
+            std::ptr::eq(&unit_a, &unit_b),
+            "zero-sized cells are refused exactly when they share an address"
+        );
     });
 }
 

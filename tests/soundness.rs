@@ -301,10 +301,30 @@ fn fields_mut_borrows_every_field_and_get_mut_many_refuses_overlaps() {
         assert_eq!(*wide.f11.get(g) + *wide.f12.get(g) + *wide.f1.get(g), 24);
         let cell = gil::GilCell::new([1_u8; 4]);
         let unit = gil::GilCell::new(());
-        let _ = g.get_mut_many((&unit, &unit)); // zero-sized: no overlap
         let twice = catch_unwind(AssertUnwindSafe(|| {
             let _ = g.get_mut_many((&cell, (&unit, &cell)));
         }));
         assert!(twice.is_err(), "the same cell twice must be refused");
+        // A zero-sized cell twice too: two `&mut` to one zero-sized token would break the
+        // token's uniqueness (ghost-cell's `GhostToken`, for example).
+        let token_twice = catch_unwind(AssertUnwindSafe(|| {
+            let _ = g.get_mut_many((&unit, &unit));
+        }));
+        assert!(
+            token_twice.is_err(),
+            "one zero-sized cell twice must be refused"
+        );
+        // A zero-sized cell inside another cell: `&mut` to the outer one reaches the inner one.
+        let outer = gil::GilCell::new((7_u8, gil::GilCell::new(())));
+        let inner: *const gil::GilCell<()> = &outer.get(g).1;
+        // SAFETY: `inner` points into `outer`, which outlives this use.
+        let inner = unsafe { &*inner };
+        let nested = catch_unwind(AssertUnwindSafe(|| {
+            let _ = g.get_mut_many((inner, &outer));
+        }));
+        assert!(
+            nested.is_err(),
+            "a zero-sized cell inside another must be refused"
+        );
     });
 }

@@ -388,6 +388,23 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
     }
 }
 
+/// The I/O thread of the mixed workload under the GIL: it holds the GIL and blocks inside
+/// `allow_threads`, as a `CPython` thread in `time.sleep` does. Returns its waits for the GIL.
+fn gil_io_thread(obj: &GilObject, stop: &AtomicBool, block: Duration) -> Vec<Duration> {
+    let mut waits = Vec::new();
+    gil::with_gil(|g| {
+        while !stop.load(Relaxed) {
+            let unblocked = g.allow_threads(|| {
+                thread::sleep(block);
+                Instant::now()
+            });
+            waits.push(unblocked.elapsed());
+            obj.fields.get_mut(g)[1] += 1;
+        }
+    });
+    waits
+}
+
 /// One CPU-bound thread (field 0) and one I/O-bound thread (field 1), for `p.duration`. The ops
 /// are the CPU thread's; the waits are how long the I/O thread waited for the lock after each
 /// block. Under the GIL, the I/O thread holds it and blocks inside `allow_threads`, as a `CPython`
@@ -448,17 +465,7 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
                 strategy,
                 Strategy::Gil | Strategy::GilReleased | Strategy::GilPriority
             ) {
-                gil::with_gil(|g| {
-                    while !stop.load(Relaxed) {
-                        let unblocked = g.allow_threads(|| {
-                            thread::sleep(p.block);
-                            Instant::now()
-                        });
-                        waits.push(unblocked.elapsed());
-                        gil_obj.fields.get_mut(g)[1] += 1;
-                    }
-                });
-                return waits;
+                return gil_io_thread(gil_obj, stop, p.block);
             }
             while !stop.load(Relaxed) {
                 thread::sleep(p.block);

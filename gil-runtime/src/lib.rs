@@ -50,6 +50,33 @@ pub mod __private {
         crate::GilRc::new_unbounded(value)
     }
 
+    /// The cells of a `#[global_lock]` struct, for its `fields_mut`; implemented by the macro.
+    ///
+    /// # Safety
+    /// `__cells` returns cells that are distinct fields of `self`: never one cell twice, never
+    /// one inside another.
+    pub unsafe trait GilFields {
+        /// A tuple of `&GilCell`s (nested past 12).
+        type __Cells<'a>: crate::CellsMut<'a>
+        where
+            Self: 'a;
+
+        /// The cells.
+        fn __cells(&self) -> Self::__Cells<'_>;
+    }
+
+    /// Every field of `object` borrowed mutably at once: what the generated `fields_mut` calls.
+    pub fn fields_mut<'a, S: ?Sized + GilFields>(
+        gil: &'a mut crate::Gil,
+        object: &'a S,
+    ) -> <S::__Cells<'a> as crate::CellsMut<'a>>::Mut {
+        let _ = gil;
+        // SAFETY: `gil` proves this thread holds the GIL and that no other borrow made through
+        // the token is alive for `'a`; the cells are distinct fields of `object` (the contract of
+        // the `unsafe` trait), so no two of the `&mut` alias.
+        unsafe { crate::CellsMut::__get_mut_unchecked(object.__cells()) }
+    }
+
     /// Checks at compile time that `T` is a valid `#[global_lock]` field.
     pub const fn assert_global_lock_field<T: ?Sized + GlobalLockField>() {}
 

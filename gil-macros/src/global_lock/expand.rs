@@ -70,7 +70,10 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         ident.unraw(),
         order.join(", ")
     );
-    let fields_mut = fields_mut_variants(input, &krate, &lt, &fields_vis, &fields_mut);
+    let (fields_mut, cells_impls): (Vec<_>, Vec<_>) =
+        fields_mut_variants(input, &krate, &lt, &fields_vis, &fields_mut)
+            .into_iter()
+            .unzip();
     let allow = common::lints_allowed("global_lock", common::any_deprecated(&item.fields));
 
     quote! {
@@ -106,19 +109,23 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
 
                 #(#fields_mut)*
             }
+
+            #(#cells_impls)*
         };
     }
 }
 
-/// `fields_mut`, once per combination of the fields' `#[cfg]` conditions: its tuple holds the
-/// fields that exist in that configuration.
+/// `fields_mut`, and the `GilFields` impl it relies on, once per combination of the fields'
+/// `#[cfg]` conditions: its tuple holds the fields that exist in that configuration.
 fn fields_mut_variants(
     input: &Input,
     krate: &TokenStream,
     lt: &syn::Lifetime,
     vis: &TokenStream,
     name: &syn::Ident,
-) -> Vec<TokenStream> {
+) -> Vec<(TokenStream, TokenStream)> {
+    let ident = &input.item.ident;
+    let (impl_generics, ty_generics, where_clause) = input.item.generics.split_for_impl();
     let mut conditions: Vec<&TokenStream> = Vec::new();
     for cfg in input.fields.iter().filter_map(|f| f.cfg.as_ref()) {
         if !conditions.iter().any(|c| c.to_string() == cfg.to_string()) {
@@ -152,44 +159,41 @@ fn fields_mut_variants(
                 .iter()
                 .filter(|f| f.cfg.as_ref().map_or(true, on))
                 .collect();
-            let types = present.iter().map(|f| &f.syn.ty);
-            let members: Vec<_> = present.iter().map(|f| &f.member).collect();
+            let types: Vec<_> = present.iter().map(|f| &f.syn.ty).collect();
             let token = format_ident!("__gil_token", span = Span::mixed_site());
-            let body = fields_mut_body(krate, &token, &members);
-            quote! {
+            let bindings: Vec<_> = (0..present.len())
+                .map(|i| format_ident!("__gil_field_{}", i, span = Span::mixed_site()))
+                .map(|b| quote!(#b))
+                .collect();
+            let pattern = nest(bindings.clone());
+            let cells_type = nest(types.iter().map(|t| quote!(&#lt #krate::GilCell<#t>)).collect());
+            let cells = nest(present.iter().map(|f| { let m = &f.member; quote!(&self.#m) }).collect());
+            let method = quote! {
                 #gate
                 #[doc = #doc]
                 #[inline]
                 #vis fn #name<#lt>(&#lt self, #token: &#lt mut #krate::Gil) -> (#(&#lt mut #types,)*) {
-                    #body
+                    let #pattern = #krate::__private::fields_mut(#token, self);
+                    (#(#bindings,)*)
                 }
-            }
+            };
+            // The contract holds by construction, whatever `crate = path` names: the cells are
+            // distinct fields of `self`, so no two `&mut` alias. (A runtime check could not tell
+            // two zero-sized fields at one offset from one field named twice.)
+            let cells_impl = quote! {
+                #gate
+                #[automatically_derived]
+                unsafe impl #impl_generics #krate::__private::GilFields for #ident #ty_generics #where_clause {
+                    type __Cells<#lt> = #cells_type where Self: #lt;
+                    #[inline]
+                    fn __cells(&self) -> Self::__Cells<'_> {
+                        #cells
+                    }
+                }
+            };
+            (method, cells_impl)
         })
         .collect()
-}
-
-/// The body of `fields_mut`: one safe call of `Gil::get_mut_many`, which checks that the cells do
-/// not overlap. No `unsafe` in generated code: its soundness would then rest on `crate = path`
-/// naming the real `Gil`, and any path can be given. A tuple holds 12 cells at most, so more
-/// fields go in nested tuples, flattened again.
-fn fields_mut_body(
-    krate: &TokenStream,
-    token: &syn::Ident,
-    members: &[&syn::Member],
-) -> TokenStream {
-    let cells: Vec<_> = members.iter().map(|m| quote!(&self.#m)).collect();
-    if cells.len() <= 12 {
-        return quote!(#krate::Gil::get_mut_many(#token, (#(#cells,)*)));
-    }
-    let bindings: Vec<_> = (0..cells.len())
-        .map(|i| format_ident!("__gil_field_{}", i, span = Span::mixed_site()))
-        .map(|b| quote!(#b))
-        .collect();
-    let (nested_cells, pattern) = (nest(cells), nest(bindings.clone()));
-    quote! {
-        let #pattern = #krate::Gil::get_mut_many(#token, #nested_cells);
-        (#(#bindings,)*)
-    }
 }
 
 /// `(a, b, ..)` of at most 12 elements, nesting groups of 12 as often as needed.

@@ -248,7 +248,9 @@ fn lock(waiter: Waiter) -> Option<Duration> {
     // bpo-7946's fix of the convoy effect: ask at once, not after a whole interval, so the
     // holder lets go at its next checkpoint.
     let ask_at_once = waiter == Waiter::Returning && state.priority.load(Ordering::Relaxed);
-    state.raw.lock_waiting(switch_interval(), ask_at_once, || state.ask());
+    state
+        .raw
+        .lock_waiting(switch_interval(), ask_at_once, || state.ask());
     // As CPython's `take_gil`: the request is answered. A later waiter asks again after its own
     // interval; a stale request would only cost the next checkpoint a pointless switch.
     state.drop_request.store(false, Ordering::Relaxed);
@@ -523,11 +525,16 @@ impl Gil {
     }
 
     /// Borrows several cells mutably at once: a tuple of up to 12 `&GilCell`s (nest tuples for
-    /// more) gives the same tuple of `&mut`. What `#[global_lock]`'s `fields_mut` calls.
+    /// more) gives the same tuple of `&mut`.
     ///
     /// # Panics
-    /// If two of the cells overlap in memory (the same cell twice, or one inside another).
-    /// Cells of zero size never overlap.
+    /// If two of the cells may be one object, or one may hold the other: they overlap in memory
+    /// (the same cell twice, or one inside another), a zero-sized cell sits within another
+    /// cell's bytes or at their end, or two zero-sized cells sit at one address. A zero-sized
+    /// cell counts: its `&mut` must stay unique too (a zero-sized token proves exclusive access,
+    /// as in `ghost-cell`). So two distinct cells can be refused too (two zero-sized fields at
+    /// one offset, say); `fields_mut` does not check, since its fields are distinct by
+    /// construction.
     ///
     /// ```
     /// # use gil_runtime as gil;
@@ -553,8 +560,15 @@ impl Gil {
         cells.__for_each_range(&mut |a, size_a| {
             let mut j = 0;
             cells.__for_each_range(&mut |b, size_b| {
-                let overlap =
-                    j > i && size_a != 0 && size_b != 0 && a < b + size_b && b < a + size_a;
+                // A zero-sized cell at `x` may be part of the cell at `y` (also at its end).
+                let inside = |x: usize, (y, size_y): (usize, usize)| y <= x && x <= y + size_y;
+                let overlap = j > i
+                    && match (size_a, size_b) {
+                        (0, 0) => a == b,
+                        (0, _) => inside(a, (b, size_b)),
+                        (_, 0) => inside(b, (a, size_a)),
+                        _ => a < b + size_b && b < a + size_a,
+                    };
                 assert!(!overlap, "gil: get_mut_many was given overlapping cells");
                 j += 1;
             });

@@ -88,7 +88,7 @@ impl RawGil {
         mut on_expire: impl FnMut(),
     ) {
         // Whether a waiter has had the lock since `after` (always, without one).
-        let handed_over = |handoffs: u64| after.map_or(true, |seen| handoffs != seen);
+        let handed_over = |handoffs: u64| after != Some(handoffs);
         loop {
             if handed_over(*handoffs) && self.try_lock() {
                 break;

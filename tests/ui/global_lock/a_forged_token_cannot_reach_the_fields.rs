@@ -1,6 +1,6 @@
 // `crate = path` may name any module, also one with a `Gil` of its own that anyone can make. The
-// generated `fields_mut` contains no `unsafe`: it hands the token to `Gil::get_mut_many`, which a
-// forged `Gil` does not have (and any it defines is safe code).
+// generated `fields_mut` contains no `unsafe` block that trusts the token's type: it hands the
+// token to the runtime's `fields_mut`, which takes only the real `Gil`.
 mod forged {
     pub use gil::{GilCell, GilRc, __private};
     pub struct Gil;

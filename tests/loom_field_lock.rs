@@ -11,7 +11,7 @@ use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
 
-use gil::field_lock::lock_fields;
+use gil::field_lock::{lock_fields, FieldGuard};
 use gil::per_field_lock;
 
 /// An account, as a user would write it.
@@ -50,8 +50,8 @@ fn opposite_transfers_through_lock_fields_never_deadlock_and_conserve_the_sum() 
     });
 }
 
-/// Leaks `value` for the controls: a loom `Arc` dropped while loom unwinds from its deadlock
-/// report would panic again, and abort the test.
+/// Leaks `value` for the controls (and the lists): a loom `Arc` dropped while loom unwinds from
+/// its deadlock report would panic again, and abort the test.
 fn leak<T>(value: T) -> &'static T {
     Box::leak(Box::new(value))
 }
@@ -160,5 +160,92 @@ fn control_a_writer_without_the_lock_races_with_a_reader() {
         let (x, y) = xy.with(|p| unsafe { *p });
         assert_eq!(x, y);
         writer.join().unwrap();
+    });
+}
+
+/// The links of a node of a doubly linked list, and a count of the walks that passed it.
+struct Links {
+    prev: Option<&'static Node>,
+    next: Option<&'static Node>,
+    visits: u8,
+}
+
+/// A node of a doubly linked list, with one lock per node: the one around its links. (Nodes are
+/// leaked, `&'static`: a list needs links both ways, and the controls must not drop a loom `Arc`
+/// while loom unwinds from its deadlock report.)
+#[per_field_lock]
+struct Node {
+    links: Links,
+}
+
+/// A doubly linked list of `n` nodes.
+fn list(n: usize) -> Vec<&'static Node> {
+    let nodes: Vec<&'static Node> = (0..n)
+        .map(|_| {
+            leak(Node::new(Links {
+                prev: None,
+                next: None,
+                visits: 0,
+            }))
+        })
+        .collect();
+    for pair in nodes.windows(2) {
+        pair[0].links().lock().next = Some(pair[1]);
+        pair[1].links().lock().prev = Some(pair[0]);
+    }
+    nodes
+}
+
+/// Walks from `node` to the end hand over hand, following `next` (or `prev`, backwards), and
+/// counts a visit in each node on the way.
+fn walk(node: &'static Node, forwards: bool) {
+    let mut links = node.links().lock();
+    loop {
+        links.visits += 1;
+        let Some(next) = (if forwards { links.next } else { links.prev }) else {
+            return;
+        };
+        // The next node's lock, then let go of this one (the old guard drops on assignment).
+        links = FieldGuard::lock_next(&links, next.links());
+    }
+}
+
+/// Unlinks the node after `first`, holding three consecutive nodes, taken forwards.
+fn unlink_after(first: &'static Node) {
+    let mut a = first.links().lock();
+    let b_node = a.next.expect("a second node");
+    let mut b = FieldGuard::lock_next(&a, b_node.links());
+    let c_node = b.next.expect("a third node");
+    let mut c = FieldGuard::lock_next(&b, c_node.links());
+    a.next = Some(c_node);
+    c.prev = Some(first);
+    (b.prev, b.next) = (None, None);
+}
+
+#[test]
+fn walkers_coupling_in_one_direction_never_deadlock() {
+    loom::model(|| {
+        let nodes = list(3);
+        let (a, b, c) = (nodes[0], nodes[1], nodes[2]);
+        let t = thread::spawn(move || walk(a, true));
+        unlink_after(a);
+        t.join().unwrap();
+        let visits = |n: &Node| n.links().lock().visits;
+        assert_eq!((visits(a), visits(c)), (1, 1), "the walk reached the end");
+        assert!(visits(b) <= 1);
+        assert!(std::ptr::eq(a.links().lock().next.unwrap(), c));
+        assert!(std::ptr::eq(c.links().lock().prev.unwrap(), a));
+    });
+}
+
+#[test]
+#[should_panic = "deadlock"]
+fn control_walkers_coupling_in_opposite_directions_deadlock() {
+    loom::model(|| {
+        let nodes = list(2);
+        let (a, b) = (nodes[0], nodes[1]);
+        let t = thread::spawn(move || walk(a, true));
+        walk(b, false);
+        t.join().unwrap();
     });
 }

@@ -4,7 +4,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Barrier;
 use std::thread;
 
-use gil::field_lock::{held_count, lock_fields, FieldLock, LockClass, VALIDATION_ENABLED};
+use gil::field_lock::{
+    held_count, lock_fields, FieldGuard, FieldLock, Handle, LockClass, VALIDATION_ENABLED,
+};
 use gil::per_field_lock;
 
 /// A bank account.
@@ -267,6 +269,10 @@ fn validator_refuses_nesting_one_class_outside_lock_fields() {
         report.contains("two locks of class `per_field_lock::Account.balance`"),
         "{report}"
     );
+    assert!(
+        report.contains("`FieldGuard::lock_next`"),
+        "the hint: {report}"
+    );
     // The same two locks through the ordered call are fine.
     let (_a, _b) = lock_fields((a.balance(), b.balance()));
 }
@@ -488,4 +494,243 @@ fn lock_classes_of_two_types_with_one_name_carry_their_module_paths() {
             && report.contains("holding `per_field_lock::bank_b::Account.balance`"),
         "{report}"
     );
+}
+
+/// A node of a sorted, singly linked list that threads walk hand over hand.
+#[per_field_lock]
+struct Node {
+    v: u64,
+    next: Option<Handle<Node>>,
+}
+
+/// The link out of a node, locked.
+type Link<'a> = FieldGuard<'a, Option<Handle<Node>>>;
+
+/// Inserts `v` after the node whose link is `link`, keeping the list sorted: steps on hand over
+/// hand (the next node's link, then let go of this one) while the next value is smaller.
+fn insert_after(mut link: Link<'_>, v: u64) {
+    if let Some(next) = link.clone() {
+        let next_v = *next.v().lock();
+        if next_v < v {
+            let step = FieldGuard::lock_next(&link, next.next());
+            drop(link);
+            return insert_after(step, v);
+        }
+    }
+    let rest = link.take();
+    *link = Some(Node::new(v, rest).into_handle());
+}
+
+/// Removes `v` after the node whose link is `link`; whether it was there. Unlinks while holding
+/// both links, the classic lock-coupling removal.
+fn remove_after(mut link: Link<'_>, v: u64) -> bool {
+    let Some(next) = link.clone() else {
+        return false;
+    };
+    let next_v = *next.v().lock();
+    if next_v > v {
+        return false;
+    }
+    let mut step = FieldGuard::lock_next(&link, next.next());
+    if next_v == v {
+        *link = step.take();
+        return true;
+    }
+    drop(link);
+    remove_after(step, v)
+}
+
+/// The values after the node whose link is `link`, walked hand over hand.
+fn values_after(link: Link<'_>, out: &mut Vec<u64>) {
+    let Some(next) = link.clone() else {
+        return;
+    };
+    let step = FieldGuard::lock_next(&link, next.next());
+    drop(link);
+    out.push(*next.v().lock());
+    values_after(step, out);
+}
+
+#[test]
+fn threads_walking_a_list_hand_over_hand_finish_with_the_validator_on() {
+    const THREADS: u64 = 4;
+    // Miri runs this file too: a short run there.
+    let per_thread: u64 = if cfg!(miri) { 4 } else { 60 };
+    let head = Node::new(0, None).into_handle(); // a sentinel: the list is what follows it
+    let start = Barrier::new(usize::try_from(THREADS).unwrap());
+    thread::scope(|s| {
+        for t in 0..THREADS {
+            let (head, start) = (&head, &start);
+            s.spawn(move || {
+                start.wait();
+                // Interleaved values, so that the threads insert and remove next to each other.
+                let mine: Vec<u64> = (0..per_thread).map(|i| 1 + t + THREADS * i).collect();
+                for &v in mine.iter().rev() {
+                    insert_after(head.next().lock(), v);
+                }
+                for &v in mine.iter().step_by(2) {
+                    assert!(remove_after(head.next().lock(), v), "{v} was inserted");
+                }
+                let mut seen = Vec::new();
+                values_after(head.next().lock(), &mut seen);
+                assert!(seen.windows(2).all(|w| w[0] < w[1]), "sorted: {seen:?}");
+                assert_eq!(held_count(), 0);
+            });
+        }
+    });
+    let mut values = Vec::new();
+    values_after(head.next().lock(), &mut values);
+    let mut expected: Vec<u64> = (0..THREADS)
+        .flat_map(|t| (1..per_thread).step_by(2).map(move |i| 1 + t + THREADS * i))
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(values, expected);
+}
+
+#[test]
+fn a_walk_holds_a_run_of_consecutive_steps_and_steps_on_from_the_newest() {
+    let fourth = Node::new(4, None).into_handle();
+    let third = Node::new(3, Some(fourth.clone())).into_handle();
+    let second = Node::new(2, Some(third.clone())).into_handle();
+    let first = Node::new(1, Some(second.clone()));
+    {
+        // A run of three, as to unlink the middle one; then let go from the oldest end.
+        let one = first.next().lock();
+        let two = FieldGuard::lock_next(&one, second.next());
+        let three = FieldGuard::lock_next(&two, third.next());
+        drop(one);
+        let four = FieldGuard::lock_next(&three, fourth.next());
+        drop((two, three));
+        assert!(four.is_none());
+    }
+    if !VALIDATION_ENABLED {
+        return;
+    }
+    let line = line!() + 4;
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        let one = first.next().lock();
+        let _two = FieldGuard::lock_next(&one, second.next());
+        let _three = FieldGuard::lock_next(&one, third.next()); // not from the newest
+    }));
+    let report = message(&*caught.expect_err("a step from an older guard"));
+    assert!(
+        report.contains("not one of the consecutive steps")
+            && report.contains(&format!("{}:{line}", file!())),
+        "{report}"
+    );
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        let one = first.next().lock();
+        let two = FieldGuard::lock_next(&one, second.next());
+        let three = FieldGuard::lock_next(&two, third.next());
+        drop(two); // a gap: `second`'s link may change from here on
+        let _four = FieldGuard::lock_next(&three, fourth.next());
+        drop(one);
+    }));
+    let report = message(&*caught.expect_err("a step after a gap in the run"));
+    assert!(
+        report.contains("not one of the consecutive steps"),
+        "{report}"
+    );
+    assert_eq!(held_count(), 0);
+}
+
+/// A list of its own, so that the orders recorded here reach no other test's classes.
+#[per_field_lock]
+struct Chain {
+    v: u64,
+    next: Option<Handle<Chain>>,
+}
+
+#[test]
+fn a_cycle_between_classes_is_still_reported_around_a_walk() {
+    if !VALIDATION_ENABLED {
+        return;
+    }
+    let second = Chain::new(2, None).into_handle();
+    let first = Chain::new(1, Some(second.clone()));
+    {
+        // A step, then the next value read under the next link: `Chain.next` -> `Chain.v`.
+        let link = first.next().lock();
+        let step = FieldGuard::lock_next(&link, second.next());
+        drop(link);
+        assert_eq!(*second.v().lock(), 2);
+        drop(step);
+    }
+    // The opposite order with plain locks closes the cycle.
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        let _v = first.v().lock();
+        let _next = first.next().lock();
+    }));
+    let report = message(&*caught.expect_err("`Chain.v` -> `Chain.next` closes a cycle"));
+    assert!(report.contains("lock order cycle"), "{report}");
+    assert!(
+        report.contains("taking `per_field_lock::Chain.next`")
+            && report.contains("holding `per_field_lock::Chain.v`"),
+        "{report}"
+    );
+    // So does a step taken while holding a value: the step is checked against the other classes
+    // held, like any nested lock.
+    let step_line = line!() + 4;
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        let first_next = first.next().lock();
+        let _v = second.v().lock(); // `Chain.next` -> `Chain.v`, as recorded
+        let _step = FieldGuard::lock_next(&first_next, second.next()); // `Chain.v` -> `Chain.next`
+    }));
+    let report = message(&*caught.expect_err("the step closes the cycle"));
+    assert!(
+        report.contains("lock order cycle") && report.contains(&format!("{}:{step_line}", file!())),
+        "{report}"
+    );
+    assert_eq!(held_count(), 0);
+}
+
+/// A class walked hand over hand, then also taken by `lock_fields`.
+#[per_field_lock]
+struct Walked {
+    next: Option<Handle<Walked>>,
+}
+
+/// A class taken by `lock_fields`, then also walked hand over hand.
+#[per_field_lock]
+struct Grouped {
+    next: Option<Handle<Grouped>>,
+}
+
+#[test]
+fn a_class_is_walked_hand_over_hand_or_taken_by_lock_fields_not_both() {
+    if !VALIDATION_ENABLED {
+        return;
+    }
+    let second = Walked::new(None).into_handle();
+    let first = Walked::new(Some(second.clone()));
+    {
+        let link = first.next().lock();
+        let _step = FieldGuard::lock_next(&link, second.next());
+    }
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        let _both = lock_fields((first.next(), second.next()));
+    }));
+    let report = message(&*caught.expect_err("address order against link order"));
+    assert!(
+        report.contains("locks of class `per_field_lock::Walked.next` are taken hand over hand")
+            && report.contains("several at once by `lock_fields`"),
+        "{report}"
+    );
+    // One lock at a time through `lock_fields` nests nothing, and is fine.
+    let (one,) = lock_fields((first.next(),));
+    drop(one);
+
+    let second = Grouped::new(None).into_handle();
+    let first = Grouped::new(Some(second.clone()));
+    drop(lock_fields((first.next(), second.next())));
+    for _ in 0..2 {
+        // Refused every time, not only the first.
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            let link = first.next().lock();
+            let _step = FieldGuard::lock_next(&link, second.next());
+        }));
+        let report = message(&*caught.expect_err("link order against address order"));
+        assert!(report.contains("Grouped.next"), "{report}");
+    }
+    assert_eq!(held_count(), 0);
 }

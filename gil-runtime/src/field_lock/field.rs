@@ -22,6 +22,18 @@ mod sealed {
     pub trait Sealed {}
 }
 
+/// The guard that a hand-over-hand step is coupled to (the address of its lock), as only
+/// `lock_next` makes it: the type cannot be named outside this crate, so no other caller can
+/// claim a coupling that the validator would then let through.
+#[doc(hidden)]
+pub struct After(usize);
+
+impl After {
+    pub(crate) fn new(lock: usize) -> Self {
+        Self(lock)
+    }
+}
+
 /// One field lock, ready to be taken by [`lock_fields`](super::lock_fields) together with others.
 ///
 /// Implemented by [`Field`] (exclusive), [`RwField`] (exclusive) and [`SharedField`] (shared).
@@ -41,6 +53,11 @@ pub trait Lockable<'a>: sealed::Sealed {
     /// `lock_fields`.
     #[doc(hidden)]
     unsafe fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard;
+
+    /// Takes the lock as the next step of a hand-over-hand walk, coupled to the guard `after`;
+    /// only the guards' `lock_next` calls it.
+    #[doc(hidden)]
+    fn __lock_after(self, after: After, at: &'static Location<'static>) -> Self::Guard;
 }
 
 /// A field of an object whose type is `#[per_field_lock]`, guarded by a [`FieldLock`].
@@ -88,6 +105,7 @@ impl<'a, T> Field<'a, T> {
             class: self.class,
             object: self.object,
             group,
+            after: 0,
             at,
         }
     }
@@ -146,6 +164,13 @@ impl<'a, T> Lockable<'a> for Field<'a, T> {
     unsafe fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard {
         self.lock.lock_in(self.ctx(group, at))
     }
+
+    fn __lock_after(self, after: After, at: &'static Location<'static>) -> Self::Guard {
+        self.lock.lock_in(Ctx {
+            after: after.0,
+            ..self.ctx(0, at)
+        })
+    }
 }
 
 /// A field guarded by a [`RwFieldLock`] (`#[field(rw)]`).
@@ -187,6 +212,7 @@ impl<'a, T> RwField<'a, T> {
             class: self.class,
             object: self.object,
             group,
+            after: 0,
             at,
         }
     }
@@ -261,6 +287,13 @@ impl<'a, T> Lockable<'a> for RwField<'a, T> {
     unsafe fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard {
         self.lock.write_in(self.ctx(group, at))
     }
+
+    fn __lock_after(self, after: After, at: &'static Location<'static>) -> Self::Guard {
+        self.lock.write_in(Ctx {
+            after: after.0,
+            ..self.ctx(0, at)
+        })
+    }
 }
 
 /// A [`RwField`] to be taken for shared access by [`lock_fields`](super::lock_fields); see
@@ -278,6 +311,13 @@ impl<'a, T> Lockable<'a> for SharedField<'a, T> {
 
     unsafe fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard {
         self.0.lock.read_in(self.0.ctx(group, at))
+    }
+
+    fn __lock_after(self, after: After, at: &'static Location<'static>) -> Self::Guard {
+        self.0.lock.read_in(Ctx {
+            after: after.0,
+            ..self.0.ctx(0, at)
+        })
     }
 }
 

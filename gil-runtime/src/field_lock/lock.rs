@@ -5,6 +5,7 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 
+use super::field::{After, Lockable};
 use super::order::{self, Held, Site};
 use super::LockClass;
 use crate::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -15,6 +16,8 @@ pub(crate) struct Ctx {
     pub(crate) class: &'static LockClass,
     pub(crate) object: usize,
     pub(crate) group: u64,
+    /// The lock of the guard given to `lock_next`; 0 for none.
+    pub(crate) after: usize,
     pub(crate) at: &'static Location<'static>,
 }
 
@@ -26,6 +29,7 @@ impl Ctx {
             lock: std::ptr::from_ref(lock) as usize,
             object: self.object,
             group: self.group,
+            after: self.after,
             at: self.at,
         }
     }
@@ -37,6 +41,7 @@ impl Ctx {
             class,
             object: std::ptr::from_ref(lock) as usize,
             group: 0,
+            after: 0,
             at: Location::caller(),
         }
     }
@@ -159,7 +164,7 @@ impl<T> FieldLock<T> {
         let guard = self.raw.lock();
         FieldGuard {
             guard,
-            _held: order::hold(&site),
+            held: order::hold(&site),
         }
     }
 
@@ -169,7 +174,7 @@ impl<T> FieldLock<T> {
         let guard = self.raw.try_lock()?;
         Some(FieldGuard {
             guard,
-            _held: order::hold(&site),
+            held: order::hold(&site),
         })
     }
 
@@ -183,7 +188,7 @@ impl<T> FieldLock<T> {
         let guard = self.raw.try_lock_for(timeout)?;
         Some(FieldGuard {
             guard,
-            _held: order::hold(&site),
+            held: order::hold(&site),
         })
     }
 }
@@ -210,10 +215,117 @@ impl<T: fmt::Debug> fmt::Debug for FieldLock<T> {
 }
 
 /// Exclusive access to a [`FieldLock`]'s value; the lock is released when it is dropped.
+///
+/// To walk a linked structure hand over hand, take the next node's lock with
+/// [`FieldGuard::lock_next`] while this guard is held, then drop this one.
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct FieldGuard<'a, T> {
     guard: MutexGuard<'a, T>,
-    _held: Held,
+    held: Held,
+}
+
+/// The one step of a hand-over-hand walk, for every kind of guard.
+#[track_caller]
+#[inline]
+fn step<'b, L: Lockable<'b>>(held: &Held, next: L) -> L::Guard {
+    next.__lock_after(After::new(held.lock()), Location::caller())
+}
+
+impl<T> FieldGuard<'_, T> {
+    /// Hand over hand (lock coupling): takes `next` while `this` is held, as one step of a walk
+    /// along a linked structure. Drop `this` afterwards, and step on from the new guard.
+    ///
+    /// Outside [`lock_fields`](super::lock_fields), the validator refuses to nest two locks of
+    /// one class, and `lock_fields` cannot take the next node of a list: it is known only once
+    /// this one is locked. `lock_next` tells the validator that `next` is the lock that the data
+    /// behind `this` links to, so that it lets the two nest (lockdep's nesting subclasses serve
+    /// the same purpose). `next` is any [`Lockable`]: a [`Field`](super::Field), a
+    /// [`RwField`](super::RwField) (taken for writing) or a [`SharedField`](super::SharedField)
+    /// (for reading). If its class is not `this`'s, this is a plain nested lock, checked as one.
+    ///
+    /// This is an associated function, `FieldGuard::lock_next(&guard, next)`, so that it never
+    /// shadows a method of `T`.
+    ///
+    /// ```
+    /// # extern crate gil_runtime as gil;
+    /// # use gil_macros::per_field_lock;
+    /// # fn main() {
+    /// use gil::field_lock::{FieldGuard, Handle};
+    ///
+    /// #[per_field_lock]
+    /// struct Node {
+    ///     v: u64,
+    ///     next: Option<Handle<Node>>,
+    /// }
+    ///
+    /// /// The sum of the values after the node whose `next` is locked by `guard`.
+    /// fn sum_after(guard: FieldGuard<'_, Option<Handle<Node>>>) -> u64 {
+    ///     let Some(node) = guard.clone() else { return 0 };
+    ///     let next = FieldGuard::lock_next(&guard, node.next()); // the next lock, then...
+    ///     drop(guard); // ...let go of this one
+    ///     let v = *node.v().lock();
+    ///     v + sum_after(next)
+    /// }
+    ///
+    /// let tail = Node::new(3, None).into_handle();
+    /// let list = Node::new(1, Some(Node::new(2, Some(tail)).into_handle()));
+    /// let first = *list.v().lock();
+    /// assert_eq!(first + sum_after(list.next().lock()), 6);
+    /// # }
+    /// ```
+    ///
+    /// The walk recurses because the new guard borrows the node, and each frame keeps its node
+    /// alive (a loop could not keep a `Handle` and the guard that borrows it from one iteration to
+    /// the next). `v` is read in a statement of its own: a guard kept alive across the recursive
+    /// step would hold `Node.v` while taking `Node.next`, the opposite of the order `Node.next`
+    /// then `Node.v` used just before, and the validator would report that cycle.
+    ///
+    /// # What makes it deadlock-free, and what the validator cannot see
+    ///
+    /// Threads that walk a structure hand over hand cannot deadlock on its locks if each step
+    /// takes the lock that the link behind the held guard points to, and the structure has no
+    /// cycle. A waiting walker holds a run of consecutive nodes and waits for the node that the
+    /// newest one links to, and none of those links can change while their locks are held; so
+    /// walkers waiting in a circle would be a circle of links, as the structure is at that
+    /// moment. Inserting, removing or moving nodes under the locks while others walk is therefore
+    /// fine.
+    ///
+    /// The validator checks what it can see:
+    /// - the locks of the class that this thread holds are one run of consecutive steps ending at
+    ///   `this`: each taken by `lock_next` on the guard of the one before, released only from the
+    ///   oldest end. A walk holds two (the lock it steps from and the one it steps to) or more
+    ///   (three, to unlink the middle node of a doubly linked list). Stepping on from an older
+    ///   guard, or after letting go of a lock in the middle of the run, could deadlock on a
+    ///   structure without a cycle: the link of a released lock may have changed since it was
+    ///   followed;
+    /// - `lock_fields` never takes several locks of a class walked with `lock_next` at once,
+    ///   anywhere in the program: the walk takes them in link order, `lock_fields` in address
+    ///   order, and the two can disagree;
+    /// - the order of classes, as for any nested lock: the other locks this thread holds are
+    ///   recorded before `next`'s class.
+    ///
+    /// It cannot see the links. That `next` is really the lock the guarded link points to, that
+    /// the structure has no cycle, and that no other thread couples the same locks in the
+    /// opposite direction (one thread taking A then B, another B then A, can deadlock, and
+    /// neither is reported) are the caller's promise, as with lockdep's nesting annotations. Such
+    /// a deadlock, once it happens, is reported by the `deadlock-detection` watchdog. A structure
+    /// whose links alternate between two classes (nodes of two types linking to each other) is a
+    /// cycle of classes, and is reported as one.
+    ///
+    /// # Panics
+    /// With the validator compiled in, before blocking:
+    /// - if `next` is `this`'s own lock, or this thread already holds it;
+    /// - if `this` and `next` are of one class and this thread holds a lock of that class that is
+    ///   not one of the consecutive steps ending at `this`;
+    /// - if `this` and `next` are of one class, of which `lock_fields` has taken several locks at
+    ///   once somewhere in the program;
+    /// - if taking `next` closes a cycle in the order of classes (see
+    ///   [`FieldLock::lock`]).
+    #[track_caller]
+    #[inline]
+    pub fn lock_next<'b, L: Lockable<'b>>(this: &Self, next: L) -> L::Guard {
+        step(&this.held, next)
+    }
 }
 
 impl<T> Deref for FieldGuard<'_, T> {
@@ -339,7 +451,7 @@ impl<T> RwFieldLock<T> {
         let guard = self.raw.read();
         FieldReadGuard {
             guard,
-            _held: order::hold(&site),
+            held: order::hold(&site),
         }
     }
 
@@ -349,7 +461,7 @@ impl<T> RwFieldLock<T> {
         let guard = self.raw.try_read()?;
         Some(FieldReadGuard {
             guard,
-            _held: order::hold(&site),
+            held: order::hold(&site),
         })
     }
 
@@ -359,7 +471,7 @@ impl<T> RwFieldLock<T> {
         let guard = self.raw.try_write()?;
         Some(FieldWriteGuard {
             guard,
-            _held: order::hold(&site),
+            held: order::hold(&site),
         })
     }
 
@@ -370,7 +482,7 @@ impl<T> RwFieldLock<T> {
         let guard = self.raw.write();
         FieldWriteGuard {
             guard,
-            _held: order::hold(&site),
+            held: order::hold(&site),
         }
     }
 }
@@ -400,7 +512,41 @@ impl<T: fmt::Debug> fmt::Debug for RwFieldLock<T> {
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct FieldReadGuard<'a, T> {
     guard: RwLockReadGuard<'a, T>,
-    _held: Held,
+    held: Held,
+}
+
+impl<T> FieldReadGuard<'_, T> {
+    /// Hand over hand from a read lock: takes `next` while `this` is held; see
+    /// [`FieldGuard::lock_next`], whose rules and promises are the same.
+    ///
+    /// ```
+    /// # extern crate gil_runtime as gil;
+    /// # use gil_macros::per_field_lock;
+    /// # fn main() {
+    /// use gil::field_lock::{FieldReadGuard, Handle};
+    ///
+    /// #[per_field_lock]
+    /// struct Node {
+    ///     #[field(rw)]
+    ///     next: Option<Handle<Node>>,
+    /// }
+    ///
+    /// let second = Node::new(None).into_handle();
+    /// let first = Node::new(Some(second.clone()));
+    /// let guard = first.next().read();
+    /// let next = FieldReadGuard::lock_next(&guard, second.next().shared());
+    /// drop(guard);
+    /// assert!(next.is_none());
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    /// As [`FieldGuard::lock_next`].
+    #[track_caller]
+    #[inline]
+    pub fn lock_next<'b, L: Lockable<'b>>(this: &Self, next: L) -> L::Guard {
+        step(&this.held, next)
+    }
 }
 
 impl<T> Deref for FieldReadGuard<'_, T> {
@@ -421,7 +567,42 @@ impl<T: fmt::Debug> fmt::Debug for FieldReadGuard<'_, T> {
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct FieldWriteGuard<'a, T> {
     guard: RwLockWriteGuard<'a, T>,
-    _held: Held,
+    held: Held,
+}
+
+impl<T> FieldWriteGuard<'_, T> {
+    /// Hand over hand from a write lock: takes `next` while `this` is held; see
+    /// [`FieldGuard::lock_next`], whose rules and promises are the same.
+    ///
+    /// ```
+    /// # extern crate gil_runtime as gil;
+    /// # use gil_macros::per_field_lock;
+    /// # fn main() {
+    /// use gil::field_lock::{FieldWriteGuard, Handle};
+    ///
+    /// #[per_field_lock]
+    /// struct Node {
+    ///     #[field(rw)]
+    ///     next: Option<Handle<Node>>,
+    /// }
+    ///
+    /// let second = Node::new(None).into_handle();
+    /// let first = Node::new(Some(second.clone()));
+    /// let mut guard = first.next().write();
+    /// let mut next = FieldWriteGuard::lock_next(&guard, second.next());
+    /// *guard = next.take(); // unlink `second`: it linked to nothing
+    /// drop((guard, next));
+    /// assert!(first.next().read().is_none());
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    /// As [`FieldGuard::lock_next`].
+    #[track_caller]
+    #[inline]
+    pub fn lock_next<'b, L: Lockable<'b>>(this: &Self, next: L) -> L::Guard {
+        step(&this.held, next)
+    }
 }
 
 impl<T> Deref for FieldWriteGuard<'_, T> {

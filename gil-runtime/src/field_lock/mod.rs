@@ -3,7 +3,7 @@
 //! Every field of a `#[per_field_lock]` struct sits in its own [`FieldLock`] (a 1-byte
 //! `parking_lot::Mutex`) or, with `#[field(rw)]`, its own [`RwFieldLock`]. Threads that touch
 //! different fields run in parallel; the price is a lock operation per access, a byte (plus
-//! padding) per field, and the risk of deadlock once a thread holds two locks. Three tools keep
+//! padding) per field, and the risk of deadlock once a thread holds two locks. These tools keep
 //! that risk in check:
 //!
 //! - [`lock_fields`] takes any set of field locks, of one object or of many, in one global order
@@ -12,6 +12,10 @@
 //! - The lock-order validator (on in debug builds, see [`VALIDATION_ENABLED`]) panics at the first
 //!   acquisition that would close a cycle in the order of lock classes (`Type.field`), naming both
 //!   classes and both call sites, even in a run where no deadlock happened.
+//! - [`FieldGuard::lock_next`] walks a linked structure hand over hand (lock the next node, then
+//!   let go of this one), which nests two locks of one class in link order; the validator lets it
+//!   through, and it cannot deadlock while every walker follows the links of a structure without
+//!   a cycle (a promise the validator cannot check: see its docs).
 //! - With the `deadlock-detection` feature, `spawn_deadlock_watchdog` reports threads that did
 //!   deadlock.
 //!

@@ -53,9 +53,14 @@ pub trait LockSet<'a> {
 /// lock of the call, and the declaration order among the fields of each object, but not the
 /// address-dependent order between different fields of different objects.
 ///
+/// A class of which the call takes several locks must not also be walked hand over hand with
+/// [`FieldGuard::lock_next`](super::FieldGuard::lock_next): the walk takes its locks in link
+/// order, this call in address order, and the two could deadlock together.
+///
 /// # Panics
 /// If one lock appears twice in `set` (that would deadlock), or, with the validator compiled in,
-/// if taking the set while holding other field locks violates the order of classes.
+/// if taking the set while holding other field locks violates the order of classes, or if `set`
+/// holds several locks of a class that is walked with `lock_next` somewhere in the program.
 #[track_caller]
 pub fn lock_fields<'a, S: LockSet<'a>>(set: S) -> S::Guards {
     set.__lock_all(Location::caller())

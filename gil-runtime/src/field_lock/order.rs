@@ -5,6 +5,10 @@
 //! would add an edge closing a cycle panics before it blocks, naming both classes and both
 //! `#[track_caller]` locations: the order is wrong even if no deadlock happened in this run.
 //!
+//! Two locks of one class may nest only inside one ordered multi-lock (`lock_fields`, address
+//! order) or as one step of a hand-over-hand walk (`lock_next`, link order), and a class may be
+//! used in only one of the two ways: the two orders are unrelated, so mixing them could deadlock.
+//!
 //! It is compiled in for debug builds and out of release builds; the cargo features
 //! `lock-order-validation` and `no-lock-order-validation` force it on or off (on wins if both are
 //! set). It is always off under `--cfg loom`: loom reports real deadlocks itself, and the
@@ -44,6 +48,8 @@ pub(crate) struct Site {
     pub(crate) object: usize,
     /// The ordered multi-lock call this acquisition belongs to; 0 for none.
     pub(crate) group: u64,
+    /// The lock this acquisition is coupled to by `lock_next` (hand over hand); 0 for none.
+    pub(crate) after: usize,
     pub(crate) at: &'static Location<'static>,
 }
 
@@ -70,6 +76,12 @@ mod imp {
         static NEXT_GROUP: Cell<u64> = const { Cell::new(1) };
     }
 
+    thread_local! {
+        /// The uses of classes (kind, class) this thread has already entered in the graph.
+        static USES_SEEN: RefCell<Vec<(Nesting, &'static LockClass)>> =
+            const { RefCell::new(Vec::new()) };
+    }
+
     /// `from` was held when `to` was taken, first observed at these two places.
     struct Edge {
         from: &'static LockClass,
@@ -78,8 +90,32 @@ mod imp {
         to_at: &'static Location<'static>,
     }
 
+    /// How two locks of one class came to nest.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Nesting {
+        /// Both in one `lock_fields` call: taken in address order.
+        Grouped,
+        /// The second by `lock_next` on the guard of the first: taken in link order.
+        Coupled,
+    }
+
+    /// The first place a class was nested one way.
+    struct Use {
+        nesting: Nesting,
+        class: &'static LockClass,
+        at: &'static Location<'static>,
+    }
+
+    /// The class order seen so far, and how each class was nested with itself.
+    struct Graph {
+        edges: Vec<Edge>,
+        uses: Vec<Use>,
+    }
+
     global! {
-        fn graph() -> &'static Mutex<Vec<Edge>> { Mutex::new(Vec::new()) }
+        fn graph() -> &'static Mutex<Graph> {
+            Mutex::new(Graph { edges: Vec::new(), uses: Vec::new() })
+        }
     }
 
     pub(crate) fn new_group() -> u64 {
@@ -93,8 +129,28 @@ mod imp {
     /// Checks `site` against the locks this thread holds, before blocking on it.
     pub(crate) fn check(site: &Site) {
         let mut new_edges: Vec<Site> = Vec::new();
+        let mut nesting = None;
         let conflict = HELD.try_with(|held| {
-            for h in held.borrow().iter() {
+            let held = held.borrow();
+            // A step of a walk: `site.after` is a held lock of the same class.
+            let parent = held
+                .iter()
+                .find(|p| site.after != 0 && p.lock == site.after && p.class.is(site.class));
+            if let Some(parent) = parent {
+                let walk: Vec<&Site> = held.iter().filter(|h| h.class.is(site.class)).collect();
+                if let Some(stray) = off_the_walk(&walk, parent.lock) {
+                    return Some(format!(
+                        "gil: lock order violation: `lock_next` at {} steps on from the guard of \
+                         class {} taken at {}, but this thread also holds a lock of that class \
+                         (taken at {}) that is not one of the consecutive steps leading to that \
+                         guard; a walk holds a run of consecutive nodes, each taken by `lock_next` \
+                         on the guard of the one before: step on from the newest, and release a \
+                         lock only from the oldest end",
+                        site.at, site.class, parent.at, stray.at
+                    ));
+                }
+            }
+            for h in held.iter() {
                 let same_group = site.group != 0 && h.group == site.group;
                 if h.lock == site.lock {
                     return Some(format!(
@@ -105,12 +161,19 @@ mod imp {
                 }
                 if h.class.is(site.class) {
                     if same_group {
+                        nesting = Some(Nesting::Grouped);
+                        continue;
+                    }
+                    if parent.is_some() {
+                        nesting = Some(Nesting::Coupled);
                         continue;
                     }
                     return Some(format!(
                         "gil: lock order violation: two locks of class {} nested outside the ordered \
                          multi-lock: the first taken at {}, the second at {}; take both with one \
-                         `gil::field_lock::lock_fields` call",
+                         `gil::field_lock::lock_fields` call or, to walk a linked structure hand \
+                         over hand, take the second with `FieldGuard::lock_next` on the first's \
+                         guard",
                         site.class, h.at, site.at
                     ));
                 }
@@ -127,10 +190,14 @@ mod imp {
         if let Ok(Some(message)) = conflict {
             panic!("{message}");
         }
+        if let Some(nesting) = nesting {
+            check_nesting(site, nesting);
+        }
         if new_edges.is_empty() {
             return;
         }
-        let mut edges = graph().lock();
+        let mut graph = graph().lock();
+        let edges = &mut graph.edges;
         for h in new_edges {
             if edges
                 .iter()
@@ -138,7 +205,7 @@ mod imp {
             {
                 continue;
             }
-            if let Some(path) = find_path(&edges, site.class, h.class) {
+            if let Some(path) = find_path(edges, site.class, h.class) {
                 let mut message = format!(
                     "gil: lock order cycle: taking {} at {} while holding {} (taken at {}), but the \
                      opposite order was seen before:",
@@ -155,7 +222,7 @@ mod imp {
                     "\nthreads that take these locks in both orders can deadlock; take them in one \
                      order, or together with `gil::field_lock::lock_fields`",
                 );
-                drop(edges);
+                drop(graph);
                 panic!("{message}");
             }
             edges.push(Edge {
@@ -163,6 +230,77 @@ mod imp {
                 to: site.class,
                 from_at: h.at,
                 to_at: site.at,
+            });
+        }
+    }
+
+    /// The held lock of `walk` (this thread's locks of one class, oldest first) that is not one of
+    /// the consecutive steps ending at `parent`, if any: `parent` must be the newest, and each lock
+    /// after the oldest must have been taken by `lock_next` on the guard of the one before it.
+    fn off_the_walk<'h>(walk: &[&'h Site], parent: usize) -> Option<&'h Site> {
+        let newest = walk.last()?;
+        if newest.lock != parent {
+            return Some(newest);
+        }
+        walk.windows(2)
+            .rev()
+            .find(|w| w[1].after != w[0].lock)
+            .map(|w| w[0])
+    }
+
+    /// Refuses a class nested with itself both ways, by `lock_fields` (address order) and by
+    /// `lock_next` (link order): the orders are unrelated, so a thread in one call could hold what
+    /// a thread in the other waits for, and the other way round.
+    fn check_nesting(site: &Site, nesting: Nesting) {
+        // Each thread enters a use in the graph once; whichever use comes second in the program
+        // finds the first there, whatever thread made it.
+        let seen = USES_SEEN
+            .try_with(|seen| {
+                let mut seen = seen.borrow_mut();
+                let known = seen.iter().any(|&(n, c)| n == nesting && c.is(site.class));
+                if !known {
+                    seen.push((nesting, site.class));
+                }
+                known
+            })
+            .unwrap_or(true);
+        if seen {
+            return;
+        }
+        let mut graph = graph().lock();
+        let other = graph
+            .uses
+            .iter()
+            .find(|u| u.nesting != nesting && u.class.is(site.class))
+            .map(|u| u.at);
+        if let Some(other_at) = other {
+            drop(graph);
+            // Forget the use, so that the same call panics again next time.
+            let _ = USES_SEEN.try_with(|seen| {
+                seen.borrow_mut()
+                    .retain(|&(n, c)| !(n == nesting && c.is(site.class)));
+            });
+            let (walk_at, group_at) = match nesting {
+                Nesting::Coupled => (site.at, other_at),
+                Nesting::Grouped => (other_at, site.at),
+            };
+            panic!(
+                "gil: lock order violation: locks of class {} are taken hand over hand \
+                 (`lock_next` at {walk_at}) and several at once by `lock_fields` (at {group_at}); \
+                 the walk takes them in link order, `lock_fields` in address order, and threads \
+                 taking them in the two orders can deadlock; use one of the two for this class",
+                site.class
+            );
+        }
+        if !graph
+            .uses
+            .iter()
+            .any(|u| u.nesting == nesting && u.class.is(site.class))
+        {
+            graph.uses.push(Use {
+                nesting,
+                class: site.class,
+                at: site.at,
             });
         }
     }
@@ -212,6 +350,13 @@ mod imp {
         _not_send: PhantomData<*const ()>,
     }
 
+    impl Held {
+        /// The address of the held lock.
+        pub(crate) fn lock(&self) -> usize {
+            self.lock
+        }
+    }
+
     impl Drop for Held {
         fn drop(&mut self) {
             // `try_with`: a guard may be dropped while the thread's locals are torn down.
@@ -254,6 +399,14 @@ mod imp {
 
     /// Nothing: the validator is compiled out.
     pub(crate) struct Held;
+
+    impl Held {
+        /// Nothing to tell: 0.
+        #[inline]
+        pub(crate) fn lock(&self) -> usize {
+            0
+        }
+    }
 }
 
 pub(crate) use imp::{check, hold, new_group, Held};

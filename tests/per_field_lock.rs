@@ -186,20 +186,24 @@ fn lock_fields_refuses_the_same_lock_twice_among_others() {
 
 #[test]
 fn lock_fields_refuses_the_same_lock_twice_even_with_forged_keys() {
-    use gil::__private::field_lock::field;
-
     static CLASS: LockClass = LockClass::new("Forged.x");
-    let (x, y) = (FieldLock::new(0), FieldLock::new(0));
-    let objects = [0_u8; 3];
-    // SAFETY: none: this breaks `field`'s contract on purpose. `x` is named with two made-up
-    // objects, and `y` is given one that sorts between them, so the two keys of `x` are not
+    struct Pair {
+        x: FieldLock<i32>,
+        y: FieldLock<i32>,
+    }
+    let pair = Pair {
+        x: FieldLock::new(0),
+        y: FieldLock::new(0),
+    };
+    // SAFETY: none: this breaks the accessor's contract on purpose. `x` is named with two
+    // made-up indices, and `y` with one that sorts between them, so the two keys of `x` are not
     // neighbours in key order. What the contract protects is freedom from deadlock, not memory
     // safety; the duplicate check, which looks at the locks' own addresses, must still panic.
     let (x_first, y_between, x_again) = unsafe {
         (
-            field(&x, &CLASS, &objects[0], 0),
-            field(&y, &CLASS, &objects[1], 0),
-            field(&x, &CLASS, &objects[2], 0),
+            pair.x.__gil_field(&CLASS, &pair, 0),
+            pair.y.__gil_field(&CLASS, &pair, 1),
+            pair.x.__gil_field(&CLASS, &pair, 2),
         )
     };
     let caught = catch_unwind(AssertUnwindSafe(|| {
@@ -211,7 +215,18 @@ fn lock_fields_refuses_the_same_lock_twice_even_with_forged_keys() {
         "the check before any lock is taken, not the validator's relock check: {report}"
     );
     assert_eq!(held_count(), 0);
-    assert!(x.try_lock(&CLASS).is_some() && y.try_lock(&CLASS).is_some());
+    assert!(pair.x.try_lock(&CLASS).is_some() && pair.y.try_lock(&CLASS).is_some());
+}
+
+#[test]
+fn a_field_accessor_refuses_a_lock_outside_its_object() {
+    static CLASS: LockClass = LockClass::new("Forged.y");
+    let (lock, elsewhere) = (FieldLock::new(0), [0_u8; 64]);
+    // SAFETY: none on purpose: `elsewhere` does not contain `lock`, which the accessor checks.
+    let caught = catch_unwind(AssertUnwindSafe(|| unsafe {
+        let _ = lock.__gil_field(&CLASS, &elsewhere, 0);
+    }));
+    assert!(message(&*caught.expect_err("refused")).contains("not a field of its object"));
 }
 
 #[test]

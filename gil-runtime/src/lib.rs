@@ -25,7 +25,6 @@ pub use gil::{
 /// Support for the code the macros generate. Not part of the API; it may change at any time.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::field_lock::__private as field_lock;
     pub use crate::gil::hooks;
     pub use crate::refcount::Mode;
     pub use crate::stats::{LiveCounter, Tracked};

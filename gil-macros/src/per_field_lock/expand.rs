@@ -134,10 +134,10 @@ fn accessors(
         .into_iter()
         .filter(|(_, kind, _)| *kind != Kind::NoLock)
         .map(|(cfg, kind, span)| {
-            let (handle, make, how) = if kind == Kind::Rw {
-                (quote!(RwField), quote!(rw_field), "`.read()` or `.write()`")
+            let (handle, how) = if kind == Kind::Rw {
+                (quote!(RwField), "`.read()` or `.write()`")
             } else {
-                (quote!(Field), quote!(field), "`.lock()`")
+                (quote!(Field), "`.lock()`")
             };
             let doc = format!(
                 "The field `{}`, behind its own lock of class `{class}` (after the module \
@@ -156,8 +156,9 @@ fn accessors(
             let this = quote!(self);
             let make = quote! {
                 // SAFETY: `self` contains `self.#name`, `#index` is its declaration index and
-                // `__CLASS` its class, the same on every call for this lock.
-                unsafe { #krate::__private::field_lock::#make(&self.#name, &__CLASS, self, #index) }
+                // `__CLASS` its class, the same on every call for this lock. A method call, not a
+                // path under `crate = ..`: only a method can answer it, never a foreign function.
+                unsafe { self.#name.__gil_field(&__CLASS, self, #index) }
             };
             quote_spanned! {span=>
                 #cfgs

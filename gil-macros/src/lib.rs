@@ -66,7 +66,7 @@ mod tests {
         ];
         for expansion in expansions.map(|e| e.to_string()) {
             assert!(!expansion.contains("compile_error"), "{expansion}");
-            assert!(!expansion.contains("gil ::"), "{expansion}");
+            assert!(!expansion.contains(" gil ::"), "{expansion}");
             assert!(!expansion.contains("::gil"), "{expansion}");
             assert!(expansion.contains(":: locks ::"), "{expansion}");
         }

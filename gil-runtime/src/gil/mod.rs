@@ -370,8 +370,8 @@ impl Gil {
     /// Lets a waiting thread run if one has waited longer than the switch interval.
     ///
     /// This is the cooperative point of `CPython`'s eval loop. It costs one relaxed load when nobody
-    /// asked. When a waiter did, the GIL is handed directly to it (`FORCE_SWITCHING`), so this thread
-    /// cannot take it straight back, and this call returns once the GIL is held again.
+    /// asked. When a waiter did, this thread lets go and takes the GIL back only after a waiter
+    /// has had it (`FORCE_SWITCHING`), and this call returns once the GIL is held again.
     ///
     /// ```
     /// # use gil_runtime as gil;
@@ -382,7 +382,12 @@ impl Gil {
     ///     }
     /// });
     /// ```
+    ///
+    /// # Panics
+    /// With the lock-order validator compiled in (debug builds), if it switches while this
+    /// thread holds a field lock of a `#[per_field_lock]` type, as [`Gil::allow_threads`] does.
     #[inline]
+    #[track_caller]
     pub fn checkpoint(&mut self) {
         if state().drop_request.load(Ordering::Relaxed) {
             self.switch(Switch::HandOff);
@@ -390,7 +395,15 @@ impl Gil {
     }
 
     #[cold]
+    #[track_caller]
     pub(crate) fn switch(&mut self, how: Switch) {
+        let field_locks = crate::field_lock::held_count();
+        assert!(
+            field_locks == 0,
+            "gil: checkpoint while this thread holds {field_locks} field lock(s): taking the GIL \
+             back after the switch while holding them can deadlock against the thread that gets \
+             the GIL and waits for them; drop the field guards before the checkpoint"
+        );
         let state = state();
         // `Acquire`: pairs with `State::ask`, so the waiter that asked is counted in the raw
         // lock's state when this switch looks at it.

@@ -75,6 +75,10 @@ struct Counter {
     not(debug_assertions),
     ignore = "the validator is compiled out of release builds"
 )]
+#[cfg_attr(
+    miri,
+    ignore = "spins until another thread's timed wait runs out, which Miri may not schedule"
+)]
 fn a_checkpoint_that_would_switch_while_holding_a_field_lock_is_refused() {
     let _s = serial();
     gil::set_switch_interval(Duration::from_micros(1));

@@ -321,10 +321,11 @@ impl<'a, T> Lockable<'a> for SharedField<'a, T> {
     }
 }
 
-/// Panics unless `lock` lies within `object`: the generated accessors pass a field of `self`,
-/// and a `Deref` that leads a field expression elsewhere must not make up an order key.
+/// The address of `object`, for the order key; panics unless `lock` lies within it: the
+/// generated accessors pass a field of `self`, and a `Deref` that leads a field expression
+/// elsewhere must not make up an order key.
 #[track_caller]
-fn check_contains<L, O: ?Sized>(object: &O, lock: &L) {
+fn containing<L, O: ?Sized>(object: &O, lock: &L) -> usize {
     let (o, l) = (
         std::ptr::from_ref(object).cast::<u8>() as usize,
         std::ptr::from_ref(lock) as usize,
@@ -334,6 +335,7 @@ fn check_contains<L, O: ?Sized>(object: &O, lock: &L) {
         inside,
         "gil: a field accessor was given a lock that is not a field of its object"
     );
+    o
 }
 
 impl<T> FieldLock<T> {
@@ -362,11 +364,10 @@ impl<T> FieldLock<T> {
         object: &'a O,
         index: u32,
     ) -> Field<'a, T> {
-        check_contains(object, self);
         Field {
             lock: self,
             class,
-            object: std::ptr::from_ref(object).cast::<u8>() as usize,
+            object: containing(object, self),
             index,
         }
     }
@@ -390,11 +391,10 @@ impl<T> RwFieldLock<T> {
         object: &'a O,
         index: u32,
     ) -> RwField<'a, T> {
-        check_contains(object, self);
         RwField {
             lock: self,
             class,
-            object: std::ptr::from_ref(object).cast::<u8>() as usize,
+            object: containing(object, self),
             index,
         }
     }

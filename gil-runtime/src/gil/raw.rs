@@ -1,5 +1,5 @@
-//! The raw lock under the GIL: a flag taken with one compare-and-swap when it is free, and a
-//! mutex and condition variables, as `CPython`'s `ceval_gil.c`, when it is not.
+//! The raw lock under the GIL: a lock bit taken with one atomic read-modify-write when it is
+//! free, and a mutex and a condition variable, as `CPython`'s `ceval_gil.c`, when it is not.
 //!
 //! Written once on the `sync` shim, so that loom checks this very code.
 //!

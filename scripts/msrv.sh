@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Checks the `rust-version` the workspace declares: builds the library crates (`gil`, `gil-runtime`,
+# `gil-macros`) with exactly that toolchain, installing it if missing, and then a small crate that
+# uses each attribute, so that the code the macros generate is checked too.
+# Run it from anywhere: `bash scripts/msrv.sh`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+msrv=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml)
+echo "==> rust-version = $msrv"
+if ! rustup run "$msrv" rustc --version >/dev/null 2>&1; then
+    rustup toolchain install "$msrv" --profile minimal
+fi
+cargo "+$msrv" build --locked -p gil -p gil-runtime -p gil-macros --lib
+
+user=$(mktemp -d)
+trap 'rm -rf "$user"' EXIT
+mkdir -p "$user/src"
+cat >"$user/Cargo.toml" <<TOML
+[package]
+name = "msrv-user"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+gil = { path = "$PWD" }
+TOML
+cat >"$user/src/main.rs" <<'RUST'
+#[gil::global_lock]
+pub struct Account {
+    pub balance: i64,
+}
+
+#[gil::per_field_lock]
+pub struct Totals {
+    pub count: u64,
+}
+
+#[gil::atomic_rc(biased)]
+pub struct Node {
+    pub value: u64,
+}
+
+fn main() {
+    let account = Account::new(1).into_handle();
+    gil::with_gil(|g| *account.fields_mut(g).0 += 1);
+    *Totals::new(0).count().lock() += 1;
+    assert_eq!(Node { value: 3 }.into_rc().value, 3);
+}
+RUST
+cp Cargo.lock "$user/"
+cargo "+$msrv" run --quiet --manifest-path "$user/Cargo.toml" --target-dir target/msrv
+echo "==> the library and the code its attributes generate build with Rust $msrv"

@@ -12,22 +12,14 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         Ok(item) => item,
         Err(e) => return e.to_compile_error(),
     };
-    let args = syn::parse2::<attr::Args>(args);
-    let parsed = ast::Input::from_syn(&item);
-    let checked = match (&args, &parsed) {
-        (Ok(args), Ok(input)) => valid::validate(args, input),
-        _ => Ok(()),
-    };
-    match (args, parsed, checked) {
-        (Ok(args), Ok(input), Ok(())) => expand::expand(&args, &input),
-        (args, parsed, checked) => {
-            let errors = [args.err(), parsed.err(), checked.err()]
-                .into_iter()
-                .flatten();
-            let error = crate::common::combine(errors).expect_err("one of the three failed");
-            crate::common::fallback(strip_strategies(item.clone()), &error)
-        }
-    }
+    crate::common::run::<attr::Args, _>(
+        args,
+        &item,
+        ast::Input::from_syn,
+        valid::validate,
+        expand::expand,
+        || strip_strategies(item.clone()),
+    )
 }
 
 /// The item as the fallback emits it: unchanged, minus the other strategy attributes that

@@ -40,6 +40,39 @@ pub fn conflicting_strategies(attrs: &[syn::Attribute], this: &str) -> Vec<syn::
 }
 
 /// Folds errors into one, or `Ok` if there are none.
+/// The stages every attribute runs, as thiserror's `try_expand`: parse the arguments, read the
+/// item, check both, and write the code. If any stage fails, every error is reported together,
+/// and the item is emitted as `fallback_item` makes it, so that the user sees no flood of
+/// follow-on errors.
+pub fn run<'a, A: syn::parse::Parse, I>(
+    args: TokenStream,
+    item: &'a syn::Item,
+    read: impl FnOnce(&'a syn::Item) -> syn::Result<I>,
+    validate: impl FnOnce(&A, &I) -> syn::Result<()>,
+    write: impl FnOnce(&A, &I) -> TokenStream,
+    fallback_item: impl FnOnce() -> syn::Item,
+) -> TokenStream {
+    let args = syn::parse2::<A>(args);
+    let parsed = read(item);
+    let checked = match (&args, &parsed) {
+        (Ok(args), Ok(input)) => validate(args, input),
+        _ => Ok(()),
+    };
+    match (args, parsed, checked) {
+        (Ok(args), Ok(input), Ok(())) => write(&args, &input),
+        (args, parsed, checked) => {
+            match combine(
+                [args.err(), parsed.err(), checked.err()]
+                    .into_iter()
+                    .flatten(),
+            ) {
+                Err(error) => fallback(fallback_item(), &error),
+                Ok(()) => TokenStream::new(),
+            }
+        }
+    }
+}
+
 pub fn combine(errors: impl IntoIterator<Item = syn::Error>) -> syn::Result<()> {
     errors
         .into_iter()

@@ -12,26 +12,14 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         Ok(item) => item,
         Err(e) => return e.to_compile_error(),
     };
-    let args = syn::parse2::<attr::Args>(args);
-    let parsed = ast::Input::from_syn(&item);
-    let checked = match (&args, &parsed) {
-        (Ok(args), Ok(input)) => valid::validate(args, input),
-        _ => Ok(()),
-    };
-    match (args, parsed, checked) {
-        (Ok(args), Ok(input), Ok(())) => expand::expand(&args, &input),
-        (args, parsed, checked) => {
-            let errors = [args.err(), parsed.err(), checked.err()]
-                .into_iter()
-                .flatten();
-            match crate::common::combine(errors) {
-                Err(error) => {
-                    crate::common::fallback(crate::common::stripped(item, strip_field), &error)
-                }
-                Ok(()) => TokenStream::new(),
-            }
-        }
-    }
+    crate::common::run::<attr::Args, _>(
+        args,
+        &item,
+        ast::Input::from_syn,
+        valid::validate,
+        expand::expand,
+        || crate::common::stripped(item.clone(), strip_field),
+    )
 }
 
 /// Whether the fallback drops a field attribute: `#[field(...)]`, and `#[cfg_attr]`s that

@@ -4,7 +4,7 @@ use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, Path, Token};
 
-use crate::common::{set_once, unknown_argument, value};
+use crate::common::{rename, set_once, unknown_argument, value};
 
 const ATTRIBUTE: &str = "atomic_rc";
 const EXPECTED: &str = "expected one of: `biased`, `immortal`, `collect`, `handle = Name`, \
@@ -61,8 +61,14 @@ impl Parse for Args {
                 set_once(&mut args.handle, name, key.span, ATTRIBUTE, "handle")?;
             } else if input.peek(kw::into_rc) {
                 let key = input.parse::<kw::into_rc>()?;
-                let name = value(input, "`into_rc` takes a function name: `into_rc = share`")?;
-                set_once(&mut args.into_rc, name, key.span, ATTRIBUTE, "into_rc")?;
+                rename(
+                    input,
+                    key.span,
+                    &mut args.into_rc,
+                    ATTRIBUTE,
+                    "into_rc",
+                    "share",
+                )?;
             } else if input.peek(Token![crate]) {
                 let key = input.parse::<Token![crate]>()?;
                 let path = value(

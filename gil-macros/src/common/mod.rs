@@ -98,6 +98,20 @@ pub fn value<T: syn::parse::Parse>(input: syn::parse::ParseStream, hint: &str) -
         .map_err(|e: syn::Error| syn::Error::new(e.span(), hint))
 }
 
+/// `name = function`: an option that renames a generated function, set once.
+pub fn rename(
+    input: syn::parse::ParseStream,
+    key: proc_macro2::Span,
+    slot: &mut Option<syn::Ident>,
+    attribute: &str,
+    name: &str,
+    example: &str,
+) -> syn::Result<()> {
+    let hint = format!("`{name}` takes a function name: `{name} = {example}`");
+    let function = value(input, &hint)?;
+    set_once(slot, function, key, attribute, name)
+}
+
 /// Sets an argument of `#[attribute]` once; a second occurrence is an error on the second key.
 pub fn set_once<T>(
     slot: &mut Option<T>,

@@ -3,7 +3,7 @@
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, Path, Token};
 
-use crate::common::{set_once, unknown_argument, value};
+use crate::common::{rename, set_once, unknown_argument, value};
 
 const ATTRIBUTE: &str = "global_lock";
 const EXPECTED: &str = "expected one of: `crate = path`, `constructor = name`, \
@@ -42,42 +42,33 @@ impl Parse for Args {
                 set_once(&mut args.krate, path, key.span, ATTRIBUTE, "crate")?;
             } else if input.peek(kw::constructor) {
                 let key = input.parse::<kw::constructor>()?;
-                let name = value(
+                rename(
                     input,
-                    "`constructor` takes a function name: `constructor = create`",
-                )?;
-                set_once(
-                    &mut args.constructor,
-                    name,
                     key.span,
+                    &mut args.constructor,
                     ATTRIBUTE,
                     "constructor",
+                    "create",
                 )?;
             } else if input.peek(kw::into_handle) {
                 let key = input.parse::<kw::into_handle>()?;
-                let name = value(
+                rename(
                     input,
-                    "`into_handle` takes a function name: `into_handle = share`",
-                )?;
-                set_once(
-                    &mut args.into_handle,
-                    name,
                     key.span,
+                    &mut args.into_handle,
                     ATTRIBUTE,
                     "into_handle",
+                    "share",
                 )?;
             } else if input.peek(kw::fields_mut) {
                 let key = input.parse::<kw::fields_mut>()?;
-                let name = value(
+                rename(
                     input,
-                    "`fields_mut` takes a function name: `fields_mut = borrow_all`",
-                )?;
-                set_once(
-                    &mut args.fields_mut,
-                    name,
                     key.span,
+                    &mut args.fields_mut,
                     ATTRIBUTE,
                     "fields_mut",
+                    "borrow_all",
                 )?;
             } else {
                 return Err(unknown_argument(input, ATTRIBUTE, EXPECTED));

@@ -5,7 +5,7 @@ use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Path, Token};
 
-use crate::common::{set_once, unknown_argument, value};
+use crate::common::{rename, set_once, unknown_argument, value};
 
 const ATTRIBUTE: &str = "per_field_lock";
 const EXPECTED: &str = "expected one of: `crate = path`, `constructor = name`, \
@@ -47,29 +47,23 @@ impl Parse for Args {
                 set_once(&mut args.krate, path, key.span, ATTRIBUTE, "crate")?;
             } else if input.peek(kw::constructor) {
                 let key = input.parse::<kw::constructor>()?;
-                let name = value(
+                rename(
                     input,
-                    "`constructor` takes a function name: `constructor = create`",
-                )?;
-                set_once(
-                    &mut args.constructor,
-                    name,
                     key.span,
+                    &mut args.constructor,
                     ATTRIBUTE,
                     "constructor",
+                    "create",
                 )?;
             } else if input.peek(kw::into_handle) {
                 let key = input.parse::<kw::into_handle>()?;
-                let name = value(
+                rename(
                     input,
-                    "`into_handle` takes a function name: `into_handle = share`",
-                )?;
-                set_once(
-                    &mut args.into_handle,
-                    name,
                     key.span,
+                    &mut args.into_handle,
                     ATTRIBUTE,
                     "into_handle",
+                    "share",
                 )?;
             } else if input.peek(kw::class) {
                 let key = input.parse::<kw::class>()?;

@@ -48,7 +48,8 @@
 //! ```
 //!
 //! The attribute works on named, tuple and generic structs (with a `?Sized` last field too) and
-//! keeps their attributes, docs and visibility. Its optional arguments: `constructor = name`,
+//! keeps their attributes, docs and visibility. Its optional arguments: `domain = Name` (see
+//! [GIL domains](#gil-domains)), `constructor = name`,
 //! `into_handle = name` and `fields_mut = name` rename the generated methods, and `crate = path`
 //! names the `gil` crate if you renamed it. Every field type must be `Send`: whichever thread
 //! holds the GIL may touch it.
@@ -58,6 +59,58 @@
 //! struct Shared {
 //!     name: std::rc::Rc<str>, // error: field type `Rc<str>` ... is not `Send`
 //! }
+//! ```
+//!
+//! ## GIL domains
+//!
+//! `#[global_lock(domain = Name)]` puts a struct behind a GIL of its own, declared with
+//! [`domain!`]: its own lock, switch interval, statistics and pending pool (the idea of PEP 684's
+//! per-interpreter GIL). Threads holding different domains run in parallel. A domain's token,
+//! `Gil<Name>`, comes from `Name::with_gil` or `Name::acquire` ([`Domain`] in scope), and reaches
+//! only that domain's fields: another domain's token is a type error. A thread holding one domain
+//! never waits for another: acquiring a second is refused (a panic), except through
+//! [`with_gils`], which takes two in one fixed order, so it cannot deadlock.
+//!
+//! ```
+//! use gil::Domain;
+//!
+//! gil::domain!(
+//!     /// The physics simulation's objects.
+//!     pub Physics
+//! );
+//!
+//! #[gil::global_lock(domain = Physics)]
+//! pub struct Body {
+//!     pub position: f64,
+//! }
+//!
+//! #[gil::global_lock] // the default domain
+//! pub struct Frame {
+//!     pub number: u64,
+//! }
+//!
+//! let (body, frame) = (Body::new(0.0).into_handle(), Frame::new(1).into_handle());
+//! let physics = {
+//!     let body = Physics::with_gil(|p| body.clone_ref(p));
+//!     // Runs beside the thread below: the two domains are two locks.
+//!     std::thread::spawn(move || Physics::with_gil(|p| *body.position.get_mut(p) += 9.8))
+//! };
+//! gil::with_gil(|g| *frame.number.get_mut(g) += 1);
+//! physics.join().unwrap();
+//! // Both at once, in one ordered call.
+//! gil::with_gils(|g: &mut gil::Gil, p: &mut gil::Gil<Physics>| {
+//!     assert_eq!((*frame.number.get(g), *body.position.get(p)), (2, 9.8));
+//! });
+//! ```
+//!
+//! ```compile_fail,E0308
+//! gil::domain!(pub Physics);
+//! #[gil::global_lock(domain = Physics)]
+//! pub struct Body {
+//!     pub position: f64,
+//! }
+//! let body = Body::new(0.0);
+//! gil::with_gil(|g| *body.position.get_mut(g) += 1.0); // error: a `Gil`, not a `Gil<Physics>`
 //! ```
 //!
 //! # `#[atomic_rc]`
@@ -157,11 +210,12 @@ pub use gil_macros::atomic_rc;
 pub use gil_macros::global_lock;
 /// Puts every field of a struct behind its own lock; see [`field_lock`] for the documentation.
 pub use gil_macros::per_field_lock;
+pub use gil_runtime::domain;
 pub use gil_runtime::field_lock;
 pub use gil_runtime::{
-    acquire, set_switch_interval, set_switch_policy, switch_interval, switch_policy, try_acquire,
-    with_gil, CellsMut, Gil, GilCell, GilGuard, GilRc, GilStats, SwitchPolicy, TryAcquireError,
-    DEFAULT_SWITCH_INTERVAL,
+    acquire, acquire_gils, set_switch_interval, set_switch_policy, switch_interval, switch_policy,
+    try_acquire, with_gil, with_gils, CellsMut, DefaultDomain, Domain, Gil, GilCell, GilGuard,
+    GilRc, GilStats, SwitchPolicy, TryAcquireError, DEFAULT_SWITCH_INTERVAL,
 };
 pub use gil_runtime::{refcount, stats};
 

@@ -75,8 +75,11 @@ fn reacquiring_on_the_holding_thread_is_an_error_not_a_deadlock() {
         TryAcquireError::AlreadyHeld
     );
     let panic = std::panic::catch_unwind(|| drop(gil::acquire())).unwrap_err();
-    let message = panic.downcast_ref::<&str>().copied().unwrap_or_default();
-    assert!(message.contains("already holds the GIL"), "{message}");
+    assert!(
+        panic_message(&*panic).contains("already holds the GIL"),
+        "{}",
+        panic_message(&*panic)
+    );
     drop(g);
     assert!(gil::try_acquire().is_ok());
 }
@@ -359,4 +362,13 @@ fn a_guard_that_escapes_allow_threads_aborts_the_process() {
     assert!(!child.status.success());
     let stderr = String::from_utf8_lossy(&child.stderr);
     assert!(stderr.contains("outlived the closure"), "{stderr}");
+}
+
+/// The text of a panic's payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
 }

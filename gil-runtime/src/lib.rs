@@ -17,15 +17,16 @@ pub mod refcount;
 pub mod stats;
 
 pub use gil::{
-    acquire, set_switch_interval, set_switch_policy, switch_interval, switch_policy, try_acquire,
-    with_gil, CellsMut, Gil, GilCell, GilGuard, GilRc, GilStats, SwitchPolicy, TryAcquireError,
-    DEFAULT_SWITCH_INTERVAL,
+    acquire, acquire_gils, set_switch_interval, set_switch_policy, switch_interval, switch_policy,
+    try_acquire, with_gil, with_gils, CellsMut, DefaultDomain, Domain, Gil, GilCell, GilGuard,
+    GilRc, GilStats, SwitchPolicy, TryAcquireError, DEFAULT_SWITCH_INTERVAL,
 };
 
 /// Support for the code the macros generate. Not part of the API; it may change at any time.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::gil::hooks;
+    pub use crate::gil::DomainState;
     pub use crate::refcount::Mode;
     pub use crate::stats::{LiveCounter, Tracked};
 
@@ -42,21 +43,22 @@ pub mod __private {
     /// phrased through a lifetime parameter (a tuple is `Send`/`Sync` exactly when its elements
     /// are) so that the compiler checks it where `into_handle` is called, not where it is defined:
     /// a struct with a non-`Send` field then gets one error, on the field.
-    pub fn into_handle<'a, T: 'static>(value: T) -> crate::GilRc<T>
+    pub fn into_handle<'a, T: 'static, D: crate::Domain>(value: T) -> crate::GilRc<T, D>
     where
         (core::marker::PhantomData<&'a ()>, T): Send + Sync,
     {
         crate::GilRc::new_unbounded(value)
     }
 
-    /// The cells of a `#[global_lock]` struct, for its `fields_mut`; implemented by the macro.
+    /// The cells of a `#[global_lock]` struct in domain `D`, for its `fields_mut`; implemented
+    /// by the macro.
     ///
     /// # Safety
     /// `__cells` returns cells that are distinct fields of `self`: never one cell twice, never
     /// one inside another.
-    pub unsafe trait GilFields {
-        /// A tuple of `&GilCell`s (nested past 12).
-        type __Cells<'a>: crate::CellsMut<'a>
+    pub unsafe trait GilFields<D> {
+        /// A tuple of `&GilCell<_, D>`s (nested past 12).
+        type __Cells<'a>: crate::CellsMut<'a, D>
         where
             Self: 'a;
 
@@ -65,16 +67,19 @@ pub mod __private {
     }
 
     /// Every field of `object` borrowed mutably at once: what the generated `fields_mut` calls.
-    pub fn fields_mut<'a, S: ?Sized + GilFields>(
-        gil: &'a mut crate::Gil,
+    pub fn fields_mut<'a, D: crate::Domain, S: ?Sized + GilFields<D>>(
+        gil: &'a mut crate::Gil<D>,
         object: &'a S,
-    ) -> <S::__Cells<'a> as crate::CellsMut<'a>>::Mut {
+    ) -> <S::__Cells<'a> as crate::CellsMut<'a, D>>::Mut {
         let _ = gil;
         // SAFETY: `gil` proves this thread holds the GIL and that no other borrow made through
         // the token is alive for `'a`; the cells are distinct fields of `object` (the contract of
         // the `unsafe` trait), so no two of the `&mut` alias.
         unsafe { crate::CellsMut::__get_mut_unchecked(object.__cells()) }
     }
+
+    /// Checks at compile time that `D` is a [`crate::Domain`], for `#[global_lock(domain = D)]`.
+    pub const fn assert_domain<D: crate::Domain>() {}
 
     /// Checks at compile time that `T` is a valid `#[global_lock]` field.
     pub const fn assert_global_lock_field<T: ?Sized + GlobalLockField>() {}

@@ -6,19 +6,22 @@ use syn::{Ident, Path, Token};
 use crate::common::{rename, set_once, unknown_argument, value};
 
 const ATTRIBUTE: &str = "global_lock";
-const EXPECTED: &str = "expected one of: `crate = path`, `constructor = name`, \
-                        `into_handle = name`, `fields_mut = name`";
+const EXPECTED: &str = "expected one of: `domain = Type`, `crate = path`, \
+                        `constructor = name`, `into_handle = name`, `fields_mut = name`";
 
 mod kw {
     syn::custom_keyword!(constructor);
     syn::custom_keyword!(into_handle);
     syn::custom_keyword!(fields_mut);
+    syn::custom_keyword!(domain);
 }
 
-/// `#[global_lock(crate = path, constructor = name, into_handle = name, fields_mut = name)]`, all
-/// optional.
+/// `#[global_lock(domain = Type, crate = path, constructor = name, into_handle = name,
+/// fields_mut = name)]`, all optional.
 #[derive(Default)]
 pub struct Args {
+    /// The GIL domain of the struct (the default domain if absent).
+    pub domain: Option<syn::Type>,
     /// The path of the `gil` crate, for crates that rename it.
     pub krate: Option<Path>,
     /// The name of the generated constructor (`new` by default).
@@ -33,7 +36,15 @@ impl Parse for Args {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut args = Args::default();
         while !input.is_empty() {
-            if input.peek(Token![crate]) {
+            if input.peek(kw::domain) {
+                let key = input.parse::<kw::domain>()?;
+                let domain = value(
+                    input,
+                    "`domain` takes the type of a GIL domain: `domain = Physics`, declared with \
+                     `gil::domain!(pub Physics);`",
+                )?;
+                set_once(&mut args.domain, domain, key.span, ATTRIBUTE, "domain")?;
+            } else if input.peek(Token![crate]) {
                 let key = input.parse::<Token![crate]>()?;
                 let path = value(
                     input,

@@ -23,11 +23,22 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         common::is_non_exhaustive(&item.attrs),
     );
 
+    // The default domain is left implicit in the fields' types, so they read as before.
+    let domain = args
+        .domain
+        .as_ref()
+        .map_or_else(|| quote!(#krate::DefaultDomain), |d| quote!(#d));
+    let domain_arg = args.domain.as_ref().map(|d| quote!(, #d));
     let mut protected = item.clone();
     for field in &mut protected.fields {
         let ty = &field.ty;
-        field.ty = syn::parse_quote_spanned!(ty.span()=> #krate::GilCell<#ty>);
+        field.ty = syn::parse_quote_spanned!(ty.span()=> #krate::GilCell<#ty #domain_arg>);
     }
+    let domain_check = args
+        .domain
+        .as_ref()
+        .filter(|d| !common::mentions_generics(d, generics))
+        .map(|d| quote_spanned!(d.span()=> #krate::__private::assert_domain::<#d>();));
 
     // An unsized last field (`data: T` with `T: ?Sized`): the methods that move the struct need
     // it sized.
@@ -46,7 +57,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
     });
     let inits = input.fields.iter().map(|f| {
         let (cfgs, binding, member) = (f.attrs.cfg_tokens(), &f.binding, &f.member);
-        quote!(#cfgs #member: #krate::GilCell::new(#binding))
+        quote!(#cfgs #member: #krate::GilCell::new_in(#binding))
     });
     let send_checks = input
         .fields
@@ -71,7 +82,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         order.join(", ")
     );
     let (fields_mut, cells_impls): (Vec<_>, Vec<_>) =
-        fields_mut_variants(input, &krate, &lt, &fields_vis, &fields_mut)
+        fields_mut_variants(input, &krate, &domain, &lt, &fields_vis, &fields_mut)
             .into_iter()
             .unzip();
     let allow = common::lints_allowed("global_lock", common::any_deprecated(&item.fields));
@@ -81,6 +92,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
 
         #allow
         const _: () = {
+            #domain_check
             #(#send_checks)*
 
             #[automatically_derived]
@@ -93,18 +105,18 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
                 }
 
                 /// Moves this object into a `GilRc` handle, shared across threads and
-                /// counted under the GIL. The object must be `Send + Sync + 'static`: a
-                /// handle dropped without the GIL is freed later, by whichever thread
-                /// acquires the GIL next.
+                /// counted under the GIL of its domain. The object must be
+                /// `Send + Sync + 'static`: a handle dropped without that GIL is freed later,
+                /// by whichever thread acquires it next.
                 #[must_use]
                 #[inline]
-                #vis fn #into_handle<#lt>(self) -> #krate::GilRc<Self>
+                #vis fn #into_handle<#lt>(self) -> #krate::GilRc<Self, #domain>
                 where
                     (::core::marker::PhantomData<&#lt ()>, Self): ::core::marker::Send + ::core::marker::Sync,
                     Self: 'static,
                     #sized
                 {
-                    #krate::__private::into_handle::<#lt, Self>(self)
+                    #krate::__private::into_handle::<#lt, Self, #domain>(self)
                 }
 
                 #(#fields_mut)*
@@ -120,6 +132,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
 fn fields_mut_variants(
     input: &Input,
     krate: &TokenStream,
+    domain: &TokenStream,
     lt: &syn::Lifetime,
     vis: &TokenStream,
     name: &syn::Ident,
@@ -166,13 +179,13 @@ fn fields_mut_variants(
                 .map(|b| quote!(#b))
                 .collect();
             let pattern = nest(bindings.clone());
-            let cells_type = nest(types.iter().map(|t| quote!(&#lt #krate::GilCell<#t>)).collect());
+            let cells_type = nest(types.iter().map(|t| quote!(&#lt #krate::GilCell<#t, #domain>)).collect());
             let cells = nest(present.iter().map(|f| { let m = &f.member; quote!(&self.#m) }).collect());
             let method = quote! {
                 #gate
                 #[doc = #doc]
                 #[inline]
-                #vis fn #name<#lt>(&#lt self, #token: &#lt mut #krate::Gil) -> (#(&#lt mut #types,)*) {
+                #vis fn #name<#lt>(&#lt self, #token: &#lt mut #krate::Gil<#domain>) -> (#(&#lt mut #types,)*) {
                     let #pattern = #krate::__private::fields_mut(#token, self);
                     (#(#bindings,)*)
                 }
@@ -183,7 +196,7 @@ fn fields_mut_variants(
             let cells_impl = quote! {
                 #gate
                 #[automatically_derived]
-                unsafe impl #impl_generics #krate::__private::GilFields for #ident #ty_generics #where_clause {
+                unsafe impl #impl_generics #krate::__private::GilFields<#domain> for #ident #ty_generics #where_clause {
                     type __Cells<#lt> = #cells_type where Self: #lt;
                     #[inline]
                     fn __cells(&self) -> Self::__Cells<'_> {

@@ -1,10 +1,14 @@
-use super::Gil;
-use crate::sync::UnsafeCell;
+use std::marker::PhantomData;
 
-/// Data that only the thread holding the GIL can reach.
+use super::{DefaultDomain, Domain, Gil};
+use crate::sync::{const_unless_loom, UnsafeCell};
+
+/// Data that only the thread holding the GIL of domain `D` (by default, [`DefaultDomain`]) can
+/// reach.
 ///
-/// Access costs nothing at run time: the [`Gil`] token is the proof, and the borrow checker ties
-/// every reference to it. `&Gil` gives shared access, `&mut Gil` exclusive access.
+/// Access costs nothing at run time: the [`Gil<D>`](Gil) token is the proof, and the borrow
+/// checker ties every reference to it. `&Gil<D>` gives shared access, `&mut Gil<D>` exclusive
+/// access; a token of another domain is a type error.
 ///
 /// ```
 /// # use gil_runtime as gil;
@@ -29,28 +33,42 @@ use crate::sync::UnsafeCell;
 /// println!("{r}");
 /// ```
 #[repr(transparent)]
-pub struct GilCell<T: ?Sized> {
+pub struct GilCell<T: ?Sized, D = DefaultDomain> {
+    domain: PhantomData<fn() -> D>,
     value: UnsafeCell<T>,
 }
 
-// SAFETY: only the one thread that holds the GIL reaches the value, so it behaves like a
+// SAFETY: only the one thread that holds the domain's GIL reaches the value, so it behaves like a
 // `Mutex<T>`: sharing it between threads moves `T` between them, which needs `T: Send`.
-unsafe impl<T: ?Sized + Send> Sync for GilCell<T> {}
+unsafe impl<T: ?Sized + Send, D: Domain> Sync for GilCell<T, D> {}
 
 impl<T> GilCell<T> {
-    /// Wraps `value`. No token is needed: nobody else can see it yet.
-    #[cfg(not(loom))]
-    pub const fn new(value: T) -> Self {
-        Self {
-            value: UnsafeCell::new(value),
+    const_unless_loom! {
+        /// Wraps `value` in a cell of the default domain. No token is needed: nobody else can
+        /// see it yet. [`GilCell::new_in`] makes a cell of another domain.
+        #[must_use]
+        pub fn new(value: T) -> Self {
+            Self::new_in(value)
         }
     }
+}
 
-    /// Wraps `value`. No token is needed: nobody else can see it yet.
-    #[cfg(loom)]
-    pub fn new(value: T) -> Self {
-        Self {
-            value: UnsafeCell::new(value),
+impl<T, D: Domain> GilCell<T, D> {
+    const_unless_loom! {
+        /// Wraps `value` in a cell of domain `D`, the one the cell's type names (a separate
+        /// function from [`GilCell::new`], which would leave `D` to inference).
+        ///
+        /// ```
+        /// # use gil_runtime as gil;
+        /// gil::domain!(pub Physics);
+        /// static SPEED: gil::GilCell<f64, Physics> = gil::GilCell::new_in(0.0);
+        /// ```
+        #[must_use]
+        pub fn new_in(value: T) -> Self {
+            Self {
+                domain: PhantomData,
+                value: UnsafeCell::new(value),
+            }
         }
     }
 
@@ -60,10 +78,10 @@ impl<T> GilCell<T> {
     }
 }
 
-impl<T: ?Sized> GilCell<T> {
+impl<T: ?Sized, D: Domain> GilCell<T, D> {
     /// Shared access, for as long as the token is borrowed.
     #[inline]
-    pub fn get<'a>(&'a self, _gil: &'a Gil) -> &'a T {
+    pub fn get<'a>(&'a self, _gil: &'a Gil<D>) -> &'a T {
         // SAFETY: `_gil` proves this thread holds the GIL, and any `&mut` to this value would
         // need `&mut Gil`, which cannot coexist with `&'a Gil`.
         self.value.with(|p| unsafe { &*p })
@@ -71,7 +89,7 @@ impl<T: ?Sized> GilCell<T> {
 
     /// Exclusive access, for as long as the token is mutably borrowed.
     #[inline]
-    pub fn get_mut<'a>(&'a self, gil: &'a mut Gil) -> &'a mut T {
+    pub fn get_mut<'a>(&'a self, gil: &'a mut Gil<D>) -> &'a mut T {
         let _ = gil;
         // SAFETY: `gil` proves this thread holds the GIL and that no other reference obtained
         // through the token is alive.
@@ -81,7 +99,7 @@ impl<T: ?Sized> GilCell<T> {
     /// Exclusive access without a token.
     ///
     /// # Safety
-    /// The current thread holds the GIL and no other reference to the value is alive for `'a`.
+    /// The current thread holds the GIL of domain `D` and no other reference to the value is alive for `'a`.
     /// Prefer [`GilCell::get_mut`] or [`Gil::get_mut2`].
     #[allow(clippy::mut_from_ref, reason = "the caller promises exclusivity")]
     #[inline]
@@ -97,13 +115,13 @@ impl<T: ?Sized> GilCell<T> {
     }
 }
 
-impl<T: Default> Default for GilCell<T> {
+impl<T: Default, D: Domain> Default for GilCell<T, D> {
     fn default() -> Self {
-        Self::new(T::default())
+        Self::new_in(T::default())
     }
 }
 
-impl<T: ?Sized> std::fmt::Debug for GilCell<T> {
+impl<T: ?Sized, D: Domain> std::fmt::Debug for GilCell<T, D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("GilCell { .. }")
     }
@@ -113,12 +131,12 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// Cells to borrow mutably at once with [`Gil::get_mut_many`]: a `&GilCell<T>`, or a tuple of
-/// up to 12 of these (tuples nest, for more).
+/// Cells of domain `D` to borrow mutably at once with [`Gil::get_mut_many`]: a
+/// `&GilCell<T, D>`, or a tuple of up to 12 of these (tuples nest, for more).
 ///
 /// Sealed: the crate implements it for exactly these shapes.
-pub trait CellsMut<'a>: sealed::Sealed {
-    /// The borrows: the same shape, with `&'a mut T` for each `&'a GilCell<T>`.
+pub trait CellsMut<'a, D = DefaultDomain>: sealed::Sealed {
+    /// The borrows: the same shape, with `&'a mut T` for each `&'a GilCell<T, D>`.
     type Mut;
 
     /// Calls `f` with the address and size of each cell.
@@ -126,20 +144,20 @@ pub trait CellsMut<'a>: sealed::Sealed {
     fn __for_each_range(&self, f: &mut impl FnMut(usize, usize));
 
     /// # Safety
-    /// This thread holds the GIL, no other reference to any of the values is alive for `'a`,
+    /// This thread holds the GIL of `D`, no other reference to any of the values is alive for `'a`,
     /// and no two of the cells overlap.
     #[doc(hidden)]
     unsafe fn __get_mut_unchecked(self) -> Self::Mut;
 }
 
-impl<T: ?Sized> sealed::Sealed for &GilCell<T> {}
+impl<T: ?Sized, D: Domain> sealed::Sealed for &GilCell<T, D> {}
 
-impl<'a, T: ?Sized> CellsMut<'a> for &'a GilCell<T> {
+impl<'a, T: ?Sized, D: Domain> CellsMut<'a, D> for &'a GilCell<T, D> {
     type Mut = &'a mut T;
 
     fn __for_each_range(&self, f: &mut impl FnMut(usize, usize)) {
         f(
-            std::ptr::from_ref::<GilCell<T>>(*self).cast::<u8>() as usize,
+            std::ptr::from_ref::<GilCell<T, D>>(*self).cast::<u8>() as usize,
             size_of_val(*self),
         );
     }
@@ -154,8 +172,8 @@ macro_rules! tuple_cells_mut {
     ($($c:ident),+) => {
         impl<$($c: sealed::Sealed),+> sealed::Sealed for ($($c,)+) {}
 
-        impl<'a, $($c: CellsMut<'a>),+> CellsMut<'a> for ($($c,)+) {
-            type Mut = ($($c::Mut,)+);
+        impl<'a, Dom: Domain, $($c: CellsMut<'a, Dom>),+> CellsMut<'a, Dom> for ($($c,)+) {
+            type Mut = ($(<$c as CellsMut<'a, Dom>>::Mut,)+);
 
             #[allow(non_snake_case, reason = "one binding per type parameter")]
             fn __for_each_range(&self, f: &mut impl FnMut(usize, usize)) {

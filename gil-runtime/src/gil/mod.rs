@@ -14,6 +14,7 @@
 //! ```
 
 mod cell;
+mod domain;
 mod pool;
 mod raw;
 mod rc;
@@ -23,16 +24,18 @@ use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
 use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use crate::sync::{global, thread_local_const, UnsafeCell};
+use crate::sync::{const_unless_loom, UnsafeCell};
+use domain::{held, held_count, set_held};
 use raw::RawGil;
 
 pub use cell::{CellsMut, GilCell};
+pub use domain::{acquire_gils, with_gils, DefaultDomain, Domain, DomainState};
 pub use rc::GilRc;
 
 /// The default switch interval, as in `CPython` (`sys.getswitchinterval()`).
 pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
 
-/// The process-wide state of the GIL.
+/// The state of one GIL domain.
 pub(crate) struct State {
     raw: RawGil,
     /// Raised by a thread that waited longer than the switch interval.
@@ -56,39 +59,34 @@ impl State {
     }
 }
 
-global! {
-    pub(crate) fn state() -> &'static State {
-        State {
-            raw: RawGil::new(),
-            drop_request: AtomicBool::new(false),
-            #[allow(clippy::cast_possible_truncation, reason = "5 ms fits in u64 nanoseconds")]
-            switch_interval_nanos: AtomicU64::new(DEFAULT_SWITCH_INTERVAL.as_nanos() as u64),
-            priority: AtomicBool::new(false),
-            pool: pool::Pool::new(),
-            stats: UnsafeCell::new(GilStats::ZERO),
+impl State {
+    const_unless_loom! {
+        pub(crate) fn new() -> Self {
+            Self {
+                raw: RawGil::new(),
+                drop_request: AtomicBool::new(false),
+                #[allow(clippy::cast_possible_truncation, reason = "5 ms fits in u64 nanoseconds")]
+                switch_interval_nanos: AtomicU64::new(DEFAULT_SWITCH_INTERVAL.as_nanos() as u64),
+                priority: AtomicBool::new(false),
+                pool: pool::Pool::new(),
+                stats: UnsafeCell::new(GilStats::ZERO),
+            }
         }
     }
 }
 
-thread_local_const! {
-    /// Whether this thread holds the GIL.
-    static HELD: std::cell::Cell<bool> = std::cell::Cell::new(false);
+/// The state of domain `D`.
+#[inline]
+pub(crate) fn state<D: Domain>() -> &'static State {
+    D::__state().get()
 }
 
-/// Whether this thread holds the GIL; `false` while its thread-locals are being destroyed.
-pub(crate) fn held_by_this_thread() -> bool {
-    HELD.try_with(std::cell::Cell::get).unwrap_or(false)
-}
-
-fn set_held(held: bool) {
-    HELD.with(|h| h.set(held));
-}
-
-/// Proof that the current thread holds the GIL.
+/// Proof that the current thread holds the GIL of domain `D` (by default, [`DefaultDomain`]).
 ///
-/// There is at most one token, on the thread that holds the GIL, and it cannot leave that thread
-/// (`Gil` is neither `Send` nor `Sync`). So `&Gil` proves shared access and `&mut Gil` exclusive
-/// access to every [`GilCell`]. You get it from [`with_gil`] or [`acquire`].
+/// There is at most one token per domain, on the thread that holds its GIL, and it cannot leave
+/// that thread (`Gil` is neither `Send` nor `Sync`). So `&Gil<D>` proves shared access and
+/// `&mut Gil<D>` exclusive access to every [`GilCell<T, D>`](GilCell). You get it from
+/// [`with_gil`] or [`acquire`] (or [`Domain::with_gil`], [`with_gils`] for other domains).
 ///
 /// ```compile_fail,E0277
 /// # use gil_runtime as gil;
@@ -98,13 +96,13 @@ fn set_held(held: bool) {
 ///     });
 /// });
 /// ```
-pub struct Gil {
-    _not_send_or_sync: PhantomData<*mut ()>,
+pub struct Gil<D = DefaultDomain> {
+    _not_send_or_sync: PhantomData<(*mut (), D)>,
 }
 
-impl fmt::Debug for Gil {
+impl<D: Domain> fmt::Debug for Gil<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Gil")
+        write!(f, "Gil<{}>", std::any::type_name::<D>())
     }
 }
 
@@ -115,6 +113,9 @@ pub enum TryAcquireError {
     WouldBlock,
     /// This thread already holds the GIL: use the token it has.
     AlreadyHeld,
+    /// This thread holds the GIL of another domain: take two domains together with
+    /// [`with_gils`].
+    OtherDomainHeld,
 }
 
 impl fmt::Display for TryAcquireError {
@@ -122,13 +123,14 @@ impl fmt::Display for TryAcquireError {
         f.write_str(match self {
             Self::WouldBlock => "another thread holds the GIL",
             Self::AlreadyHeld => "this thread already holds the GIL",
+            Self::OtherDomainHeld => "this thread holds the GIL of another domain",
         })
     }
 }
 
 impl std::error::Error for TryAcquireError {}
 
-/// Holds the GIL until dropped, and derefs to the [`Gil`] token.
+/// Holds the GIL of domain `D` until dropped, and derefs to the [`Gil`] token.
 ///
 /// ```
 /// # use gil_runtime as gil;
@@ -137,30 +139,30 @@ impl std::error::Error for TryAcquireError {}
 /// drop(g); // releases the GIL
 /// ```
 #[must_use = "the GIL is released as soon as the guard is dropped"]
-pub struct GilGuard {
-    token: Gil,
+pub struct GilGuard<D: Domain = DefaultDomain> {
+    token: Gil<D>,
 }
 
-impl fmt::Debug for GilGuard {
+impl<D: Domain> fmt::Debug for GilGuard<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("GilGuard")
+        write!(f, "GilGuard<{}>", std::any::type_name::<D>())
     }
 }
 
-impl std::ops::Deref for GilGuard {
-    type Target = Gil;
-    fn deref(&self) -> &Gil {
+impl<D: Domain> std::ops::Deref for GilGuard<D> {
+    type Target = Gil<D>;
+    fn deref(&self) -> &Gil<D> {
         &self.token
     }
 }
 
-impl std::ops::DerefMut for GilGuard {
-    fn deref_mut(&mut self) -> &mut Gil {
+impl<D: Domain> std::ops::DerefMut for GilGuard<D> {
+    fn deref_mut(&mut self) -> &mut Gil<D> {
         &mut self.token
     }
 }
 
-impl Drop for GilGuard {
+impl<D: Domain> Drop for GilGuard<D> {
     fn drop(&mut self) {
         #[cfg(loom)]
         if std::thread::panicking() {
@@ -168,14 +170,15 @@ impl Drop for GilGuard {
             // execution unwinds: the GIL of this execution is dropped with it.
             return;
         }
-        release();
+        release::<D>();
     }
 }
 
 /// Runs `f` with the GIL held, and releases it afterwards, also if `f` panics.
 ///
 /// # Panics
-/// If this thread already holds the GIL: pass the token you have instead.
+/// If this thread already holds the GIL: pass the token you have instead. If it holds the GIL of
+/// another [`Domain`]: take both with [`with_gils`].
 ///
 /// ```
 /// # use gil_runtime as gil;
@@ -188,8 +191,7 @@ impl Drop for GilGuard {
 /// ```
 #[track_caller]
 pub fn with_gil<R>(f: impl FnOnce(&mut Gil) -> R) -> R {
-    let mut guard = acquire();
-    f(&mut guard)
+    DefaultDomain::with_gil(f)
 }
 
 /// Acquires the GIL, blocking while another thread holds it, and returns a guard.
@@ -204,6 +206,9 @@ pub fn with_gil<R>(f: impl FnOnce(&mut Gil) -> R) -> R {
 /// If a destructor panics while the deferred decrefs are drained: the GIL is released on the
 /// way out, and the decrefs not yet applied stay pending for the next acquisition.
 ///
+/// If this thread holds the GIL of another [`Domain`]: waiting for this one while holding it
+/// could deadlock against a thread that does the opposite; take both with [`with_gils`].
+///
 /// If this thread already holds the GIL. Acquiring twice would hand out a second token, so it is
 /// refused, never a silent deadlock:
 ///
@@ -214,17 +219,20 @@ pub fn with_gil<R>(f: impl FnOnce(&mut Gil) -> R) -> R {
 /// ```
 #[track_caller]
 pub fn acquire() -> GilGuard {
-    assert!(
-        !held_by_this_thread(),
-        "gil: this thread already holds the GIL; pass the `&mut Gil` you have instead of acquiring again"
-    );
+    DefaultDomain::acquire()
+}
+
+/// `acquire` of domain `D`, without the checks of the domains this thread holds: the caller made
+/// them.
+#[track_caller]
+fn acquire_unchecked<D: Domain>() -> GilGuard<D> {
     let field_locks = crate::field_lock::held_count();
     assert!(
         field_locks == 0,
         "gil: taking the GIL while this thread holds {field_locks} field lock(s) can deadlock \
          against a GIL holder that waits for them; take the GIL first, or drop the field guards"
     );
-    let waited = lock(Waiter::New);
+    let waited = lock::<D>(Waiter::New);
     enter(waited)
 }
 
@@ -239,8 +247,8 @@ enum Waiter {
 
 /// Takes the raw lock, waiting if needed; returns how long it waited, if it had to. Never
 /// panics: a token being given back its GIL depends on it.
-fn lock(waiter: Waiter) -> Option<Duration> {
-    let state = state();
+fn lock<D: Domain>(waiter: Waiter) -> Option<Duration> {
+    let state = state::<D>();
     if state.raw.try_lock() {
         return None;
     }
@@ -250,7 +258,7 @@ fn lock(waiter: Waiter) -> Option<Duration> {
     let ask_at_once = waiter == Waiter::Returning && state.priority.load(Ordering::Relaxed);
     state
         .raw
-        .lock_waiting(switch_interval(), ask_at_once, || state.ask());
+        .lock_waiting(switch_interval_of(state), ask_at_once, || state.ask());
     // As CPython's `take_gil`: the request is answered. A later waiter asks again after its own
     // interval; a stale request would only cost the next checkpoint a pointless switch.
     state.drop_request.store(false, Ordering::Relaxed);
@@ -261,7 +269,8 @@ fn lock(waiter: Waiter) -> Option<Duration> {
 ///
 /// # Errors
 /// [`TryAcquireError::WouldBlock`] if another thread holds the GIL, and
-/// [`TryAcquireError::AlreadyHeld`] if this thread does.
+/// [`TryAcquireError::AlreadyHeld`] if this thread does, and [`TryAcquireError::OtherDomainHeld`]
+/// if it holds the GIL of another [`Domain`].
 ///
 /// # Panics
 /// As [`acquire`], if a destructor panics while the deferred decrefs are drained (the GIL is
@@ -274,18 +283,11 @@ fn lock(waiter: Waiter) -> Option<Duration> {
 /// drop(g);
 /// ```
 pub fn try_acquire() -> Result<GilGuard, TryAcquireError> {
-    if held_by_this_thread() {
-        return Err(TryAcquireError::AlreadyHeld);
-    }
-    if state().raw.try_lock() {
-        Ok(enter(None))
-    } else {
-        Err(TryAcquireError::WouldBlock)
-    }
+    DefaultDomain::try_acquire()
 }
 
 /// Bookkeeping right after the raw lock was taken, for a new guard: mark, count, drain.
-fn enter(waited: Option<Duration>) -> GilGuard {
+fn enter<D: Domain>(waited: Option<Duration>) -> GilGuard<D> {
     // The guard exists before the drain, so a panicking destructor in the drain releases the GIL.
     let mut guard = GilGuard {
         token: Gil {
@@ -296,19 +298,24 @@ fn enter(waited: Option<Duration>) -> GilGuard {
     guard
 }
 
-fn release() {
-    set_held(false);
+fn release<D: Domain>() {
+    set_held::<D>(false);
     // SAFETY: called only when a `GilGuard` or a released `Gil` borrow ends, on the holding thread.
-    unsafe { state().raw.unlock() }
+    unsafe { state::<D>().raw.unlock() }
 }
 
-/// The current switch interval.
+/// The switch interval of the default domain ([`Domain::switch_interval`] for others).
 pub fn switch_interval() -> Duration {
-    Duration::from_nanos(state().switch_interval_nanos.load(Ordering::Relaxed))
+    DefaultDomain::switch_interval()
+}
+
+fn switch_interval_of(state: &State) -> Duration {
+    Duration::from_nanos(state.switch_interval_nanos.load(Ordering::Relaxed))
 }
 
 /// Sets how long a thread waits for the GIL before it asks the holder to let go, as `CPython`'s
-/// `sys.setswitchinterval` does. The default is [`DEFAULT_SWITCH_INTERVAL`].
+/// `sys.setswitchinterval` does. The default is [`DEFAULT_SWITCH_INTERVAL`]. This sets the default
+/// domain's; [`Domain::set_switch_interval`] sets another's.
 ///
 /// ```
 /// # use gil_runtime as gil;
@@ -318,12 +325,7 @@ pub fn switch_interval() -> Duration {
 /// gil::set_switch_interval(gil::DEFAULT_SWITCH_INTERVAL);
 /// ```
 pub fn set_switch_interval(interval: Duration) {
-    let nanos = u64::try_from(interval.as_nanos())
-        .unwrap_or(u64::MAX)
-        .max(1);
-    state()
-        .switch_interval_nanos
-        .store(nanos, Ordering::Relaxed);
+    DefaultDomain::set_switch_interval(interval);
 }
 
 /// How a thread that waits for the GIL gets it from a holder that keeps it (see
@@ -341,7 +343,8 @@ pub enum SwitchPolicy {
     Priority,
 }
 
-/// Sets the [`SwitchPolicy`] of the GIL, for every thread.
+/// Sets the [`SwitchPolicy`] of the default domain's GIL, for every thread
+/// ([`Domain::set_switch_policy`] for another domain).
 ///
 /// ```
 /// # use gil_runtime as gil;
@@ -352,21 +355,15 @@ pub enum SwitchPolicy {
 /// gil::set_switch_policy(SwitchPolicy::Interval);
 /// ```
 pub fn set_switch_policy(policy: SwitchPolicy) {
-    state()
-        .priority
-        .store(policy == SwitchPolicy::Priority, Ordering::Relaxed);
+    DefaultDomain::set_switch_policy(policy);
 }
 
-/// The current [`SwitchPolicy`].
+/// The default domain's [`SwitchPolicy`].
 pub fn switch_policy() -> SwitchPolicy {
-    if state().priority.load(Ordering::Relaxed) {
-        SwitchPolicy::Priority
-    } else {
-        SwitchPolicy::Interval
-    }
+    DefaultDomain::switch_policy()
 }
 
-impl Gil {
+impl<D: Domain> Gil<D> {
     /// Lets a waiting thread run if one has waited longer than the switch interval.
     ///
     /// This is the cooperative point of `CPython`'s eval loop. It costs one relaxed load when nobody
@@ -383,13 +380,17 @@ impl Gil {
     /// });
     /// ```
     ///
+    /// While this thread holds two domains ([`with_gils`]), a checkpoint does not switch: taking
+    /// one back while holding the other could deadlock. The waiter gets the GIL once the pair is
+    /// let go.
+    ///
     /// # Panics
     /// With the lock-order validator compiled in (debug builds), if it switches while this
     /// thread holds a field lock of a `#[per_field_lock]` type, as [`Gil::allow_threads`] does.
     #[inline]
     #[track_caller]
     pub fn checkpoint(&mut self) {
-        if state().drop_request.load(Ordering::Relaxed) {
+        if state::<D>().drop_request.load(Ordering::Relaxed) {
             self.switch(Switch::HandOff);
         }
     }
@@ -397,6 +398,9 @@ impl Gil {
     #[cold]
     #[track_caller]
     pub(crate) fn switch(&mut self, how: Switch) {
+        if held_count() > 1 {
+            return;
+        }
         let field_locks = crate::field_lock::held_count();
         assert!(
             field_locks == 0,
@@ -404,19 +408,20 @@ impl Gil {
              back after the switch while holding them can deadlock against the thread that gets \
              the GIL and waits for them; drop the field guards before the checkpoint"
         );
-        let state = state();
+        let state = state::<D>();
+        let interval = switch_interval_of(state);
         // `Acquire`: pairs with `State::ask`, so the waiter that asked is counted in the raw
         // lock's state when this switch looks at it.
         state.drop_request.swap(false, Ordering::Acquire);
         self.stats_mut(|s| s.forced_switches += 1);
-        set_held(false);
+        set_held::<D>(false);
         let ask = || state.ask();
         let start = Instant::now();
         // SAFETY (every arm): `&mut self` is the token, so this thread holds the GIL.
         match how {
             // `CPython`'s `FORCE_SWITCHING`: let go, and take the GIL back only after a waiter
             // has had it.
-            Switch::HandOff => unsafe { state.raw.switch(switch_interval(), ask) },
+            Switch::HandOff => unsafe { state.raw.switch(interval, ask) },
             Switch::Unfair => {
                 unsafe { state.raw.unlock() };
                 self.reacquire(Waiter::New);
@@ -424,7 +429,7 @@ impl Gil {
             }
             #[cfg(loom)]
             Switch::HandOffWithoutWaking => unsafe {
-                state.raw.switch_without_waking(switch_interval(), ask);
+                state.raw.switch_without_waking(interval, ask);
             },
         }
         // As `lock`: the request is answered.
@@ -437,7 +442,7 @@ impl Gil {
     /// The deferred decrefs are drained with this token, so a destructor that panics there
     /// unwinds with the GIL held, and the guard that owns the token releases it once.
     fn reacquire(&mut self, waiter: Waiter) {
-        if held_by_this_thread() {
+        if held::<D>() {
             // A guard acquired while the GIL was released is still alive (returned or stashed
             // by the `allow_threads` closure): a second token. No panic can make that sound.
             eprintln!(
@@ -445,13 +450,23 @@ impl Gil {
             );
             std::process::abort();
         }
-        let wait = lock(waiter);
+        if held_count() != 0 {
+            // Likewise for another domain's guard: waiting for this domain while holding it can
+            // deadlock, and the token must get its GIL back, so no panic can refuse it either.
+            eprintln!(
+                "gil: a guard of another GIL domain acquired inside allow_threads outlived the \
+                 closure; taking `{}` back while holding it could deadlock; aborting",
+                std::any::type_name::<D>()
+            );
+            std::process::abort();
+        }
+        let wait = lock::<D>(waiter);
         self.entered(wait);
     }
 
     /// Marks the GIL held by this thread, counts the acquisition, and drains the pending pool.
     fn entered(&mut self, waited: Option<Duration>) {
-        set_held(true);
+        set_held::<D>(true);
         self.stats_mut(|s| {
             s.acquisitions += 1;
             if let Some(waited) = waited {
@@ -483,8 +498,12 @@ impl Gil {
     /// while a GIL holder may be waiting for it, a lock-order inversion. (`CPython` suspends its
     /// critical sections when a thread detaches, for the same reason.) Drop the guards first.
     ///
-    /// If `f` acquires the GIL itself, it must let go of it before it returns: a guard that
-    /// outlives `f` would be a second token, so the process aborts. For example:
+    /// If this thread holds two domains ([`with_gils`]): taking one back while holding the other
+    /// could deadlock.
+    ///
+    /// If `f` acquires the GIL itself (or another domain's), it must let go of it before it
+    /// returns: a guard that outlives `f` would be a second token (or make this thread wait for
+    /// the GIL while holding another), so the process aborts. For example:
     ///
     /// ```
     /// # use gil_runtime as gil;
@@ -495,8 +514,8 @@ impl Gil {
     /// ```
     pub fn allow_threads<R>(&mut self, f: impl FnOnce() -> R) -> R {
         /// Takes the GIL back for the lent token when `f` returns or unwinds.
-        struct Reacquire<'a>(&'a mut Gil);
-        impl Drop for Reacquire<'_> {
+        struct Reacquire<'a, D: Domain>(&'a mut Gil<D>);
+        impl<D: Domain> Drop for Reacquire<'_, D> {
             fn drop(&mut self) {
                 self.0.reacquire(Waiter::Returning);
             }
@@ -508,7 +527,12 @@ impl Gil {
              back while holding them can deadlock against a GIL holder that waits for them; drop \
              the field guards before releasing the GIL"
         );
-        release();
+        assert!(
+            held_count() == 1,
+            "gil: allow_threads while this thread holds two GIL domains: taking one back while \
+             holding the other could deadlock; release the GIL outside `with_gils`"
+        );
+        release::<D>();
         let _reacquire = Reacquire(self);
         f()
     }
@@ -531,8 +555,8 @@ impl Gil {
     #[track_caller]
     pub fn get_mut2<'a, A: ?Sized, B: ?Sized>(
         &'a mut self,
-        a: &'a GilCell<A>,
-        b: &'a GilCell<B>,
+        a: &'a GilCell<A, D>,
+        b: &'a GilCell<B, D>,
     ) -> (&'a mut A, &'a mut B) {
         self.get_mut_many((a, b))
     }
@@ -568,7 +592,7 @@ impl Gil {
     /// });
     /// ```
     #[track_caller]
-    pub fn get_mut_many<'a, C: CellsMut<'a>>(&'a mut self, cells: C) -> C::Mut {
+    pub fn get_mut_many<'a, C: CellsMut<'a, D>>(&'a mut self, cells: C) -> C::Mut {
         let mut i = 0;
         cells.__for_each_range(&mut |a, size_a| {
             let mut j = 0;
@@ -592,7 +616,7 @@ impl Gil {
         unsafe { cells.__get_mut_unchecked() }
     }
 
-    /// A snapshot of the GIL's statistics since the process started.
+    /// A snapshot of this domain's statistics since the process started.
     ///
     /// ```
     /// # use gil_runtime as gil;
@@ -600,7 +624,7 @@ impl Gil {
     /// ```
     pub fn stats(&self) -> GilStats {
         // SAFETY: the token proves this thread holds the GIL, and only the holder touches `stats`.
-        state().stats.with(|s| unsafe { *s })
+        state::<D>().stats.with(|s| unsafe { *s })
     }
 
     #[allow(
@@ -609,7 +633,7 @@ impl Gil {
     )]
     fn stats_mut(&mut self, f: impl FnOnce(&mut GilStats)) {
         // SAFETY: as in `stats`, and `&mut self` rules out a reference returned by `stats`.
-        state().stats.with_mut(|s| f(unsafe { &mut *s }));
+        state::<D>().stats.with_mut(|s| f(unsafe { &mut *s }));
     }
 }
 
@@ -654,12 +678,12 @@ impl GilStats {
 /// Hooks for the loom models and their negative controls. Not part of the API.
 #[doc(hidden)]
 pub mod hooks {
-    use super::{state, Gil, Ordering, Switch};
+    use super::{state, Domain, Gil, GilGuard, Ordering, Switch};
 
     /// A checkpoint that lets go with a plain unlock instead of handing off: the bug
     /// `FORCE_SWITCHING` exists to prevent.
-    pub fn unfair_checkpoint(g: &mut Gil) {
-        if state().drop_request.load(Ordering::Relaxed) {
+    pub fn unfair_checkpoint<D: Domain>(g: &mut Gil<D>) {
+        if state::<D>().drop_request.load(Ordering::Relaxed) {
             g.switch(Switch::Unfair);
         }
     }
@@ -667,8 +691,8 @@ pub mod hooks {
     /// A checkpoint whose forced switch lets go and waits for a waiter to take the GIL, but
     /// wakes none.
     #[cfg(loom)]
-    pub fn checkpoint_without_waking(g: &mut Gil) {
-        if state().drop_request.load(Ordering::Relaxed) {
+    pub fn checkpoint_without_waking<D: Domain>(g: &mut Gil<D>) {
+        if state::<D>().drop_request.load(Ordering::Relaxed) {
             g.switch(Switch::HandOffWithoutWaking);
         }
     }
@@ -676,10 +700,17 @@ pub mod hooks {
     /// Releases the GIL without waking a waiter: the lost wake-up the raw lock's single state
     /// word exists to prevent.
     #[cfg(loom)]
-    pub fn release_without_waking(guard: super::GilGuard) {
+    pub fn release_without_waking<D: Domain>(guard: GilGuard<D>) {
         std::mem::forget(guard);
-        super::set_held(false);
+        super::set_held::<D>(false);
         // SAFETY: the guard proved this thread holds the GIL, and it is forgotten.
-        unsafe { state().raw.unlock_without_waking() }
+        unsafe { state::<D>().raw.unlock_without_waking() }
+    }
+
+    /// Acquires `D` even while this thread holds another domain: the nested acquisition that
+    /// [`Domain::acquire`] refuses, because two threads doing it in opposite orders deadlock.
+    #[track_caller]
+    pub fn acquire_nested<D: Domain>() -> GilGuard<D> {
+        super::acquire_unchecked()
     }
 }

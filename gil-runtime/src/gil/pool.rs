@@ -5,7 +5,7 @@
 
 use std::ptr::NonNull;
 
-use super::Gil;
+use super::{Domain, Gil};
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::Mutex;
 
@@ -13,8 +13,9 @@ use crate::sync::Mutex;
 pub(crate) struct Deferred {
     pub(crate) object: NonNull<()>,
     /// # Safety
-    /// Called once per `Deferred`, with the GIL held, on the `object` it was created with.
-    pub(crate) decref: unsafe fn(NonNull<()>, &mut Gil),
+    /// Called once per `Deferred`, on the `object` it was created with, with the GIL of the
+    /// domain whose pool it was in held.
+    pub(crate) decref: unsafe fn(NonNull<()>),
 }
 
 // SAFETY: a `Deferred` is created only by dropping a `GilRc<T>`, and `GilRc::new` requires
@@ -53,28 +54,29 @@ impl Pool {
 }
 
 /// Puts the unprocessed rest back if a destructor panics, so that no object is lost.
-struct Requeue(std::vec::IntoIter<Deferred>);
-impl Drop for Requeue {
+struct Requeue<'a>(&'a Pool, std::vec::IntoIter<Deferred>);
+impl Drop for Requeue<'_> {
     fn drop(&mut self) {
-        if self.0.len() > 0 {
-            super::state().pool.push(&mut self.0);
+        if self.1.len() > 0 {
+            self.0.push(&mut self.1);
         }
     }
 }
 
-/// Applies every pending decref. Called right after the GIL is acquired.
-pub(crate) fn drain(g: &mut Gil) {
-    let pool = &super::state().pool;
+/// Applies every pending decref of domain `D`. Called right after its GIL is acquired.
+pub(crate) fn drain<D: Domain>(g: &mut Gil<D>) {
+    let pool = &super::state::<D>().pool;
     if !pool.dirty.load(Ordering::Acquire) || !pool.dirty.swap(false, Ordering::Acquire) {
         return;
     }
     let batch = std::mem::take(&mut *pool.pending.lock());
     let drained = batch.len() as u64;
 
-    let mut rest = Requeue(batch.into_iter());
-    for d in rest.0.by_ref() {
-        // SAFETY: each `Deferred` is taken out of the pool exactly once, and `g` proves the GIL.
-        unsafe { (d.decref)(d.object, g) };
+    let mut rest = Requeue(pool, batch.into_iter());
+    for d in rest.1.by_ref() {
+        // SAFETY: each `Deferred` is taken out of the pool exactly once, and `g` proves the GIL
+        // of the pool's domain.
+        unsafe { (d.decref)(d.object) };
     }
     g.stats_mut(|s| s.deferred_decrefs_drained += drained);
 }

@@ -2,10 +2,11 @@ use std::marker::PhantomData;
 use std::ptr::NonNull;
 
 use super::pool::Deferred;
-use super::{held_by_this_thread, Gil};
+use super::{held, state, DefaultDomain, Domain, Gil};
 use crate::sync::UnsafeCell;
 
-/// A shared handle whose reference count is a plain integer, changed only under the GIL.
+/// A shared handle whose reference count is a plain integer, changed only under the GIL of
+/// domain `D` (by default, [`DefaultDomain`]).
 ///
 /// - Cloning needs the token ([`GilRc::clone_ref`]); there is no `Clone`, so an increment is
 ///   never deferred.
@@ -25,9 +26,10 @@ use crate::sync::UnsafeCell;
 ///     assert_eq!(GilRc::count(&shared, g), 1); // the acquisition drained the deferred decref
 /// });
 /// ```
-pub struct GilRc<T> {
+pub struct GilRc<T, D: Domain = DefaultDomain> {
     ptr: NonNull<Inner<T>>,
     _owns: PhantomData<Inner<T>>,
+    _domain: PhantomData<fn() -> D>,
 }
 
 struct Inner<T> {
@@ -38,12 +40,13 @@ struct Inner<T> {
 
 // SAFETY: the count is only changed under the GIL (or deferred through the pool); the value is
 // shared like an `Arc<T>`'s, so `T: Send + Sync` is needed, as for `Arc`.
-unsafe impl<T: Send + Sync> Send for GilRc<T> {}
+unsafe impl<T: Send + Sync, D: Domain> Send for GilRc<T, D> {}
 // SAFETY: as above.
-unsafe impl<T: Send + Sync> Sync for GilRc<T> {}
+unsafe impl<T: Send + Sync, D: Domain> Sync for GilRc<T, D> {}
 
 impl<T: Send + Sync + 'static> GilRc<T> {
-    /// Moves `value` into a new handle with a count of one. No token is needed.
+    /// Moves `value` into a new handle of the default domain with a count of one. No token is
+    /// needed. [`GilRc::new_in`] makes a handle of another domain.
     ///
     /// A drop without the GIL defers the decrement to whichever thread acquires the GIL next,
     /// and that thread may run `T`'s destructor, at any later time. So `T` must be `Send + Sync`
@@ -65,7 +68,23 @@ impl<T: Send + Sync + 'static> GilRc<T> {
     }
 }
 
-impl<T> GilRc<T> {
+impl<T: Send + Sync + 'static, D: Domain> GilRc<T, D> {
+    /// Moves `value` into a new handle of domain `D` (the one the handle's type names), counted
+    /// under that domain's GIL, with the bounds of [`GilRc::new`].
+    ///
+    /// ```
+    /// # use gil_runtime as gil;
+    /// use gil::{Domain, GilRc};
+    /// gil::domain!(pub Physics);
+    /// let speed: GilRc<f64, Physics> = GilRc::new_in(9.8);
+    /// assert_eq!(Physics::with_gil(|p| GilRc::count(&speed, p)), 1);
+    /// ```
+    pub fn new_in(value: T) -> Self {
+        Self::new_unbounded(value)
+    }
+}
+
+impl<T, D: Domain> GilRc<T, D> {
     /// `new` without its bounds, for callers that proved `T: Send + Sync` another way.
     pub(crate) fn new_unbounded(value: T) -> Self {
         let inner = Box::new(Inner {
@@ -75,6 +94,7 @@ impl<T> GilRc<T> {
         Self {
             ptr: NonNull::from(Box::leak(inner)),
             _owns: PhantomData,
+            _domain: PhantomData,
         }
     }
 
@@ -83,7 +103,7 @@ impl<T> GilRc<T> {
     /// # Panics
     /// If the count would overflow `usize`.
     #[must_use]
-    pub fn clone_ref(&self, _gil: &Gil) -> Self {
+    pub fn clone_ref(&self, _gil: &Gil<D>) -> Self {
         // SAFETY: this handle holds a count; `_gil` proves this thread holds the GIL, the only
         // place counts change, and no reference to a count outlives one of these calls.
         unsafe { count_of(self.ptr) }.with_mut(|c| unsafe {
@@ -92,11 +112,12 @@ impl<T> GilRc<T> {
         Self {
             ptr: self.ptr,
             _owns: PhantomData,
+            _domain: PhantomData,
         }
     }
 
     /// The number of handles to this object.
-    pub fn count(this: &Self, _gil: &Gil) -> usize {
+    pub fn count(this: &Self, _gil: &Gil<D>) -> usize {
         // SAFETY: as in `clone_ref`.
         unsafe { count_of(this.ptr) }.with(|c| unsafe { *c })
     }
@@ -145,18 +166,20 @@ unsafe fn decref<T>(ptr: NonNull<Inner<T>>) {
 }
 
 /// `decref` behind a type-erased pointer, for the pending pool.
-unsafe fn decref_erased<T>(object: NonNull<()>, _gil: &mut Gil) {
-    // SAFETY: `object` came from a `GilRc<T>` in `Drop`, and the pool calls this once, under the GIL.
+unsafe fn decref_erased<T>(object: NonNull<()>) {
+    // SAFETY: `object` came from a `GilRc<T, D>` in `Drop`, pushed to `D`'s pool, and the pool
+    // calls this once, under `D`'s GIL.
     unsafe { decref::<T>(object.cast()) }
 }
 
-impl<T> Drop for GilRc<T> {
+impl<T, D: Domain> Drop for GilRc<T, D> {
     fn drop(&mut self) {
-        if held_by_this_thread() {
-            // SAFETY: this thread holds the GIL, and this handle owns one count.
+        if held::<D>() {
+            // SAFETY: this thread holds the GIL of the handle's domain, and this handle owns one
+            // count.
             unsafe { decref(self.ptr) }
         } else {
-            super::state().pool.push([Deferred {
+            state::<D>().pool.push([Deferred {
                 object: self.ptr.cast(),
                 decref: decref_erased::<T>,
             }]);
@@ -164,7 +187,7 @@ impl<T> Drop for GilRc<T> {
     }
 }
 
-impl<T> std::ops::Deref for GilRc<T> {
+impl<T, D: Domain> std::ops::Deref for GilRc<T, D> {
     type Target = T;
     fn deref(&self) -> &T {
         // SAFETY: the object lives while this handle holds its count, which it gives up only
@@ -173,7 +196,7 @@ impl<T> std::ops::Deref for GilRc<T> {
     }
 }
 
-impl<T: std::fmt::Debug> std::fmt::Debug for GilRc<T> {
+impl<T: std::fmt::Debug, D: Domain> std::fmt::Debug for GilRc<T, D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(&**self, f)
     }

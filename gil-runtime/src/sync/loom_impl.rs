@@ -7,6 +7,23 @@ pub use loom::sync::Arc;
 pub use loom::thread;
 pub(crate) use loom::thread_local;
 
+/// A value for a `static`, created on first use in each loom execution (a `loom::lazy_static!`),
+/// from a function since loom's types have no `const` constructors.
+pub(crate) struct Global<T: 'static>(loom::lazy_static::Lazy<T>);
+
+impl<T: 'static> Global<T> {
+    pub(crate) const fn new(init: fn() -> T) -> Self {
+        Self(loom::lazy_static::Lazy {
+            init,
+            _p: std::marker::PhantomData,
+        })
+    }
+
+    pub(crate) fn get(&'static self) -> &'static T {
+        self.0.get()
+    }
+}
+
 /// Atomics: `loom::sync::atomic`.
 pub mod atomic {
     pub use loom::sync::atomic::*;

@@ -13,7 +13,8 @@
 //!   per thread);
 //! - [`UnsafeCell`] with `with`/`with_mut`;
 //! - `thread` (spawn, `yield_now`, `current`), the `thread_local!` and `thread_local_const!`
-//!   macros, and the `global!` macro for statics that loom re-creates in every execution.
+//!   macros, and the `global!` macro and `Global` type for statics that loom re-creates in every
+//!   execution.
 
 #[cfg(not(loom))]
 mod std_impl;
@@ -67,6 +68,20 @@ macro_rules! global {
     };
 }
 pub(crate) use global;
+
+/// Declares a function that is `const` normally and a plain function under loom, whose types have
+/// no `const` constructors.
+macro_rules! const_unless_loom {
+    ($(#[$m:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {
+        $(#[$m])*
+        #[cfg(not(loom))]
+        $vis const fn $name($($arg: $ty),*) -> $ret $body
+        $(#[$m])*
+        #[cfg(loom)]
+        $vis fn $name($($arg: $ty),*) -> $ret $body
+    };
+}
+pub(crate) use const_unless_loom;
 
 /// Declares a thread-local with a constant initializer: `const`-initialized (no lazy check) from
 /// std normally, a `loom::thread_local!` under loom so that every execution starts fresh.

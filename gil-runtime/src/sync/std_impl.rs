@@ -9,6 +9,20 @@ pub use std::sync::Arc;
 pub use std::thread;
 pub(crate) use std::thread_local;
 
+/// A value for a `static`: the value itself (loom's re-creates it in every execution).
+pub(crate) struct Global<T>(T);
+
+impl<T> Global<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self(value)
+    }
+
+    #[inline]
+    pub(crate) fn get(&'static self) -> &'static T {
+        &self.0
+    }
+}
+
 /// Atomics: `std::sync::atomic`.
 pub mod atomic {
     pub use std::sync::atomic::*;

@@ -2,8 +2,8 @@
 // generated `fields_mut` contains no `unsafe` block that trusts the token's type: it hands the
 // token to the runtime's `fields_mut`, which takes only the real `Gil`.
 mod forged {
-    pub use gil::{GilCell, GilRc, __private};
-    pub struct Gil;
+    pub use gil::{DefaultDomain, GilCell, GilRc, __private};
+    pub struct Gil<D = DefaultDomain>(std::marker::PhantomData<D>);
 }
 
 #[gil::global_lock(crate = forged)]

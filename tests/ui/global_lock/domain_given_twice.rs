@@ -1,0 +1,8 @@
+gil::domain!(pub Physics);
+
+#[gil::global_lock(domain = Physics, domain = Physics)]
+pub struct Body {
+    pub position: f64,
+}
+
+fn main() {}

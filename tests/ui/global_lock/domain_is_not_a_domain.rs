@@ -1,0 +1,7 @@
+// `domain =` names a type declared with `gil::domain!`; any other type is refused where it is named.
+#[gil::global_lock(domain = u32)]
+pub struct Body {
+    pub position: f64,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[gil::global_lock(domain = 5)]
+pub struct Body {
+    pub position: f64,
+}
+
+fn main() {}

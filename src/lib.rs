@@ -4,13 +4,41 @@
 //! gives each one as an attribute on your own types:
 //!
 //! - [`macro@global_lock`]: one global lock, the GIL. Access is free once the GIL is held, and
-//!   nothing can deadlock, but CPU-bound threads run one at a time.
+//!   no two GIL users can deadlock over data (one lock; [domains](#gil-domains) are taken in one
+//!   order), but CPU-bound threads run one at a time.
 //! - [`macro@per_field_lock`]: a lock per field. Threads that touch different fields run in
 //!   parallel; several locks are taken in one global order ([`field_lock::lock_fields`]), and a
 //!   lock-order validator checks the rest in debug builds. See [`field_lock`].
 //! - [`macro@atomic_rc`]: atomic reference counts with no global lock ([`refcount`]): `Arc`'s
 //!   orderings, a biased mode whose owner thread counts without atomics, immortal objects, and
 //!   live-object accounting ([`stats`]).
+//!
+//! # Quick start
+//!
+//! ```toml
+//! [dependencies]
+//! gil = "0.1"
+//! ```
+//!
+//! Put an attribute on your struct; it rewrites the fields and adds a constructor, a handle type
+//! and accessors, each documented on the attribute's page ([`macro@global_lock`],
+//! [`macro@per_field_lock`], [`macro@atomic_rc`]).
+//!
+//! # Choosing a strategy
+//!
+//! | you have | use | cost (the lab, `cargo run --release --example lab`, 2 cores) |
+//! |---|---|---|
+//! | many small objects, mostly one thread at a time, or code that must not deadlock | [`macro@global_lock`] | access as cheap as unsynchronized; CPU-bound threads do not scale (about 1× on 2 threads) unless they release the GIL |
+//! | threads that update different fields or objects, CPU-bound | [`macro@per_field_lock`] | a lock per access (tens of times a GIL-held access); scales on disjoint fields (about 1.9× on 2 threads) |
+//! | objects that are mostly read, shared by many threads, with interior atomics or locks | [`macro@atomic_rc`] | `Arc`'s clone+drop for atomic counts, a few times `Rc`'s for biased counts on the owner thread |
+//! | independent subsystems, each happy with a GIL | [domains](#gil-domains) | a GIL each: they run in parallel |
+//!
+//! # Features
+//!
+//! - `lock-order-validation` / `no-lock-order-validation`: force the `#[per_field_lock]`
+//!   lock-order validator on or off (default: on in debug builds, off in release).
+//! - `deadlock-detection`: a watchdog on `parking_lot`'s deadlock detector
+//!   (`field_lock::spawn_deadlock_watchdog`, `field_lock::check_deadlock`).
 //!
 //! # `#[global_lock]`
 //!
@@ -170,6 +198,75 @@
 //! ```
 
 //!
+//! # Model checking your own types
+//!
+//! [`model::model`] runs a scenario exhaustively under loom when built with `--cfg loom`, and as
+//! a bounded stress run otherwise; spawn with [`model::thread::spawn`] and share with
+//! [`model::sync::Arc`] so that loom sees your threads. Add `loom` for that build and declare the
+//! cfg, in your `Cargo.toml`:
+//!
+//! ```toml
+//! [target.'cfg(loom)'.dev-dependencies]
+//! loom = "0.7"
+//!
+//! [lints.rust]
+//! unexpected_cfgs = { level = "warn", check-cfg = ["cfg(loom)"] }
+//! ```
+//!
+//! Then run `RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom` (its own
+//! target directory, so the normal build is kept). In a library, put the model in `tests/`; in a
+//! binary crate, in a `#[cfg(test)]` module of the binary, and add `--bin name`. loom explores
+//! every interleaving by default; `LOOM_MAX_PREEMPTIONS=3` bounds the search for a large model
+//! (no longer exhaustive). Under loom:
+//!
+//! - build every protected value inside the model: a `static` `GilCell` or field lock does not
+//!   compile (loom's cells have no `const` constructor), and each execution must start fresh;
+//! - a deadlock that loom finds is reported as a panic, and loom's own objects must not be
+//!   dropped while it unwinds: a model that expects one (a negative control) should leak its
+//!   objects (`std::mem::forget`) or own none.
+//!
+//! ```
+//! use gil::model::{self, sync::Arc, thread};
+//!
+//! #[gil::global_lock]
+//! struct Counter {
+//!     value: u64,
+//! }
+//!
+//! model::model(|| {
+//!     let counter = Arc::new(Counter::new(0));
+//!     let c = counter.clone();
+//!     let t = thread::spawn(move || gil::with_gil(|g| *c.value.get_mut(g) += 1));
+//!     gil::with_gil(|g| *counter.value.get_mut(g) += 1);
+//!     t.join().unwrap();
+//!     assert_eq!(gil::with_gil(|g| *counter.value.get(g)), 2);
+//! });
+//! ```
+//!
+//! # Pitfalls
+//!
+//! - **Waiting for a thread that waits for the GIL, while holding it, hangs.** `handle.join()`,
+//!   a channel `recv()` or a barrier inside `with_gil`, on a thread that needs the GIL, waits
+//!   forever: release it first, `g.allow_threads(|| handle.join())`.
+//! - **`with_gil` does not nest.** Acquiring again on the holding thread panics (`PyO3`'s
+//!   `Python::with_gil` is re-entrant; here a second token would allow two `&mut` to one field).
+//!   Take the token as a parameter and pass it down: `fn step(world: &World, g: &mut gil::Gil)`.
+//! - **Guards across `.await`.** A [`GilGuard`] or a field guard held across an `.await` on a
+//!   single-threaded executor (a tokio `LocalSet`) lets another task on the same thread acquire
+//!   again: the GIL panics ("already holds the GIL"), and a field lock can hang (release builds,
+//!   without the validator). clippy's `await_holding_lock` does not know these types; name them in
+//!   `clippy.toml`: `await-holding-invalid-types = ["gil::GilGuard", "gil::field_lock::FieldGuard",
+//!   "gil::field_lock::FieldReadGuard", "gil::field_lock::FieldWriteGuard"]`.
+//! - **A biased object's `strong_count` on its owner thread** also counts handles dropped by other
+//!   threads and not merged yet: a snapshot, never a basis for a decision (as for `Arc`).
+//! - **A generic `#[per_field_lock]` struct** has one lock class per field for all its
+//!   instantiations: the validator sees `Pair<A>.x` and `Pair<B>.x` as one class, so nesting them
+//!   is reported as a cycle; take both with [`field_lock::lock_fields`], or name distinct
+//!   wrapper types.
+//! - **Domains:** `GilCell::new` and `GilRc::new` make values of the default domain; in another
+//!   domain use `GilCell::new_in` / `GilRc::new_in` (or the attribute's constructor). A thread
+//!   holding one domain cannot acquire another except with [`with_gils`].
+//!
 //! # What the attributes keep, and what they refuse
 //!
 //! The attributes take any legitimate struct, as a derive would; `tests/ui-pass/hostile/`
@@ -203,12 +300,11 @@
 //!   `repr(packed)` on the same two (their code borrows every field), and unsized fields under
 //!   `#[per_field_lock]` and `#[atomic_rc]` (their locks and handles hold the value inline).
 
-/// Shares a struct through atomic, biased or immortal reference counts; see the
-/// [crate documentation](crate#atomic_rc).
+#[doc = include_str!("../docs/attributes/atomic_rc.md")]
 pub use gil_macros::atomic_rc;
-/// Puts every field of a struct behind the GIL; see the [crate documentation](crate#global_lock).
+#[doc = include_str!("../docs/attributes/global_lock.md")]
 pub use gil_macros::global_lock;
-/// Puts every field of a struct behind its own lock; see [`field_lock`] for the documentation.
+#[doc = include_str!("../docs/attributes/per_field_lock.md")]
 pub use gil_macros::per_field_lock;
 pub use gil_runtime::domain;
 pub use gil_runtime::field_lock;

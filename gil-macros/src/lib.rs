@@ -8,21 +8,19 @@ mod per_field_lock;
 
 use proc_macro::TokenStream;
 
-/// Puts every field of a struct behind the GIL. See `gil::global_lock` for the documentation.
+/// (The attribute `gil::global_lock`, documented there.)
 #[proc_macro_attribute]
 pub fn global_lock(args: TokenStream, input: TokenStream) -> TokenStream {
     global_lock::expand(args.into(), input.into()).into()
 }
 
-/// Puts every field of a struct behind its own lock. See `gil::per_field_lock` and
-/// `gil::field_lock` for the documentation.
+/// (The attribute `gil::per_field_lock`, documented there.)
 #[proc_macro_attribute]
 pub fn per_field_lock(args: TokenStream, input: TokenStream) -> TokenStream {
     per_field_lock::expand(args.into(), input.into()).into()
 }
 
-/// Shares a struct through atomic, biased or immortal reference counts. See `gil::atomic_rc`
-/// for the documentation.
+/// (The attribute `gil::atomic_rc`, documented there.)
 #[proc_macro_attribute]
 pub fn atomic_rc(args: TokenStream, input: TokenStream) -> TokenStream {
     atomic_rc::expand(args.into(), input.into()).into()

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::sync::{mpsc, Arc};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use gil::refcount::{AtomicRc, Mode};
+use gilkit::refcount::{AtomicRc, Mode};
 
 /// Clone+drop on the thread that made the object.
 fn clone_drop(c: &mut Criterion) {

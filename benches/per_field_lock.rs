@@ -10,8 +10,8 @@ use std::mem::size_of;
 use std::time::Duration;
 
 use criterion::{criterion_group, Criterion};
-use gil::field_lock::lock_fields;
-use gil::per_field_lock;
+use gilkit::field_lock::lock_fields;
+use gilkit::per_field_lock;
 
 /// The plain struct, for `size_of`.
 #[allow(dead_code, reason = "only measured")]

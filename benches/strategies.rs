@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use gil::GilCell;
+use gilkit::GilCell;
 
 /// Incrementing a field: unsynchronized, and through the token with the GIL held.
 fn field_access(c: &mut Criterion) {
@@ -13,7 +13,7 @@ fn field_access(c: &mut Criterion) {
     let mut plain = 0_u64;
     group.bench_function("unsynchronized", |b| b.iter(|| *black_box(&mut plain) += 1));
     let cell = GilCell::new(0_u64);
-    let mut g = gil::acquire();
+    let mut g = gilkit::acquire();
     group.bench_function("gil held", |b| {
         b.iter(|| *black_box(&cell).get_mut(&mut g) += 1);
     });
@@ -32,7 +32,7 @@ fn acquire_release(c: &mut Criterion) {
     group.bench_function("std::sync::Mutex", |b| {
         b.iter(|| drop(black_box(&std_mutex).lock()));
     });
-    group.bench_function("gil", |b| b.iter(|| drop(black_box(gil::acquire()))));
+    group.bench_function("gil", |b| b.iter(|| drop(black_box(gilkit::acquire()))));
     group.finish();
 }
 

@@ -6,24 +6,24 @@
 //! 1. making one direction a `Weak` (the child's link to its parent) breaks the cycle, and both
 //!    nodes are freed by their counts;
 //! 2. `#[atomic_rc(collect)]` plus a `Trace` impl lets the cycle collector
-//!    (`gil::refcount::collect_cycles`, trial deletion as in `CPython`'s `gc`) find the cycle that
+//!    (`gilkit::refcount::collect_cycles`, trial deletion as in `CPython`'s `gc`) find the cycle that
 //!    nothing outside reaches and cut it.
 //!
 //! Run with `cargo run --example cycles`.
 
 use std::sync::Mutex;
 
-use gil::refcount::{AtomicRc, Trace, Visitor, Weak};
+use gilkit::refcount::{AtomicRc, Trace, Visitor, Weak};
 
 /// A node that links to its peer with a strong handle: a cycle leaks.
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 struct StrongNode {
     name: &'static str,
     peer: Mutex<Option<StrongNodeRc>>,
 }
 
 /// A tree node: strong to its child, weak to its parent.
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 struct TreeNode {
     name: &'static str,
     child: Mutex<Option<TreeNodeRc>>,
@@ -31,7 +31,7 @@ struct TreeNode {
 }
 
 /// A node the cycle collector can see into.
-#[gil::atomic_rc(collect)]
+#[gilkit::atomic_rc(collect)]
 struct CollectedNode {
     peer: Mutex<Option<CollectedNodeRc>>,
 }
@@ -71,7 +71,7 @@ fn main() {
             AtomicRc::strong_count(&b),
         );
     } // both outside handles dropped here
-    let leaked = gil::stats::live::<StrongNode>();
+    let leaked = gilkit::stats::live::<StrongNode>();
     println!("after dropping both handles: {leaked} StrongNode objects still alive (leaked)");
     assert!(leaked >= 1, "the strong cycle should leak");
 
@@ -103,7 +103,7 @@ fn main() {
             up.map(|p| p.name)
         );
     }
-    let freed = gil::stats::live::<TreeNode>();
+    let freed = gilkit::stats::live::<TreeNode>();
     println!(
         "after dropping both handles: {freed} TreeNode objects alive (the Weak fix frees them)"
     );
@@ -121,9 +121,9 @@ fn main() {
         .into_rc();
         *a.peer.lock().unwrap() = Some(b.clone());
     }
-    let before = gil::stats::live::<CollectedNode>();
-    let cleared = gil::refcount::collect_cycles();
-    let after = gil::stats::live::<CollectedNode>();
+    let before = gilkit::stats::live::<CollectedNode>();
+    let cleared = gilkit::refcount::collect_cycles();
+    let after = gilkit::stats::live::<CollectedNode>();
     println!("collected cycle: {before} alive, collect_cycles() cleared {cleared}, {after} alive");
     assert_eq!(
         (before, after),

@@ -8,7 +8,7 @@
 //!      sites; the example catches the panics and prints the reports;
 //!    - without it (release builds), the second lock is taken with a timeout, and both timeouts
 //!      expire: that is the deadlock, seen from the inside.
-//! 2. **The ordered multi-lock** (`gil::field_lock::lock_fields`): both threads take both balances
+//! 2. **The ordered multi-lock** (`gilkit::field_lock::lock_fields`): both threads take both balances
 //!    in one global order (by address), whatever order they name them in. It finishes, and the sum
 //!    of the balances is conserved.
 //!
@@ -20,8 +20,8 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use gil::field_lock::{lock_fields, VALIDATION_ENABLED};
-use gil::per_field_lock;
+use gilkit::field_lock::{lock_fields, VALIDATION_ENABLED};
+use gilkit::per_field_lock;
 
 /// A bank account with its balance behind its own lock.
 #[per_field_lock]

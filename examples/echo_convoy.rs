@@ -1,5 +1,5 @@
 //! The convoy effect (bpo-7946) on a real socket: a TCP echo server under the GIL, beside a
-//! CPU-bound thread, under each [`gil::SwitchPolicy`], and the same server under `CPython`.
+//! CPU-bound thread, under each [`gilkit::SwitchPolicy`], and the same server under `CPython`.
 //!
 //! The server (on 127.0.0.1, an ephemeral port) holds the GIL for its connection, as a Python
 //! thread does, and lets go of it only around the blocking socket calls: `allow_threads` around
@@ -40,7 +40,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use gil::{GilCell, SwitchPolicy};
+use gilkit::{GilCell, SwitchPolicy};
 
 /// Bytes per request (and per reply).
 const MESSAGE: usize = 64;
@@ -122,7 +122,7 @@ fn main() {
     }
     let window = Duration::from_secs_f64(args.seconds);
     let interval = Duration::from_micros(args.switch_interval_us);
-    gil::set_switch_interval(interval);
+    gilkit::set_switch_interval(interval);
     println!(
         "echo_convoy: TCP echo on 127.0.0.1, {MESSAGE}-byte requests, GIL released around the {}; \
          {} round(s) of {:.2} s per cell; switch interval {} µs; the CPU thread checkpoints every \
@@ -155,9 +155,9 @@ fn main() {
             }
         }
     }
-    gil::set_switch_policy(SwitchPolicy::default());
-    gil::set_switch_interval(gil::DEFAULT_SWITCH_INTERVAL);
-    let served = gil::with_gil(|g| *SERVED.get(g));
+    gilkit::set_switch_policy(SwitchPolicy::default());
+    gilkit::set_switch_interval(gilkit::DEFAULT_SWITCH_INTERVAL);
+    let served = gilkit::with_gil(|g| *SERVED.get(g));
     report_rust(&results, served);
 
     if args.no_python {
@@ -188,7 +188,7 @@ fn work(seed: u64) -> u64 {
 /// Runs one cell: sets the policy, starts the threads it needs, measures for `window`, and
 /// stops and joins every thread before it returns.
 fn run_cell(cell: Cell, window: Duration, release_write: bool) -> io::Result<Measured> {
-    gil::set_switch_policy(if cell == Cell::Priority {
+    gilkit::set_switch_policy(if cell == Cell::Priority {
         SwitchPolicy::Priority
     } else {
         SwitchPolicy::Interval
@@ -260,7 +260,7 @@ fn connect() -> io::Result<(TcpStream, TcpStream)> {
 /// The echo handler: holds the GIL for the whole connection, and lets go of it around each
 /// blocking socket call. Returns when the client closes, or on any socket error or timeout.
 fn serve(mut stream: TcpStream, release_write: bool) {
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         let mut buf = [0u8; 4096];
         let mut reply = Vec::with_capacity(MESSAGE);
         loop {
@@ -348,7 +348,7 @@ fn cpu_bound(under_gil: bool, stop: &AtomicBool, slices: &AtomicU64) {
         std::hint::black_box(sum);
         return;
     }
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         let mut n = 0u64;
         while !stop.load(Ordering::Relaxed) {
             let x = work(n);

@@ -6,7 +6,7 @@
 use std::thread;
 use std::time::Duration;
 
-use gil::{global_lock, GilRc};
+use gilkit::{global_lock, GilRc};
 
 /// A bank account; `#[global_lock]` puts each field behind the GIL.
 #[global_lock]
@@ -23,7 +23,7 @@ fn main() {
     let bob = Account::new(20, Vec::new()).into_handle();
 
     // 1. Acquire the GIL and mutate two objects. The token `g` is the proof; access is free.
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         let (from, to) = g.get_mut2(&alice.balance, &bob.balance);
         *from -= 30;
         *to += 30;
@@ -39,13 +39,13 @@ fn main() {
     // 2. Clone handles (that needs the token) and drop them on threads that never take the GIL:
     //    their decrefs wait in the pending pool until the next acquisition.
     let clones: Vec<GilRc<Account>> =
-        gil::with_gil(|g| (0..4).map(|_| alice.clone_ref(g)).collect());
+        gilkit::with_gil(|g| (0..4).map(|_| alice.clone_ref(g)).collect());
     thread::scope(|s| {
         for handle in clones {
             s.spawn(move || drop(handle));
         }
     });
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         println!(
             "handles to alice after the drain: {} (deferred decrefs drained so far: {})",
             GilRc::count(&alice, g),
@@ -54,11 +54,11 @@ fn main() {
     });
 
     // 3. Release the GIL around a sleep: another thread takes it meanwhile.
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         let other = {
             let bob = bob.clone_ref(g);
             thread::spawn(move || {
-                gil::with_gil(|g| {
+                gilkit::with_gil(|g| {
                     *bob.balance.get_mut(g) += 1;
                     bob.history
                         .get_mut(g)

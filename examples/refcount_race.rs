@@ -12,7 +12,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 
-use gil::refcount::AtomicRc;
+use gilkit::refcount::AtomicRc;
 
 const PER_THREAD: u64 = 1_000_000;
 

@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use gil::GilCell;
+use gilkit::GilCell;
 
 /// Work items per thread.
 const ITEMS: u64 = 2_000;
@@ -30,7 +30,7 @@ fn run(threads: u64, release: bool, total: &GilCell<u64>) -> Duration {
     thread::scope(|s| {
         for t in 0..threads {
             s.spawn(move || {
-                gil::with_gil(|g| {
+                gilkit::with_gil(|g| {
                     for i in 0..ITEMS {
                         let v = if release {
                             g.allow_threads(|| work(t * ITEMS + i))
@@ -63,5 +63,5 @@ fn main() {
         };
         println!("{how}: 1 thread {one:>10.2?}, {cores} threads {many:>10.2?} for {cores}x the work: {speedup:.2}x throughput");
     }
-    gil::with_gil(|g| assert!(*total.get(g) > 0));
+    gilkit::with_gil(|g| assert!(*total.get(g) > 0));
 }

@@ -28,6 +28,6 @@ for borrows in stacked tree; do
     # with permissive provenance.
     echo "==> Miri, $borrows borrows: every integration test file of gil"
     MIRIFLAGS="$flags -Zmiri-permissive-provenance ${MIRIFLAGS:-}" \
-        cargo +nightly miri test -p gil --tests -- "$@"
+        cargo +nightly miri test -p gilkit --tests -- "$@"
 done
 echo "==> Miri passed under Stacked and Tree Borrows"

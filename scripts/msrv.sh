@@ -11,7 +11,7 @@ echo "==> rust-version = $msrv"
 if ! rustup run "$msrv" rustc --version >/dev/null 2>&1; then
     rustup toolchain install "$msrv" --profile minimal
 fi
-cargo "+$msrv" build --locked -p gil -p gil-runtime -p gil-macros --lib
+cargo "+$msrv" build --locked -p gilkit -p gil-runtime -p gil-macros --lib
 
 user=$(mktemp -d)
 trap 'rm -rf "$user"' EXIT
@@ -24,27 +24,27 @@ edition = "2021"
 publish = false
 
 [dependencies]
-gil = { path = "$PWD" }
+gilkit = { path = "$PWD" }
 TOML
 cat >"$user/src/main.rs" <<'RUST'
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct Account {
     pub balance: i64,
 }
 
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 pub struct Totals {
     pub count: u64,
 }
 
-#[gil::atomic_rc(biased)]
+#[gilkit::atomic_rc(biased)]
 pub struct Node {
     pub value: u64,
 }
 
 fn main() {
     let account = Account::new(1).into_handle();
-    gil::with_gil(|g| *account.fields_mut(g).0 += 1);
+    gilkit::with_gil(|g| *account.fields_mut(g).0 += 1);
     *Totals::new(0).count().lock() += 1;
     assert_eq!(Node { value: 3 }.into_rc().value, 3);
 }

@@ -48,7 +48,7 @@ step "loom models (--cfg loom, release, exhaustive: no preemption bound)"
 # LOOM_MAX_PREEMPTIONS bounds the search; LOOM_MAX_PERMUTATIONS and LOOM_MAX_DURATION stop it early
 # and still pass; LOOM_CHECKPOINT_FILE resumes it halfway. None of them may leak in from the caller.
 unset "${!LOOM_@}"
-RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom -p gil --test 'loom_*' \
+RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom -p gilkit --test 'loom_*' \
     -- --test-threads=2
 
 step "all tests passed in $((SECONDS - start)) s"

@@ -27,5 +27,5 @@ tsan_test() {
 echo "==> thread sanitizer: gil-runtime unit tests"
 tsan_test -p gil-runtime --lib -- "$@"
 echo "==> thread sanitizer: every integration test file of gil (but the compile-fail cases)"
-tsan_test -p gil --tests -- --exact --skip ui "$@"
+tsan_test -p gilkit --tests -- --exact --skip ui "$@"
 echo "==> the thread sanitizer found no race"

@@ -47,7 +47,7 @@
 //! [`GilRc`], counted under the GIL) and `fields_mut` (every field mutably at once).
 //!
 //! ```
-//! use gil::global_lock;
+//! use gilkit::global_lock;
 //!
 //! /// A counter shared by every thread.
 //! #[global_lock]
@@ -59,9 +59,9 @@
 //!
 //! let stats = Stats::new(0, String::new()).into_handle();
 //! let worker = {
-//!     let stats = gil::with_gil(|g| stats.clone_ref(g));
+//!     let stats = gilkit::with_gil(|g| stats.clone_ref(g));
 //!     std::thread::spawn(move || {
-//!         gil::with_gil(|g| {
+//!         gilkit::with_gil(|g| {
 //!             let (requests, path) = stats.fields_mut(g);
 //!             *requests += 1;
 //!             *path = "/index".to_owned();
@@ -69,7 +69,7 @@
 //!     })
 //! };
 //! worker.join().unwrap();
-//! gil::with_gil(|g| {
+//! gilkit::with_gil(|g| {
 //!     assert_eq!(*stats.requests.get(g), 1);
 //!     assert_eq!(stats.last_path.get(g), "/index");
 //! });
@@ -79,11 +79,11 @@
 //! keeps their attributes, docs and visibility. Its optional arguments: `domain = Name` (see
 //! [GIL domains](#gil-domains)), `constructor = name`,
 //! `into_handle = name` and `fields_mut = name` rename the generated methods, and `crate = path`
-//! names the `gil` crate if you renamed it. Every field type must be `Send`: whichever thread
+//! names this crate if you renamed it. Every field type must be `Send`: whichever thread
 //! holds the GIL may touch it.
 //!
 //! ```compile_fail,E0277
-//! #[gil::global_lock]
+//! #[gilkit::global_lock]
 //! struct Shared {
 //!     name: std::rc::Rc<str>, // error: field type `Rc<str>` ... is not `Send`
 //! }
@@ -100,19 +100,19 @@
 //! [`with_gils`], which takes two in one fixed order, so it cannot deadlock.
 //!
 //! ```
-//! use gil::Domain;
+//! use gilkit::Domain;
 //!
-//! gil::domain!(
+//! gilkit::domain!(
 //!     /// The physics simulation's objects.
 //!     pub Physics
 //! );
 //!
-//! #[gil::global_lock(domain = Physics)]
+//! #[gilkit::global_lock(domain = Physics)]
 //! pub struct Body {
 //!     pub position: f64,
 //! }
 //!
-//! #[gil::global_lock] // the default domain
+//! #[gilkit::global_lock] // the default domain
 //! pub struct Frame {
 //!     pub number: u64,
 //! }
@@ -123,22 +123,22 @@
 //!     // Runs beside the thread below: the two domains are two locks.
 //!     std::thread::spawn(move || Physics::with_gil(|p| *body.position.get_mut(p) += 9.8))
 //! };
-//! gil::with_gil(|g| *frame.number.get_mut(g) += 1);
+//! gilkit::with_gil(|g| *frame.number.get_mut(g) += 1);
 //! physics.join().unwrap();
 //! // Both at once, in one ordered call.
-//! gil::with_gils(|g: &mut gil::Gil, p: &mut gil::Gil<Physics>| {
+//! gilkit::with_gils(|g: &mut gilkit::Gil, p: &mut gilkit::Gil<Physics>| {
 //!     assert_eq!((*frame.number.get(g), *body.position.get(p)), (2, 9.8));
 //! });
 //! ```
 //!
 //! ```compile_fail,E0308
-//! gil::domain!(pub Physics);
-//! #[gil::global_lock(domain = Physics)]
+//! gilkit::domain!(pub Physics);
+//! #[gilkit::global_lock(domain = Physics)]
 //! pub struct Body {
 //!     pub position: f64,
 //! }
 //! let body = Body::new(0.0);
-//! gil::with_gil(|g| *body.position.get_mut(g) += 1.0); // error: a `Gil`, not a `Gil<Physics>`
+//! gilkit::with_gil(|g| *body.position.get_mut(g) += 1.0); // error: a `Gil`, not a `Gil<Physics>`
 //! ```
 //!
 //! # `#[atomic_rc]`
@@ -166,7 +166,7 @@
 //! use std::sync::Mutex;
 //!
 //! /// A page cache entry, shared by every worker.
-//! #[gil::atomic_rc(biased)]
+//! #[gilkit::atomic_rc(biased)]
 //! pub struct Page {
 //!     pub hits: AtomicU64,         // mutated through an atomic
 //!     pub body: Mutex<String>,     // or through a lock
@@ -176,7 +176,7 @@
 //! let page: PageRc = Page { hits: AtomicU64::new(0), body: Mutex::default(), url: "/".into() }
 //!     .into_rc();
 //! let here = page.clone(); // on the owner thread: a plain increment
-//! let weak = gil::refcount::AtomicRc::downgrade(&page);
+//! let weak = gilkit::refcount::AtomicRc::downgrade(&page);
 //! std::thread::spawn(move || {
 //!     let there = weak.upgrade().unwrap(); // another thread: the atomic shared count
 //!     there.hits.fetch_add(1, Ordering::Relaxed);
@@ -185,13 +185,13 @@
 //! .join()
 //! .unwrap();
 //! assert_eq!(here.hits.load(Ordering::Relaxed), 1);
-//! assert_eq!(gil::stats::live::<Page>(), 1);
+//! assert_eq!(gilkit::stats::live::<Page>(), 1);
 //! drop((page, here));
-//! assert_eq!(gil::stats::live::<Page>(), 0);
+//! assert_eq!(gilkit::stats::live::<Page>(), 0);
 //! ```
 //!
 //! ```compile_fail,E0277
-//! #[gil::atomic_rc]
+//! #[gilkit::atomic_rc]
 //! struct Shared {
 //!     hits: std::cell::Cell<u64>, // error: field `hits` ... has type `Cell<u64>`, which is not `Sync`
 //! }
@@ -226,9 +226,9 @@
 //!   objects (`std::mem::forget`) or own none.
 //!
 //! ```
-//! use gil::model::{self, sync::Arc, thread};
+//! use gilkit::model::{self, sync::Arc, thread};
 //!
-//! #[gil::global_lock]
+//! #[gilkit::global_lock]
 //! struct Counter {
 //!     value: u64,
 //! }
@@ -236,10 +236,10 @@
 //! model::model(|| {
 //!     let counter = Arc::new(Counter::new(0));
 //!     let c = counter.clone();
-//!     let t = thread::spawn(move || gil::with_gil(|g| *c.value.get_mut(g) += 1));
-//!     gil::with_gil(|g| *counter.value.get_mut(g) += 1);
+//!     let t = thread::spawn(move || gilkit::with_gil(|g| *c.value.get_mut(g) += 1));
+//!     gilkit::with_gil(|g| *counter.value.get_mut(g) += 1);
 //!     t.join().unwrap();
-//!     assert_eq!(gil::with_gil(|g| *counter.value.get(g)), 2);
+//!     assert_eq!(gilkit::with_gil(|g| *counter.value.get(g)), 2);
 //! });
 //! ```
 //!
@@ -250,13 +250,13 @@
 //!   forever: release it first, `g.allow_threads(|| handle.join())`.
 //! - **`with_gil` does not nest.** Acquiring again on the holding thread panics (`PyO3`'s
 //!   `Python::with_gil` is re-entrant; here a second token would allow two `&mut` to one field).
-//!   Take the token as a parameter and pass it down: `fn step(world: &World, g: &mut gil::Gil)`.
+//!   Take the token as a parameter and pass it down: `fn step(world: &World, g: &mut gilkit::Gil)`.
 //! - **Guards across `.await`.** A [`GilGuard`] or a field guard held across an `.await` on a
 //!   single-threaded executor (a tokio `LocalSet`) lets another task on the same thread acquire
 //!   again: the GIL panics ("already holds the GIL"), and a field lock can hang (release builds,
 //!   without the validator). clippy's `await_holding_lock` does not know these types; name them in
-//!   `clippy.toml`: `await-holding-invalid-types = ["gil::GilGuard", "gil::field_lock::FieldGuard",
-//!   "gil::field_lock::FieldReadGuard", "gil::field_lock::FieldWriteGuard"]`.
+//!   `clippy.toml`: `await-holding-invalid-types = ["gilkit::GilGuard", "gilkit::field_lock::FieldGuard",
+//!   "gilkit::field_lock::FieldReadGuard", "gilkit::field_lock::FieldWriteGuard"]`.
 //! - **A biased object's `strong_count` on its owner thread** also counts handles dropped by other
 //!   threads and not merged yet: a snapshot, never a basis for a decision (as for `Arc`).
 //! - **A generic `#[per_field_lock]` struct** has one lock class per field for all its

@@ -1,12 +1,12 @@
-//! `#[atomic_rc]` and `gil::refcount`: the generated API, the modes, live counts.
+//! `#[atomic_rc]` and `gilkit::refcount`: the generated API, the modes, live counts.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use gil::refcount::{AtomicRc, Mode};
+use gilkit::refcount::{AtomicRc, Mode};
 
 /// A documented struct: docs, derives and visibility pass through.
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 #[derive(Debug)]
 pub struct Account {
     /// The owner's name; shared immutably.
@@ -44,24 +44,24 @@ fn handle_shares_fields_across_threads() {
     assert!(format!("{account:?}").contains("ada"));
 }
 
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 struct Counted(u32);
 
 #[test]
 fn live_count_follows_objects_not_handles() {
-    assert_eq!(gil::stats::live::<Counted>(), 0);
+    assert_eq!(gilkit::stats::live::<Counted>(), 0);
     let a = Counted(1).into_rc();
     let b = Counted(2).into_rc();
     let a2 = a.clone();
     assert_eq!(a2.0 + b.0, 3);
-    assert_eq!(gil::stats::live::<Counted>(), 2);
+    assert_eq!(gilkit::stats::live::<Counted>(), 2);
     drop(a);
-    assert_eq!(gil::stats::live::<Counted>(), 2);
+    assert_eq!(gilkit::stats::live::<Counted>(), 2);
     drop((a2, b));
-    assert_eq!(gil::stats::live::<Counted>(), 0);
+    assert_eq!(gilkit::stats::live::<Counted>(), 0);
 }
 
-#[gil::atomic_rc(biased, handle = Local)]
+#[gilkit::atomic_rc(biased, handle = Local)]
 struct Biased {
     value: u64,
 }
@@ -78,12 +78,12 @@ fn biased_handles_clone_locally_and_free_from_any_thread() {
     std::thread::spawn(move || assert_eq!(weak.upgrade().unwrap().value, 5))
         .join()
         .unwrap();
-    assert_eq!(gil::stats::live::<Biased>(), 1);
+    assert_eq!(gilkit::stats::live::<Biased>(), 1);
     drop(rc);
-    assert_eq!(gil::stats::live::<Biased>(), 0);
+    assert_eq!(gilkit::stats::live::<Biased>(), 0);
 }
 
-#[gil::atomic_rc(biased)]
+#[gilkit::atomic_rc(biased)]
 struct Orphan {
     value: u64,
 }
@@ -97,13 +97,13 @@ fn biased_objects_of_an_exited_owner_are_freed_by_the_last_holder() {
     .join()
     .unwrap(); // the owner exited: its exit merged the count
     assert_eq!(handles.0.value, 9);
-    assert_eq!(gil::stats::live::<Orphan>(), 1);
+    assert_eq!(gilkit::stats::live::<Orphan>(), 1);
     std::thread::spawn(move || drop(handles)).join().unwrap();
-    assert_eq!(gil::stats::live::<Orphan>(), 0);
+    assert_eq!(gilkit::stats::live::<Orphan>(), 0);
 }
 
 /// Program-wide settings: never freed.
-#[gil::atomic_rc(immortal)]
+#[gilkit::atomic_rc(immortal)]
 pub struct Config {
     /// Print more.
     pub verbose: bool,
@@ -117,12 +117,12 @@ fn immortal_objects_are_never_freed() {
     assert_eq!(AtomicRc::strong_count(&config), usize::MAX);
     let weak = AtomicRc::downgrade(&config);
     drop((config, copies));
-    assert_eq!(gil::stats::live::<Config>(), 1); // still alive: it is never freed
+    assert_eq!(gilkit::stats::live::<Config>(), 1); // still alive: it is never freed
     assert!(weak.upgrade().is_some_and(|config| config.verbose));
 }
 
 /// A generic struct: bounds and where clauses are kept; the handle alias takes the parameters.
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 pub struct Pair<'a, T: Send + Sync, const N: usize>
 where
     T: Clone,
@@ -146,20 +146,20 @@ fn generic_structs_keep_their_parameters() {
     assert_eq!(other.right, "r");
 }
 
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 struct Unit;
 
 #[test]
 fn unit_structs_are_fine() {
     let unit = Unit.into_rc();
-    assert_eq!(gil::stats::live::<Unit>(), 1);
+    assert_eq!(gilkit::stats::live::<Unit>(), 1);
     drop(unit);
-    assert_eq!(gil::stats::live::<Unit>(), 0);
+    assert_eq!(gilkit::stats::live::<Unit>(), 0);
 }
 
 mod private {
     /// Visibility is kept: the handle and `into_rc` are `pub(crate)` like the struct.
-    #[gil::atomic_rc]
+    #[gilkit::atomic_rc]
     pub(crate) struct Inner {
         pub(crate) id: u8,
     }
@@ -173,9 +173,9 @@ fn visibility_is_kept() {
 
 #[test]
 fn weak_breaks_a_cycle() {
-    #[gil::atomic_rc]
+    #[gilkit::atomic_rc]
     struct Node {
-        parent: Mutex<Option<gil::refcount::Weak<Node>>>,
+        parent: Mutex<Option<gilkit::refcount::Weak<Node>>>,
         child: Mutex<Option<NodeRc>>,
     }
     let parent = Node {
@@ -191,19 +191,19 @@ fn weak_breaks_a_cycle() {
     *child.parent.lock().unwrap() = Some(AtomicRc::downgrade(&parent));
     *parent.child.lock().unwrap() = Some(child.clone());
     drop(child);
-    assert_eq!(gil::stats::live::<Node>(), 2);
+    assert_eq!(gilkit::stats::live::<Node>(), 2);
     drop(parent);
-    assert_eq!(gil::stats::live::<Node>(), 0);
+    assert_eq!(gilkit::stats::live::<Node>(), 0);
 }
 
 /// A node that the cycle collector tracks.
-#[gil::atomic_rc(collect)]
+#[gilkit::atomic_rc(collect)]
 struct Linked {
     next: Mutex<Vec<LinkedRc>>,
 }
 
-impl gil::refcount::Trace for Linked {
-    fn trace(&self, visitor: &mut gil::refcount::Visitor<'_>) {
+impl gilkit::refcount::Trace for Linked {
+    fn trace(&self, visitor: &mut gilkit::refcount::Visitor<'_>) {
         for next in &*self.next.lock().unwrap() {
             visitor.visit(next);
         }
@@ -232,25 +232,25 @@ fn the_cycle_collector_frees_a_collected_cycle_from_any_thread() {
     }
     .into_rc();
     drop((a, b));
-    assert_eq!(gil::stats::live::<Linked>(), 3);
+    assert_eq!(gilkit::stats::live::<Linked>(), 3);
     assert_eq!(
-        gil::refcount::collect_cycles(),
+        gilkit::refcount::collect_cycles(),
         0,
         "`held` reaches the cycle"
     );
     std::thread::spawn(move || drop(held)).join().unwrap();
     // `held` is freed by its count; the cycle it pointed to is garbage now.
-    assert_eq!(gil::stats::live::<Linked>(), 2);
-    let cleared = std::thread::spawn(gil::refcount::collect_cycles)
+    assert_eq!(gilkit::stats::live::<Linked>(), 2);
+    let cleared = std::thread::spawn(gilkit::refcount::collect_cycles)
         .join()
         .unwrap();
     assert_eq!(cleared, 2);
-    assert_eq!(gil::stats::live::<Linked>(), 0);
+    assert_eq!(gilkit::stats::live::<Linked>(), 0);
 }
 
 mod renamed {
-    /// The `crate = path` option names the gil crate for crates that rename it.
-    #[gil::atomic_rc(crate = ::gil, handle = Shared)]
+    /// The `crate = path` option names the gilkit crate for crates that rename it.
+    #[gilkit::atomic_rc(crate = ::gilkit, handle = Shared)]
     pub struct Renamed(pub u8);
 }
 

@@ -4,7 +4,7 @@
 #![deny(clippy::all, clippy::pedantic)]
 
 /// A documented struct with private and public fields.
-#[gil::atomic_rc(biased)]
+#[gilkit::atomic_rc(biased)]
 #[derive(Debug, Default)]
 pub struct Strict<T: Send + Sync> {
     /// A public field.
@@ -13,7 +13,7 @@ pub struct Strict<T: Send + Sync> {
 }
 
 /// A documented tuple struct.
-#[gil::atomic_rc(immortal, handle = StrictTupleRef)]
+#[gilkit::atomic_rc(immortal, handle = StrictTupleRef)]
 pub struct StrictTuple(pub u8);
 
 #[test]

@@ -6,13 +6,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Barrier, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use gil::{DefaultDomain, Domain, Gil, GilCell, GilRc, TryAcquireError};
+use gilkit::{DefaultDomain, Domain, Gil, GilCell, GilRc, TryAcquireError};
 
-gil::domain!(
+gilkit::domain!(
     /// The domain most tests use beside the default one.
     pub Physics
 );
-gil::domain!(Audio);
+gilkit::domain!(Audio);
 
 /// Tests that take the default domain or `Physics` run one at a time (a test that holds a domain
 /// would make another's `try_acquire` fail).
@@ -30,13 +30,13 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_default()
 }
 
-#[gil::global_lock(domain = Physics)]
+#[gilkit::global_lock(domain = Physics)]
 struct Body {
     position: i64,
     velocity: i64,
 }
 
-#[gil::global_lock]
+#[gilkit::global_lock]
 struct Frame {
     number: u64,
 }
@@ -56,7 +56,7 @@ fn a_struct_in_a_domain_is_reached_with_that_domains_token() {
 
 #[test]
 fn a_generic_struct_can_take_its_domain_as_a_parameter() {
-    #[gil::global_lock(domain = D)]
+    #[gilkit::global_lock(domain = D)]
     struct Slot<D: Domain, T> {
         value: T,
     }
@@ -77,7 +77,7 @@ fn a_thread_holding_one_domain_never_blocks_another() {
     let done = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| {
-            gil::with_gil(|g| {
+            gilkit::with_gil(|g| {
                 held.wait();
                 // Holds the default GIL until the other thread has used its domain.
                 while !done.load(Ordering::Acquire) {
@@ -89,13 +89,13 @@ fn a_thread_holding_one_domain_never_blocks_another() {
         held.wait();
         Physics::with_gil(|p| *body.position.get_mut(p) += 1);
         assert_eq!(
-            gil::try_acquire().unwrap_err(),
+            gilkit::try_acquire().unwrap_err(),
             TryAcquireError::WouldBlock,
             "the default domain is still held by the other thread"
         );
         done.store(true, Ordering::Release);
     });
-    gil::with_gil(|g| assert_eq!(*frame.number.get(g), 1));
+    gilkit::with_gil(|g| assert_eq!(*frame.number.get(g), 1));
 }
 
 #[test]
@@ -103,13 +103,13 @@ fn each_domain_has_its_own_switch_interval_and_statistics() {
     let _s = serial();
     Audio::set_switch_interval(Duration::from_micros(700));
     assert_eq!(Audio::switch_interval(), Duration::from_micros(700));
-    assert_eq!(gil::switch_interval(), gil::DEFAULT_SWITCH_INTERVAL);
-    Audio::set_switch_policy(gil::SwitchPolicy::Priority);
-    assert_eq!(gil::switch_policy(), gil::SwitchPolicy::Interval);
-    Audio::set_switch_policy(gil::SwitchPolicy::Interval);
-    Audio::set_switch_interval(gil::DEFAULT_SWITCH_INTERVAL);
+    assert_eq!(gilkit::switch_interval(), gilkit::DEFAULT_SWITCH_INTERVAL);
+    Audio::set_switch_policy(gilkit::SwitchPolicy::Priority);
+    assert_eq!(gilkit::switch_policy(), gilkit::SwitchPolicy::Interval);
+    Audio::set_switch_policy(gilkit::SwitchPolicy::Interval);
+    Audio::set_switch_interval(gilkit::DEFAULT_SWITCH_INTERVAL);
 
-    let default_before = gil::with_gil(|g| g.stats().acquisitions);
+    let default_before = gilkit::with_gil(|g| g.stats().acquisitions);
     let audio_before = Audio::with_gil(|a| a.stats().acquisitions);
     for _ in 0..3 {
         Audio::with_gil(|_| {});
@@ -119,7 +119,7 @@ fn each_domain_has_its_own_switch_interval_and_statistics() {
         audio_before + 4
     );
     assert_eq!(
-        gil::with_gil(|g| g.stats().acquisitions),
+        gilkit::with_gil(|g| g.stats().acquisitions),
         default_before + 1
     );
 }
@@ -131,7 +131,7 @@ fn a_handle_dropped_without_its_domain_is_drained_by_that_domain() {
     let other = Physics::with_gil(|p| body.clone_ref(p));
     let drained = Physics::with_gil(|p| p.stats().deferred_decrefs_drained);
     // Holding the default domain is not holding `Physics`: the decref waits in Physics's pool.
-    gil::with_gil(|_| drop(other));
+    gilkit::with_gil(|_| drop(other));
     Physics::with_gil(|p| {
         assert_eq!(p.stats().deferred_decrefs_drained, drained + 1);
         assert_eq!(GilRc::count(&body, p), 1);
@@ -141,7 +141,7 @@ fn a_handle_dropped_without_its_domain_is_drained_by_that_domain() {
 #[test]
 fn acquiring_a_second_domain_is_refused_outside_with_gils() {
     let _s = serial();
-    gil::with_gil(|_| {
+    gilkit::with_gil(|_| {
         let panic = std::panic::catch_unwind(|| drop(Physics::acquire())).unwrap_err();
         assert!(
             panic_message(&*panic).contains("holds another GIL domain"),
@@ -154,7 +154,7 @@ fn acquiring_a_second_domain_is_refused_outside_with_gils() {
         );
     });
     // Both are free again, and were never left held.
-    drop(gil::acquire_gils::<DefaultDomain, Physics>());
+    drop(gilkit::acquire_gils::<DefaultDomain, Physics>());
 }
 
 #[test]
@@ -165,20 +165,20 @@ fn with_gils_takes_two_domains_named_in_either_order_without_deadlock() {
     std::thread::scope(|s| {
         s.spawn(|| {
             for _ in 0..2_000 {
-                gil::with_gils(|g: &mut Gil, p: &mut Gil<Physics>| {
+                gilkit::with_gils(|g: &mut Gil, p: &mut Gil<Physics>| {
                     *frame.number.get_mut(g) += 1;
                     *body.position.get_mut(p) += 1;
                 });
             }
         });
         for _ in 0..2_000 {
-            gil::with_gils(|p: &mut Gil<Physics>, g: &mut Gil| {
+            gilkit::with_gils(|p: &mut Gil<Physics>, g: &mut Gil| {
                 *frame.number.get_mut(g) += 1;
                 *body.position.get_mut(p) += 1;
             });
         }
     });
-    gil::with_gils(|g: &mut Gil, p: &mut Gil<Physics>| {
+    gilkit::with_gils(|g: &mut Gil, p: &mut Gil<Physics>| {
         assert_eq!(*frame.number.get(g), 4_000);
         assert_eq!(*body.position.get(p), 4_000);
     });
@@ -188,7 +188,7 @@ fn with_gils_takes_two_domains_named_in_either_order_without_deadlock() {
 fn with_gils_refuses_one_domain_twice() {
     let _s = serial();
     let panic =
-        std::panic::catch_unwind(|| drop(gil::acquire_gils::<Physics, Physics>())).unwrap_err();
+        std::panic::catch_unwind(|| drop(gilkit::acquire_gils::<Physics, Physics>())).unwrap_err();
     assert!(panic_message(&*panic).contains("one domain twice"));
     assert!(Physics::try_acquire().is_ok(), "nothing was left held");
 }
@@ -199,7 +199,7 @@ fn a_checkpoint_holding_two_domains_does_not_switch() {
     Physics::set_switch_interval(Duration::from_micros(100));
     let cell: GilCell<u32, Physics> = GilCell::new_in(0);
     std::thread::scope(|s| {
-        let (g, mut p) = gil::acquire_gils::<DefaultDomain, Physics>();
+        let (g, mut p) = gilkit::acquire_gils::<DefaultDomain, Physics>();
         let switches = p.stats().forced_switches;
         // A waiter for `Physics` asks the holder to let go after 100 µs.
         let waiter = s.spawn(|| Physics::with_gil(|p| *cell.get_mut(p) += 1));
@@ -213,19 +213,19 @@ fn a_checkpoint_holding_two_domains_does_not_switch() {
         waiter.join().unwrap();
     });
     Physics::with_gil(|p| assert_eq!(*cell.get(p), 1));
-    Physics::set_switch_interval(gil::DEFAULT_SWITCH_INTERVAL);
+    Physics::set_switch_interval(gilkit::DEFAULT_SWITCH_INTERVAL);
 }
 
 #[test]
 fn allow_threads_holding_two_domains_is_refused() {
     let _s = serial();
     let panic = std::panic::catch_unwind(|| {
-        gil::with_gils(|g: &mut Gil, _: &mut Gil<Physics>| g.allow_threads(|| ()));
+        gilkit::with_gils(|g: &mut Gil, _: &mut Gil<Physics>| g.allow_threads(|| ()));
     })
     .unwrap_err();
     assert!(panic_message(&*panic).contains("holds two GIL domains"));
     assert!(
-        gil::try_acquire().is_ok(),
+        gilkit::try_acquire().is_ok(),
         "the guards released both on unwinding"
     );
     assert!(Physics::try_acquire().is_ok());

@@ -5,7 +5,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-use gil::{global_lock, GilCell, GilRc, TryAcquireError};
+use gilkit::{global_lock, GilCell, GilRc, TryAcquireError};
 
 /// A bank account behind the GIL.
 #[global_lock]
@@ -19,7 +19,7 @@ pub struct Account {
 #[global_lock(constructor = with_values)]
 struct Pair<T: Clone, const N: usize>(T, [u8; N]);
 
-#[global_lock(crate = ::gil)]
+#[global_lock(crate = ::gilkit)]
 struct Borrowed<'a> {
     name: &'a str,
 }
@@ -38,7 +38,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 fn named_struct_keeps_attributes_and_gets_a_constructor() {
     let _s = serial();
     let acct = Account::new(100, "ada".to_owned());
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         *acct.balance.get_mut(g) -= 30;
         acct.owner.get_mut(g).push('!');
         assert_eq!(*acct.balance.get(g), 70);
@@ -57,7 +57,7 @@ fn tuple_and_generic_structs_work() {
     let _s = serial();
     let pair = Pair::<String, 2>::with_values("x".to_owned(), [1, 2]);
     let borrowed = Borrowed::new("static");
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         pair.0.get_mut(g).push('y');
         pair.1.get_mut(g)[0] = 9;
         assert_eq!(pair.0.get(g), "xy");
@@ -69,26 +69,26 @@ fn tuple_and_generic_structs_work() {
 #[test]
 fn reacquiring_on_the_holding_thread_is_an_error_not_a_deadlock() {
     let _s = serial();
-    let g = gil::acquire();
+    let g = gilkit::acquire();
     assert_eq!(
-        gil::try_acquire().unwrap_err(),
+        gilkit::try_acquire().unwrap_err(),
         TryAcquireError::AlreadyHeld
     );
-    let panic = std::panic::catch_unwind(|| drop(gil::acquire())).unwrap_err();
+    let panic = std::panic::catch_unwind(|| drop(gilkit::acquire())).unwrap_err();
     assert!(
         panic_message(&*panic).contains("already holds the GIL"),
         "{}",
         panic_message(&*panic)
     );
     drop(g);
-    assert!(gil::try_acquire().is_ok());
+    assert!(gilkit::try_acquire().is_ok());
 }
 
 #[test]
 fn try_acquire_reports_another_holder() {
     let _s = serial();
-    let g = gil::acquire();
-    let seen = thread::spawn(|| gil::try_acquire().map(drop))
+    let g = gilkit::acquire();
+    let seen = thread::spawn(|| gilkit::try_acquire().map(drop))
         .join()
         .unwrap();
     assert_eq!(seen, Err(TryAcquireError::WouldBlock));
@@ -99,7 +99,7 @@ fn try_acquire_reports_another_holder() {
 fn get_mut2_borrows_two_cells_and_rejects_overlap() {
     let _s = serial();
     let (a, b) = (GilCell::new(1), GilCell::new(2));
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         let (x, y) = g.get_mut2(&a, &b);
         std::mem::swap(x, y);
         assert_eq!((*a.get(g), *b.get(g)), (2, 1));
@@ -125,7 +125,7 @@ fn get_mut2_borrows_two_cells_and_rejects_overlap() {
 fn nested_cells_overlap() {
     let _s = serial();
     let outer = GilCell::new((GilCell::new(1_u8), 2_u8));
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         let inner_ptr: *const GilCell<u8> = &outer.get(g).0;
         // SAFETY: the pointer comes from a live reference into `outer`, which outlives this use.
         let inner = unsafe { &*inner_ptr };
@@ -148,8 +148,8 @@ fn handles_dropped_without_the_gil_are_freed_at_the_next_acquisition() {
     let _s = serial();
     let drops = Arc::new(AtomicUsize::new(0));
     let handle = GilRc::new(DropCount(drops.clone()));
-    let clones: Vec<_> = gil::with_gil(|g| (0..4).map(|_| handle.clone_ref(g)).collect());
-    let before = gil::with_gil(|g| g.stats().deferred_decrefs_drained);
+    let clones: Vec<_> = gilkit::with_gil(|g| (0..4).map(|_| handle.clone_ref(g)).collect());
+    let before = gilkit::with_gil(|g| g.stats().deferred_decrefs_drained);
     thread::scope(|s| {
         for c in clones {
             s.spawn(move || drop(c));
@@ -161,7 +161,7 @@ fn handles_dropped_without_the_gil_are_freed_at_the_next_acquisition() {
         0,
         "no decref may run without the GIL"
     );
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         assert_eq!(g.stats().deferred_decrefs_drained - before, 5);
     });
     assert_eq!(drops.load(Ordering::SeqCst), 1, "freed exactly once");
@@ -171,7 +171,7 @@ fn handles_dropped_without_the_gil_are_freed_at_the_next_acquisition() {
 fn a_handle_dropped_with_the_gil_is_freed_at_once() {
     let _s = serial();
     let drops = Arc::new(AtomicUsize::new(0));
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         let a = GilRc::new(DropCount(drops.clone()));
         let b = a.clone_ref(g);
         assert_eq!(GilRc::count(&a, g), 2);
@@ -185,10 +185,10 @@ fn a_handle_dropped_with_the_gil_is_freed_at_once() {
 #[test]
 fn a_panic_with_the_gil_held_releases_it() {
     let _s = serial();
-    let result = thread::spawn(|| gil::with_gil(|_| panic!("boom"))).join();
+    let result = thread::spawn(|| gilkit::with_gil(|_| panic!("boom"))).join();
     assert!(result.is_err());
     // Another thread can take the GIL: it was released during unwinding.
-    thread::spawn(|| drop(gil::try_acquire().expect("GIL released")))
+    thread::spawn(|| drop(gilkit::try_acquire().expect("GIL released")))
         .join()
         .unwrap();
 }
@@ -198,11 +198,11 @@ fn allow_threads_lets_another_thread_run_and_reacquires_after_a_panic() {
     let _s = serial();
     let counter = Arc::new(GilCell::new(0));
     let barrier = Arc::new(Barrier::new(2));
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         let (c, b) = (counter.clone(), barrier.clone());
         let other = thread::spawn(move || {
             b.wait();
-            gil::with_gil(|g| *c.get_mut(g) += 1);
+            gilkit::with_gil(|g| *c.get_mut(g) += 1);
         });
         // The other thread can only finish while this one has let go.
         g.allow_threads(|| {
@@ -217,7 +217,7 @@ fn allow_threads_lets_another_thread_run_and_reacquires_after_a_panic() {
         assert!(panicked.is_err());
         // Reacquired: the token works, and no other thread can take the GIL.
         *counter.get_mut(g) += 1;
-        let seen = thread::spawn(|| gil::try_acquire().map(drop))
+        let seen = thread::spawn(|| gilkit::try_acquire().map(drop))
             .join()
             .unwrap();
         assert_eq!(seen, Err(TryAcquireError::WouldBlock));
@@ -227,12 +227,12 @@ fn allow_threads_lets_another_thread_run_and_reacquires_after_a_panic() {
 #[test]
 fn a_waiter_gets_the_gil_at_the_holders_checkpoint() {
     let _s = serial();
-    gil::set_switch_interval(Duration::from_millis(1));
+    gilkit::set_switch_interval(Duration::from_millis(1));
     let order = Arc::new(GilCell::new(Vec::new()));
-    let before = gil::with_gil(|g| g.stats());
-    gil::with_gil(|g| {
+    let before = gilkit::with_gil(|g| g.stats());
+    gilkit::with_gil(|g| {
         let o = order.clone();
-        let waiter = thread::spawn(move || gil::with_gil(|g| o.get_mut(g).push("waiter")));
+        let waiter = thread::spawn(move || gilkit::with_gil(|g| o.get_mut(g).push("waiter")));
         // Spin with checkpoints until the waiter has asked for the GIL and got it.
         while order.get(g).is_empty() {
             thread::sleep(Duration::from_micros(200));
@@ -246,7 +246,7 @@ fn a_waiter_gets_the_gil_at_the_holders_checkpoint() {
         assert!(after.wait >= Duration::from_millis(1));
         assert_eq!(order.get(g), &["waiter", "holder"]);
     });
-    gil::set_switch_interval(gil::DEFAULT_SWITCH_INTERVAL);
+    gilkit::set_switch_interval(gilkit::DEFAULT_SWITCH_INTERVAL);
 }
 
 struct PanicOnDrop;
@@ -270,29 +270,29 @@ fn a_panic_during_the_drain_loses_no_other_object() {
     })
     .join()
     .unwrap();
-    let first = std::panic::catch_unwind(|| gil::with_gil(|_| ()));
+    let first = std::panic::catch_unwind(|| gilkit::with_gil(|_| ()));
     assert!(
         first.is_err(),
         "the destructor's panic reaches the acquiring thread"
     );
     // The GIL was released by the unwinding guard, and the rest of the pool was kept.
-    gil::with_gil(|_| ());
+    gilkit::with_gil(|_| ());
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 }
 
 #[test]
 fn releasing_the_gil_while_holding_a_field_lock_is_refused_by_the_validator() {
-    #[gil::per_field_lock]
+    #[gilkit::per_field_lock]
     struct Counter {
         value: u64,
     }
     let _s = serial();
     let counter = Counter::new(0);
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         let guard = counter.value().lock();
         let refused =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| g.allow_threads(|| ())));
-        assert_eq!(refused.is_err(), gil::field_lock::VALIDATION_ENABLED);
+        assert_eq!(refused.is_err(), gilkit::field_lock::VALIDATION_ENABLED);
         drop(guard);
         g.allow_threads(|| ()); // without field locks, fine
     });
@@ -301,7 +301,7 @@ fn releasing_the_gil_while_holding_a_field_lock_is_refused_by_the_validator() {
 #[test]
 fn a_panic_while_draining_at_reacquisition_keeps_the_gil_for_the_token() {
     let _s = serial();
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             g.allow_threads(|| {
                 // Dropped without the GIL: deferred, and drained when `allow_threads` takes the
@@ -314,30 +314,30 @@ fn a_panic_while_draining_at_reacquisition_keeps_the_gil_for_the_token() {
             "the destructor's panic reaches the caller"
         );
         // The token is still backed by the GIL: no other thread can take it.
-        let seen = thread::spawn(|| gil::try_acquire().map(drop))
+        let seen = thread::spawn(|| gilkit::try_acquire().map(drop))
             .join()
             .unwrap();
         assert_eq!(seen, Err(TryAcquireError::WouldBlock));
     });
     // Released exactly once, by `with_gil`.
-    thread::spawn(|| drop(gil::try_acquire().expect("GIL released")))
+    thread::spawn(|| drop(gilkit::try_acquire().expect("GIL released")))
         .join()
         .unwrap();
 }
 
 #[test]
 fn taking_the_gil_while_holding_a_field_lock_is_refused_by_the_validator() {
-    #[gil::per_field_lock]
+    #[gilkit::per_field_lock]
     struct Counter {
         value: u64,
     }
     let _s = serial();
     let counter = Counter::new(0);
     let guard = counter.value().lock();
-    let refused = std::panic::catch_unwind(|| gil::with_gil(|_| ()));
-    assert_eq!(refused.is_err(), gil::field_lock::VALIDATION_ENABLED);
+    let refused = std::panic::catch_unwind(|| gilkit::with_gil(|_| ()));
+    assert_eq!(refused.is_err(), gilkit::field_lock::VALIDATION_ENABLED);
     drop(guard);
-    gil::with_gil(|_| ());
+    gilkit::with_gil(|_| ());
 }
 
 #[test]
@@ -347,7 +347,7 @@ fn a_guard_that_escapes_allow_threads_aborts_the_process() {
         // The child: stash a guard acquired while the GIL is released. Giving the GIL back to
         // `g` would make a second token, so the process aborts instead.
         let mut stash = None;
-        gil::with_gil(|g| g.allow_threads(|| stash = Some(gil::acquire())));
+        gilkit::with_gil(|g| g.allow_threads(|| stash = Some(gilkit::acquire())));
         unreachable!("aborted before this");
     }
     let child = std::process::Command::new(std::env::current_exe().unwrap())

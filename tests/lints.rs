@@ -4,7 +4,7 @@
 #![deny(clippy::all, clippy::pedantic)]
 
 /// A documented struct with private and public fields.
-#[gil::global_lock]
+#[gilkit::global_lock]
 #[derive(Debug, Default)]
 pub struct Strict<T: Send> {
     /// A public field.
@@ -15,7 +15,7 @@ pub struct Strict<T: Send> {
 #[test]
 fn strict_expansion_is_usable() {
     let s = Strict::<String>::new(1, None);
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         let (count, generic) = s.fields_mut(g);
         *count += 1;
         *generic = Some("x".to_owned());

@@ -38,7 +38,7 @@
 macro_rules! strategies {
     ($($name:ident),*) => {
         /// Locked field by field.
-        #[gil::per_field_lock]
+        #[gilkit::per_field_lock]
         #[non_exhaustive]
         pub struct Locked {
             /// A counter.
@@ -58,7 +58,7 @@ macro_rules! strategies {
         }
 
         /// Behind the GIL.
-        #[gil::global_lock]
+        #[gilkit::global_lock]
         #[non_exhaustive]
         pub struct Global<T: Send = u8> {
             /// A counter.
@@ -74,7 +74,7 @@ macro_rules! strategies {
         }
 
         /// Shared by atomic counts.
-        #[gil::atomic_rc]
+        #[gilkit::atomic_rc]
         #[non_exhaustive]
         pub struct Shared<const N: usize = 2> {
             /// Data.
@@ -86,7 +86,7 @@ macro_rules! strategies {
 
         $(
             /// One more per name.
-            #[gil::per_field_lock]
+            #[gilkit::per_field_lock]
             #[non_exhaustive]
             pub struct $name {
                 /// A value.
@@ -111,7 +111,7 @@ fn strict_expansion_from_a_macro_is_usable() {
     let global = Global::new(1, 2, 3, 4_u8);
     #[cfg(not(unix))]
     let global = Global::new(1, 2, 4_u8);
-    gil::with_gil(|token| assert_eq!(*global.value.get(token), 4));
+    gilkit::with_gil(|token| assert_eq!(*global.value.get(token), 4));
     #[expect(deprecated, reason = "the deprecated field is set on purpose")]
     let shared: SharedRc = Shared {
         data: [1, 2],

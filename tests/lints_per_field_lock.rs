@@ -8,7 +8,7 @@
 #![deny(clippy::all, clippy::pedantic)]
 
 /// A documented generic struct with private, public and unlocked fields.
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 #[derive(Debug, Default)]
 pub struct Strict<T: Send> {
     /// A public field.
@@ -23,7 +23,7 @@ pub struct Strict<T: Send> {
 #[test]
 fn strict_expansion_is_usable() {
     let s = Strict::<String>::new(1, None, 7).into_handle();
-    let (mut generic, mut count) = gil::field_lock::lock_fields((s.generic(), s.count()));
+    let (mut generic, mut count) = gilkit::field_lock::lock_fields((s.generic(), s.count()));
     *count += 1;
     *generic = Some("x".to_owned());
     drop((generic, count));

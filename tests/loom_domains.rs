@@ -8,10 +8,10 @@
 use loom::sync::Arc;
 use loom::thread;
 
-use gil::__private::hooks;
-use gil::{DefaultDomain, Domain, Gil, GilCell};
+use gilkit::__private::hooks;
+use gilkit::{DefaultDomain, Domain, Gil, GilCell};
 
-gil::domain!(Physics);
+gilkit::domain!(Physics);
 
 /// A cell in each domain.
 struct Pair {
@@ -36,17 +36,17 @@ fn two_domains_named_in_opposite_orders_never_deadlock() {
         let pair = Pair::new();
         let other = pair.clone();
         let t = thread::spawn(move || {
-            gil::with_gils(|g: &mut Gil, p: &mut Gil<Physics>| {
+            gilkit::with_gils(|g: &mut Gil, p: &mut Gil<Physics>| {
                 *other.frames.get_mut(g) += 1;
                 *other.steps.get_mut(p) += 1;
             });
         });
-        gil::with_gils(|p: &mut Gil<Physics>, g: &mut Gil| {
+        gilkit::with_gils(|p: &mut Gil<Physics>, g: &mut Gil| {
             *pair.frames.get_mut(g) += 1;
             *pair.steps.get_mut(p) += 1;
         });
         t.join().unwrap();
-        gil::with_gils(|g: &mut Gil, p: &mut Gil<Physics>| {
+        gilkit::with_gils(|g: &mut Gil, p: &mut Gil<Physics>| {
             assert_eq!((*pair.frames.get(g), *pair.steps.get(p)), (2, 2));
         });
     });
@@ -59,7 +59,7 @@ fn two_domains_named_in_opposite_orders_never_deadlock() {
 fn control_nested_acquisitions_in_opposite_orders_deadlock() {
     loom::model(|| {
         let t = thread::spawn(|| {
-            let _g = gil::acquire();
+            let _g = gilkit::acquire();
             let _p = hooks::acquire_nested::<Physics>();
         });
         let _p = Physics::acquire();
@@ -77,11 +77,11 @@ fn a_holder_of_one_domain_never_blocks_another() {
         let pair = Pair::new();
         Physics::with_gil(|p| {
             let other = pair.clone();
-            let t = thread::spawn(move || gil::with_gil(|g| *other.frames.get_mut(g) += 1));
+            let t = thread::spawn(move || gilkit::with_gil(|g| *other.frames.get_mut(g) += 1));
             t.join().unwrap(); // waits while holding `Physics`
             *pair.steps.get_mut(p) += 1;
         });
-        assert_eq!(gil::with_gil(|g| *pair.frames.get(g)), 1);
+        assert_eq!(gilkit::with_gil(|g| *pair.frames.get(g)), 1);
     });
 }
 

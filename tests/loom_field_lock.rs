@@ -11,8 +11,8 @@ use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
 
-use gil::field_lock::{lock_fields, FieldGuard};
-use gil::per_field_lock;
+use gilkit::field_lock::{lock_fields, FieldGuard};
+use gilkit::per_field_lock;
 
 /// An account, as a user would write it.
 #[per_field_lock]

@@ -9,8 +9,8 @@ use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::Arc;
 use loom::thread;
 
-use gil::__private::hooks;
-use gil::{GilCell, GilRc};
+use gilkit::__private::hooks;
+use gilkit::{GilCell, GilRc};
 
 /// Two threads increment one cell under the GIL: no race, no lost update, and the one that waits
 /// is woken (no deadlock).
@@ -25,10 +25,10 @@ fn threads_increment_a_protected_counter_exactly() {
     loom::model(|| {
         let counter = Arc::new(GilCell::new(0));
         let c = counter.clone();
-        let t = thread::spawn(move || gil::with_gil(|g| *c.get_mut(g) += 1));
-        gil::with_gil(|g| *counter.get_mut(g) += 1);
+        let t = thread::spawn(move || gilkit::with_gil(|g| *c.get_mut(g) += 1));
+        gilkit::with_gil(|g| *counter.get_mut(g) += 1);
         t.join().unwrap();
-        assert_eq!(gil::with_gil(|g| *counter.get(g)), 2);
+        assert_eq!(gilkit::with_gil(|g| *counter.get(g)), 2);
     });
 }
 
@@ -64,15 +64,15 @@ fn drop_on_a_thread_without_the_gil_is_deferred_and_freed_once() {
         let handle = GilRc::new(Tracked {
             drops: drops.clone(),
         });
-        let other = gil::with_gil(|g| handle.clone_ref(g));
+        let other = gilkit::with_gil(|g| handle.clone_ref(g));
         // This thread never holds the GIL: its drop goes to the pending pool.
         let dropper = thread::spawn(move || drop(other));
         // This one holds the GIL, drains the pool when it acquires, and drops the other handle.
-        let holder = thread::spawn(move || gil::with_gil(|_g| drop(handle)));
+        let holder = thread::spawn(move || gilkit::with_gil(|_g| drop(handle)));
         dropper.join().unwrap();
         holder.join().unwrap();
         // Nothing leaks once the GIL has been taken once more.
-        gil::with_gil(|_g| {});
+        gilkit::with_gil(|_g| {});
         assert_eq!(drops.load(Ordering::SeqCst), 1);
     });
 }
@@ -85,9 +85,9 @@ fn control_decref_without_the_gil_races_with_the_holder() {
         let handle = GilRc::new(Tracked {
             drops: drops.clone(),
         });
-        let other = gil::with_gil(|g| handle.clone_ref(g));
+        let other = gilkit::with_gil(|g| handle.clone_ref(g));
         let dropper = thread::spawn(move || GilRc::__decref_without_gil(other));
-        let holder = thread::spawn(move || gil::with_gil(|_g| drop(handle)));
+        let holder = thread::spawn(move || gilkit::with_gil(|_g| drop(handle)));
         dropper.join().unwrap();
         holder.join().unwrap();
     });
@@ -97,9 +97,9 @@ fn control_decref_without_the_gil_races_with_the_holder() {
 fn allow_threads_lets_a_waiter_run_and_reacquires() {
     loom::model(|| {
         let log = Arc::new(GilCell::new(Vec::new()));
-        gil::with_gil(|g| {
+        gilkit::with_gil(|g| {
             let l = log.clone();
-            let waiter = thread::spawn(move || gil::with_gil(|g| l.get_mut(g).push("waiter")));
+            let waiter = thread::spawn(move || gilkit::with_gil(|g| l.get_mut(g).push("waiter")));
             // The waiter can only finish while the GIL is released: no lost wakeup, no deadlock.
             g.allow_threads(|| waiter.join().unwrap());
             log.get_mut(g).push("holder");
@@ -112,8 +112,8 @@ fn allow_threads_lets_a_waiter_run_and_reacquires() {
 #[should_panic = "deadlock"]
 fn control_waiting_for_a_waiter_while_holding_the_gil_deadlocks() {
     loom::model(|| {
-        gil::with_gil(|_g| {
-            let waiter = thread::spawn(|| gil::with_gil(|_g| {}));
+        gilkit::with_gil(|_g| {
+            let waiter = thread::spawn(|| gilkit::with_gil(|_g| {}));
             waiter.join().unwrap(); // the GIL is never released: loom reports the deadlock
         });
     });
@@ -124,8 +124,8 @@ fn control_waiting_for_a_waiter_while_holding_the_gil_deadlocks() {
 #[test]
 fn a_release_always_wakes_a_waiter_that_wants_the_gil() {
     loom::model(|| {
-        let g = gil::acquire();
-        let waiter = thread::spawn(|| gil::with_gil(|_g| {}));
+        let g = gilkit::acquire();
+        let waiter = thread::spawn(|| gilkit::with_gil(|_g| {}));
         drop(g);
         waiter.join().unwrap();
     });
@@ -135,8 +135,8 @@ fn a_release_always_wakes_a_waiter_that_wants_the_gil() {
 #[should_panic = "deadlock"]
 fn control_a_release_that_wakes_nobody_strands_the_waiter() {
     loom::model(|| {
-        let g = gil::acquire();
-        let waiter = thread::spawn(|| gil::with_gil(|_g| {}));
+        let g = gilkit::acquire();
+        let waiter = thread::spawn(|| gilkit::with_gil(|_g| {}));
         hooks::release_without_waking(g);
         waiter.join().unwrap();
     });
@@ -144,11 +144,11 @@ fn control_a_release_that_wakes_nobody_strands_the_waiter() {
 
 /// The holder logs, checkpoints, and logs again, while a waiter whose switch interval expires at
 /// any point asks for the GIL. Returns the log and whether the checkpoint switched.
-fn checkpoint_scenario(checkpoint: fn(&mut gil::Gil)) -> (Vec<&'static str>, bool) {
+fn checkpoint_scenario(checkpoint: fn(&mut gilkit::Gil)) -> (Vec<&'static str>, bool) {
     let log = Arc::new(GilCell::new(Vec::new()));
-    let mut g = gil::acquire();
+    let mut g = gilkit::acquire();
     let l = log.clone();
-    let waiter = thread::spawn(move || gil::with_gil(|g| l.get_mut(g).push("waiter")));
+    let waiter = thread::spawn(move || gilkit::with_gil(|g| l.get_mut(g).push("waiter")));
     log.get_mut(&mut g).push("holder");
     let before = g.stats().forced_switches;
     checkpoint(&mut g);
@@ -156,7 +156,7 @@ fn checkpoint_scenario(checkpoint: fn(&mut gil::Gil)) -> (Vec<&'static str>, boo
     log.get_mut(&mut g).push("holder");
     drop(g);
     waiter.join().unwrap();
-    let log = gil::with_gil(|g| log.get(g).clone());
+    let log = gilkit::with_gil(|g| log.get(g).clone());
     (log, switched)
 }
 
@@ -165,7 +165,7 @@ fn checkpoint_hands_the_gil_to_the_waiter_that_asked() {
     // Outside the model: some execution must reach the switch, or the model proves nothing.
     static SWITCHES_SEEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     loom::model(|| {
-        let (log, switched) = checkpoint_scenario(gil::Gil::checkpoint);
+        let (log, switched) = checkpoint_scenario(gilkit::Gil::checkpoint);
         if switched {
             SWITCHES_SEEN.store(true, std::sync::atomic::Ordering::Relaxed);
             assert_eq!(
@@ -184,8 +184,8 @@ fn checkpoint_hands_the_gil_to_the_waiter_that_asked() {
 #[should_panic = "deadlock"]
 fn control_a_forced_switch_that_wakes_nobody_deadlocks() {
     loom::model(|| {
-        let mut g = gil::acquire();
-        let waiter = thread::spawn(|| gil::with_gil(|_g| {}));
+        let mut g = gilkit::acquire();
+        let waiter = thread::spawn(|| gilkit::with_gil(|_g| {}));
         hooks::checkpoint_without_waking(&mut g); // lets go, waits for the waiter, wakes nobody
         drop(g);
         waiter.join().unwrap();
@@ -204,9 +204,9 @@ fn a_forced_switch_with_two_waiters_never_blocks_for_good() {
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = Some(4);
     builder.check(|| {
-        let mut g = gil::acquire();
+        let mut g = gilkit::acquire();
         let waiters: Vec<_> = (0..2)
-            .map(|_| thread::spawn(|| gil::with_gil(|_g| {})))
+            .map(|_| thread::spawn(|| gilkit::with_gil(|_g| {})))
             .collect();
         g.checkpoint();
         drop(g);

@@ -1,12 +1,12 @@
-//! loom models of `gil::refcount`: every count protocol is freed exactly once, never used after
+//! loom models of `gilkit::refcount`: every count protocol is freed exactly once, never used after
 //! the free, and never leaked. Each model has its negative control beside it: the same scenario
 //! with the protection removed, which loom must catch (a `#[should_panic]` test).
 //!
-//! Run: `RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom -p gil --test loom_refcount`
+//! Run: `RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom -p gilkit --test loom_refcount`
 //! (the test command does, with no preemption bound).
 #![cfg(loom)]
 
-use gil::refcount::{AtomicRc, Mode};
+use gilkit::refcount::{AtomicRc, Mode};
 use loom::cell::UnsafeCell;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
@@ -132,7 +132,7 @@ fn control_decrement_as_load_and_store_loses_updates() {
 
 // --- Weak::upgrade racing the last strong drop --------------------------------------------------
 
-fn upgrade_races_last_drop(upgrade: fn(&gil::refcount::Weak<Probe>) -> Option<AtomicRc<Probe>>) {
+fn upgrade_races_last_drop(upgrade: fn(&gilkit::refcount::Weak<Probe>) -> Option<AtomicRc<Probe>>) {
     loom::model(move || {
         let (probe, drops) = Probe::new();
         let rc = AtomicRc::new(probe);
@@ -150,7 +150,7 @@ fn upgrade_races_last_drop(upgrade: fn(&gil::refcount::Weak<Probe>) -> Option<At
 
 #[test]
 fn weak_upgrade_racing_the_last_strong_drop_never_revives() {
-    upgrade_races_last_drop(gil::refcount::Weak::upgrade);
+    upgrade_races_last_drop(gilkit::refcount::Weak::upgrade);
 }
 
 #[test]
@@ -160,7 +160,7 @@ fn weak_upgrade_racing_the_last_strong_drop_never_revives() {
     reason = "loom reports a use after free (a causality violation) or a leak or double free, whichever interleaving it explores first"
 )]
 fn control_upgrade_check_then_increment_revives_a_freed_object() {
-    upgrade_races_last_drop(gil::refcount::Weak::__upgrade_check_then_act);
+    upgrade_races_last_drop(gilkit::refcount::Weak::__upgrade_check_then_act);
 }
 
 // --- biased mode ---------------------------------------------------------------------------------
@@ -223,9 +223,9 @@ fn non_owner_last_drop(non_owner_drop: fn(AtomicRc<Probe>)) {
         let sent = rc.clone(); // counted in the owner's local count
         let t = thread::spawn(move || non_owner_drop(sent));
         drop(rc);
-        gil::refcount::merge_deferred();
+        gilkit::refcount::merge_deferred();
         t.join().unwrap();
-        gil::refcount::merge_deferred();
+        gilkit::refcount::merge_deferred();
         assert_freed_once(drops);
     });
 }
@@ -261,7 +261,7 @@ fn owner_exits_first(skip_exit_merge: bool, last_drop: fn(AtomicRc<Probe>)) {
             });
             drop(rc); // the local count stays 1: `sent`
             if skip_exit_merge {
-                gil::refcount::__skip_exit_merge();
+                gilkit::refcount::__skip_exit_merge();
             }
             t
         });
@@ -342,8 +342,8 @@ struct CcNode {
     probe: Probe,
 }
 
-impl gil::refcount::Trace for CcNode {
-    fn trace(&self, visitor: &mut gil::refcount::Visitor<'_>) {
+impl gilkit::refcount::Trace for CcNode {
+    fn trace(&self, visitor: &mut gilkit::refcount::Visitor<'_>) {
         if let Some(next) = &*self.next.lock().unwrap() {
             visitor.visit(next);
         }
@@ -383,7 +383,7 @@ fn collect_while_an_outside_handle_drops(collect: fn() -> usize) {
         });
         collect();
         t.join().unwrap();
-        gil::refcount::collect_cycles();
+        gilkit::refcount::collect_cycles();
         assert_freed_once(da);
         assert_freed_once(db);
     });
@@ -391,13 +391,13 @@ fn collect_while_an_outside_handle_drops(collect: fn() -> usize) {
 
 #[test]
 fn collector_racing_an_outside_drop_frees_the_cycle_once() {
-    collect_while_an_outside_handle_drops(gil::refcount::collect_cycles);
+    collect_while_an_outside_handle_drops(gilkit::refcount::collect_cycles);
 }
 
 #[test]
 #[should_panic(expected = "the collector cut a live cycle")]
 fn control_collector_ignoring_outside_references_cuts_a_live_cycle() {
     collect_while_an_outside_handle_drops(
-        gil::refcount::__collect_cycles_ignoring_outside_references,
+        gilkit::refcount::__collect_cycles_ignoring_outside_references,
     );
 }

@@ -1,18 +1,18 @@
-//! Model-checking your own annotated type, as a user of `gil` would.
+//! Model-checking your own annotated type, as a user of `gilkit` would.
 //!
 //! `Stock` sells its last item twice when two threads reserve at once: `reserve_racy` checks
 //! `available` under one lock, lets go, and then decrements under another (check-then-act across
 //! two field locks). Every ordinary test on one thread passes; loom finds the interleaving that
 //! oversells. `reserve` takes both fields in one `lock_fields` call and is correct.
 //!
-//! `gil::model` is `loom::model` under `--cfg loom`; without it, the same test is a bounded stress
+//! `gilkit::model` is `loom::model` under `--cfg loom`; without it, the same test is a bounded stress
 //! run on real threads, so this file runs in both builds (the control only under loom, the one
 //! checker sure to find the race). Run it under loom with
 //! `RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom --test loom_user_model`.
 
-use gil::field_lock::lock_fields;
-use gil::model::{model, sync::Arc, thread};
-use gil::per_field_lock;
+use gilkit::field_lock::lock_fields;
+use gilkit::model::{model, sync::Arc, thread};
+use gilkit::per_field_lock;
 
 /// Items in stock, and items promised to buyers.
 #[per_field_lock]

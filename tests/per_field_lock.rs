@@ -4,10 +4,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Barrier;
 use std::thread;
 
-use gil::field_lock::{
+use gilkit::field_lock::{
     held_count, lock_fields, FieldGuard, FieldLock, Handle, LockClass, VALIDATION_ENABLED,
 };
-use gil::per_field_lock;
+use gilkit::per_field_lock;
 
 /// A bank account.
 #[per_field_lock]
@@ -366,8 +366,8 @@ fn derives_see_the_locked_fields() {
     assert_eq!((*d.count().lock(), d.names().read().len()), (0, 0));
 }
 
-/// The `crate` argument, for crates that rename `gil`.
-#[per_field_lock(crate = ::gil)]
+/// The `crate` argument, for crates that rename `gilkit`.
+#[per_field_lock(crate = ::gilkit)]
 struct Renamed {
     count: u8,
 }
@@ -410,9 +410,10 @@ fn watchdog_reports_the_threads_of_a_real_deadlock() {
     static B: FieldLock<u8> = FieldLock::new(0);
 
     let (tx, rx) = mpsc::channel();
-    let watchdog = gil::field_lock::spawn_deadlock_watchdog(Duration::from_millis(20), move |r| {
-        let _ = tx.send(r.clone());
-    });
+    let watchdog =
+        gilkit::field_lock::spawn_deadlock_watchdog(Duration::from_millis(20), move |r| {
+            let _ = tx.send(r.clone());
+        });
     let barrier: &'static Barrier = Box::leak(Box::new(Barrier::new(2)));
     thread::spawn(move || {
         let _a = A.lock(&A1);
@@ -467,7 +468,7 @@ fn measure_uncontended_lock_in_this_build() {
 
 /// Two types named `Account`, in two modules: their lock classes carry the module path.
 mod bank_a {
-    #[gil::per_field_lock]
+    #[gilkit::per_field_lock]
     pub struct Account {
         pub balance: i64,
     }
@@ -475,7 +476,7 @@ mod bank_a {
 
 /// The other `Account`.
 mod bank_b {
-    #[gil::per_field_lock]
+    #[gilkit::per_field_lock]
     pub struct Account {
         pub balance: i64,
     }

@@ -9,7 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use gil::refcount::{AtomicRc, Mode, Trace, Visitor, Weak};
+use gilkit::refcount::{AtomicRc, Mode, Trace, Visitor, Weak};
 
 /// A value that upgrades its own `Weak` while it is being dropped: the upgrade must see the
 /// object as gone, without reading the value that `drop_in_place` holds exclusively.
@@ -174,11 +174,11 @@ fn a_panicking_trace_or_clear_loses_no_tracked_object() {
         leak_a_cycle(&PANIC_IN_TRACE, &PANIC_IN_CLEAR, &LIVE);
         assert_eq!(LIVE.load(Ordering::Relaxed), 2);
         flag.store(true, Ordering::Relaxed);
-        assert!(catch_unwind(gil::refcount::collect_cycles).is_err());
+        assert!(catch_unwind(gilkit::refcount::collect_cycles).is_err());
         flag.store(false, Ordering::Relaxed);
         // Nothing was freed and nothing was lost: the next run still finds and frees the cycle.
         assert_eq!(LIVE.load(Ordering::Relaxed), 2);
-        gil::refcount::collect_cycles();
+        gilkit::refcount::collect_cycles();
         assert_eq!(LIVE.load(Ordering::Relaxed), 0);
     }
 }
@@ -210,21 +210,21 @@ fn a_panicking_destructor_in_the_owners_inbox_loses_no_other_object() {
     std::thread::spawn(move || drop(objects)).join().unwrap();
     assert_eq!(LIVE.load(Ordering::Relaxed), 3);
     PANICS.store(true, Ordering::Relaxed);
-    assert!(catch_unwind(AssertUnwindSafe(gil::refcount::merge_deferred)).is_err());
+    assert!(catch_unwind(AssertUnwindSafe(gilkit::refcount::merge_deferred)).is_err());
     // One destructor ran (and panicked); the others were not lost.
-    gil::refcount::merge_deferred();
+    gilkit::refcount::merge_deferred();
     assert_eq!(LIVE.load(Ordering::Relaxed), 0);
 }
 
 /// The `'static` bound on deferred destructors refuses borrows of locals, not lifetime
 /// parameters: a struct with one still works when what it borrows lives forever (the positive
 /// counterpart of the compile-fail cases).
-#[gil::global_lock]
+#[gilkit::global_lock]
 struct GilReader<'a> {
     text: &'a str,
 }
 
-#[gil::atomic_rc(biased)]
+#[gilkit::atomic_rc(biased)]
 struct BiasedReader<'a> {
     text: &'a str,
 }
@@ -233,12 +233,12 @@ struct BiasedReader<'a> {
 fn a_static_payload_with_a_lifetime_parameter_still_compiles() {
     static TEXT: &str = "lives forever";
     let handle = GilReader::new(TEXT).into_handle();
-    gil::with_gil(|g| assert_eq!(*handle.text.get(g), TEXT));
-    let plain = gil::GilRc::new(String::from("owned"));
+    gilkit::with_gil(|g| assert_eq!(*handle.text.get(g), TEXT));
+    let plain = gilkit::GilRc::new(String::from("owned"));
     std::thread::spawn(move || drop((handle, plain)))
         .join()
         .unwrap(); // deferred: no GIL there
-    gil::with_gil(|g| assert!(g.stats().deferred_decrefs_drained >= 2));
+    gilkit::with_gil(|g| assert!(g.stats().deferred_decrefs_drained >= 2));
 
     let biased = BiasedReader { text: TEXT }.into_rc();
     let elsewhere = biased.clone();
@@ -272,7 +272,7 @@ fn a_panicking_destructor_drained_while_making_a_biased_object_loses_nothing() {
 /// `fields_mut` goes through `Gil::get_mut_many`, which refuses overlapping cells: the generated
 /// code holds no `unsafe` whose soundness a `crate = path` could subvert (see the compile-fail
 /// case `a_forged_token_cannot_reach_the_fields`).
-#[gil::global_lock]
+#[gilkit::global_lock]
 struct Wide {
     f0: u8,
     f1: u8,
@@ -293,14 +293,14 @@ struct Wide {
 #[test]
 fn fields_mut_borrows_every_field_and_get_mut_many_refuses_overlaps() {
     let wide = Wide::new(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, ());
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         let fields = wide.fields_mut(g);
         *fields.0 += *fields.12;
         let () = *fields.13;
         assert_eq!(*wide.f0.get(g), 12);
         assert_eq!(*wide.f11.get(g) + *wide.f12.get(g) + *wide.f1.get(g), 24);
-        let cell = gil::GilCell::new([1_u8; 4]);
-        let unit = gil::GilCell::new(());
+        let cell = gilkit::GilCell::new([1_u8; 4]);
+        let unit = gilkit::GilCell::new(());
         let twice = catch_unwind(AssertUnwindSafe(|| {
             let _ = g.get_mut_many((&cell, (&unit, &cell)));
         }));
@@ -315,8 +315,8 @@ fn fields_mut_borrows_every_field_and_get_mut_many_refuses_overlaps() {
             "one zero-sized cell twice must be refused"
         );
         // A zero-sized cell inside another cell: `&mut` to the outer one reaches the inner one.
-        let outer = gil::GilCell::new((7_u8, gil::GilCell::new(())));
-        let inner: *const gil::GilCell<()> = &outer.get(g).1;
+        let outer = gilkit::GilCell::new((7_u8, gilkit::GilCell::new(())));
+        let inner: *const gilkit::GilCell<()> = &outer.get(g).1;
         // SAFETY: `inner` points into `outer`, which outlives this use.
         let inner = unsafe { &*inner };
         let nested = catch_unwind(AssertUnwindSafe(|| {

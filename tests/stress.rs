@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use gil::{GilCell, GilRc};
+use gilkit::{GilCell, GilRc};
 
 /// Iterations per thread, and a wall-clock bound that stops early on a slow machine.
 fn budget() -> (usize, Duration) {
@@ -53,7 +53,7 @@ fn gil_counts_are_exact_and_every_handle_is_freed() {
                     if start.elapsed() > limit {
                         break;
                     }
-                    gil::with_gil(|g| {
+                    gilkit::with_gil(|g| {
                         *shared.0.get_mut(g) += 1;
                         kept.push(shared.clone_ref(g));
                         // A fresh object each round, dropped with and without the GIL.
@@ -74,7 +74,7 @@ fn gil_counts_are_exact_and_every_handle_is_freed() {
         }
     });
     let rounds = done.load(Ordering::Relaxed) as u64;
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         assert_eq!(
             *shared.0.get(g),
             rounds,
@@ -88,7 +88,7 @@ fn gil_counts_are_exact_and_every_handle_is_freed() {
         "every other object was freed"
     );
     drop(shared);
-    gil::with_gil(|_| {});
+    gilkit::with_gil(|_| {});
     assert_eq!(
         live.load(Ordering::SeqCst),
         0,
@@ -101,7 +101,7 @@ fn gil_counts_are_exact_and_every_handle_is_freed() {
 }
 
 /// Accounts with a lock per field, for the transfer stress test.
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 struct Account {
     balance: i64,
     transfers: u64,
@@ -126,7 +126,7 @@ fn per_field_transfers_conserve_the_sum_and_count_exactly() {
                     // free of deadlock.
                     let (from, to) = (&accounts[(i + t) % 3], &accounts[(i + t + 1 + i % 2) % 3]);
                     let (mut a, mut b) =
-                        gil::field_lock::lock_fields((from.balance(), to.balance()));
+                        gilkit::field_lock::lock_fields((from.balance(), to.balance()));
                     *a -= 7;
                     *b += 7;
                     drop((a, b));
@@ -147,21 +147,21 @@ fn per_field_transfers_conserve_the_sum_and_count_exactly() {
     );
 }
 
-/// A node counted by `gil::stats::live`, for the reference-count stress test.
-#[gil::atomic_rc]
+/// A node counted by `gilkit::stats::live`, for the reference-count stress test.
+#[gilkit::atomic_rc]
 struct Node {
     value: u64,
 }
 
 /// The same, with biased counts.
-#[gil::atomic_rc(biased)]
+#[gilkit::atomic_rc(biased)]
 struct BiasedNode {
     value: u64,
 }
 
 #[test]
 fn atomic_and_biased_handles_are_all_freed() {
-    use gil::refcount::AtomicRc;
+    use gilkit::refcount::AtomicRc;
     let (iters, limit) = budget();
     let threads = 4;
     let start = Instant::now();
@@ -201,9 +201,9 @@ fn atomic_and_biased_handles_are_all_freed() {
     assert_eq!(AtomicRc::strong_count(&shared), 1);
     drop((shared, biased));
     assert!(weak.upgrade().is_none());
-    assert_eq!(gil::stats::live::<Node>(), 0, "every Node was freed");
+    assert_eq!(gilkit::stats::live::<Node>(), 0, "every Node was freed");
     assert_eq!(
-        gil::stats::live::<BiasedNode>(),
+        gilkit::stats::live::<BiasedNode>(),
         0,
         "every BiasedNode was freed"
     );

@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use gil::SwitchPolicy;
+use gilkit::SwitchPolicy;
 
 /// The tests here change process-wide settings: one at a time.
 fn serial() -> std::sync::MutexGuard<'static, ()> {
@@ -21,15 +21,15 @@ fn a_thread_back_from_allow_threads_gets_the_gil_at_the_next_checkpoint() {
     let _s = serial();
     // An interval far longer than the test: under `Interval` the returning thread would ask only
     // after an hour. Under `Priority` it asks at once.
-    gil::set_switch_interval(Duration::from_secs(3600));
-    gil::set_switch_policy(SwitchPolicy::Priority);
-    assert_eq!(gil::switch_policy(), SwitchPolicy::Priority);
+    gilkit::set_switch_interval(Duration::from_secs(3600));
+    gilkit::set_switch_policy(SwitchPolicy::Priority);
+    assert_eq!(gilkit::switch_policy(), SwitchPolicy::Priority);
     let started = AtomicBool::new(false);
     let holding = AtomicBool::new(false);
     let returned = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| {
-            gil::with_gil(|g| {
+            gilkit::with_gil(|g| {
                 started.store(true, Ordering::Release);
                 // Releases the GIL, and comes back only once the other thread holds it.
                 g.allow_threads(|| {
@@ -46,7 +46,7 @@ fn a_thread_back_from_allow_threads_gets_the_gil_at_the_next_checkpoint() {
             while !started.load(Ordering::Acquire) {
                 std::thread::yield_now();
             }
-            let mut g = gil::acquire();
+            let mut g = gilkit::acquire();
             holding.store(true, Ordering::Release);
             let start = Instant::now();
             while !returned.load(Ordering::Relaxed) {
@@ -61,11 +61,11 @@ fn a_thread_back_from_allow_threads_gets_the_gil_at_the_next_checkpoint() {
             assert!(g.stats().forced_switches >= 1);
         });
     });
-    gil::set_switch_policy(SwitchPolicy::Interval);
-    gil::set_switch_interval(gil::DEFAULT_SWITCH_INTERVAL);
+    gilkit::set_switch_policy(SwitchPolicy::Interval);
+    gilkit::set_switch_interval(gilkit::DEFAULT_SWITCH_INTERVAL);
 }
 
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 struct Counter {
     hits: u64,
 }
@@ -81,11 +81,11 @@ struct Counter {
 )]
 fn a_checkpoint_that_would_switch_while_holding_a_field_lock_is_refused() {
     let _s = serial();
-    gil::set_switch_interval(Duration::from_micros(1));
+    gilkit::set_switch_interval(Duration::from_micros(1));
     let counter = Counter::new(0);
     let refused = std::thread::scope(|s| {
-        let mut g = gil::acquire();
-        s.spawn(|| gil::with_gil(|_| {})); // asks for the GIL after 1 µs
+        let mut g = gilkit::acquire();
+        s.spawn(|| gilkit::with_gil(|_| {})); // asks for the GIL after 1 µs
         let guard = counter.hits().lock();
         let start = Instant::now();
         let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loop {
@@ -98,7 +98,7 @@ fn a_checkpoint_that_would_switch_while_holding_a_field_lock_is_refused() {
         drop((guard, g));
         refused
     });
-    gil::set_switch_interval(gil::DEFAULT_SWITCH_INTERVAL);
+    gilkit::set_switch_interval(gilkit::DEFAULT_SWITCH_INTERVAL);
     let payload = refused.expect_err("the checkpoint must refuse to switch");
     let message = payload.downcast_ref::<String>().map_or("", String::as_str);
     assert!(

@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use workloads::{Params, Strategy, Workload};
 
-/// Measure the lock strategies of `gil` against their baselines.
+/// Measure the lock strategies of `gilkit` against their baselines.
 #[derive(Parser, Debug)]
 #[command(about, long_about = None)]
 struct Args {
@@ -95,7 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             x = std::hint::black_box(x.wrapping_add(1));
         }
     }
-    gil::set_switch_interval(Duration::from_micros(args.switch_interval_us));
+    gilkit::set_switch_interval(Duration::from_micros(args.switch_interval_us));
     let _load = args.background_load.then(BusyProcess::start).transpose()?;
     let parallelism = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let workloads = or_all(args.workloads);

@@ -76,7 +76,7 @@ pub fn json(cells: &[Cell], params: Params, strategies: &[Strategy]) -> Value {
             "duration_ms": params.duration.as_secs_f64() * 1e3,
             "work_rounds": params.work,
             "block_us": params.block.as_secs_f64() * 1e6,
-            "switch_interval_us": gil::switch_interval().as_secs_f64() * 1e6,
+            "switch_interval_us": gilkit::switch_interval().as_secs_f64() * 1e6,
             "available_parallelism": std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         },
         "cells": cells.iter().map(|c| json!({
@@ -274,7 +274,7 @@ fn count_claims(cells: &[Cell], strategies: &[Strategy], claim: Claim) {
         "under a CPU-bound GIL holder, an I/O thread waits about one switch interval per operation (the convoy effect of bpo-7946)",
         find(cells, W::Mixed, S::Gil, 2).and_then(|c| {
             let (p50, p99) = (quantile(&c.waits, 0.5)?, quantile(&c.waits, 0.99)?);
-            let interval = gil::switch_interval();
+            let interval = gilkit::switch_interval();
             let released = find(cells, W::Mixed, S::GilReleased, 2).and_then(|c| quantile(&c.waits, 0.5)).map_or_else(String::new, |d| format!("; {d:.1?} p50 if the CPU work releases the GIL"));
             Some((
                 format!("I/O wait p50 {p50:.1?}, p99 {p99:.1?} with a {interval:.1?} switch interval{released}"),
@@ -286,7 +286,7 @@ fn count_claims(cells: &[Cell], strategies: &[Strategy], claim: Claim) {
         "the priority policy beats the convoy: I/O wait p99 at most 0.05 x the switch interval, the CPU thread keeping 90 % of its throughput under CPython's policy",
         find(cells, W::Mixed, S::GilPriority, 2).zip(find(cells, W::Mixed, S::Gil, 2)).and_then(|(prio, interval_policy)| {
             let p99 = quantile(&prio.waits, 0.99)?;
-            let interval = gil::switch_interval();
+            let interval = gilkit::switch_interval();
             let kept = prio.throughput() / interval_policy.throughput();
             Some((
                 format!("I/O wait p99 {p99:.1?} ({:.3} x the {interval:.1?} interval), CPU thread at {:.0} % of its throughput beside the interval policy's I/O thread", p99.as_secs_f64() / interval.as_secs_f64(), 100.0 * kept),

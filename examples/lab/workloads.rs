@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use gil::refcount::{AtomicRc, Mode};
-use gil::{global_lock, per_field_lock, Gil};
+use gilkit::refcount::{AtomicRc, Mode};
+use gilkit::{global_lock, per_field_lock, Gil};
 
 /// Fields per object: thread `i` of a disjoint-fields run updates field `i % FIELDS`.
 pub const FIELDS: usize = 4;
@@ -162,7 +162,7 @@ impl PerFieldObject {
 }
 
 /// The shared object without a lock: `#[atomic_rc]` shares fields immutably, so they are atomics.
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 #[derive(Default)]
 struct AtomicObject {
     fields: [AtomicU64; FIELDS],
@@ -286,7 +286,7 @@ fn access(strategy: Strategy, threads: usize, p: Params) -> Sample {
         Strategy::Gil => {
             let obj = GilObject::default();
             timed(threads, p.duration, |_, stop| {
-                gil::with_gil(|g| {
+                gilkit::with_gil(|g| {
                     until_stopped_gil(g, stop, |g| black_box(&obj.fields).get_mut(g)[0] += 1)
                 })
             })
@@ -366,7 +366,7 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
             let released = strategy == Strategy::GilReleased;
             let obj = GilObject::default();
             timed(threads, p.duration, |i, stop| {
-                gil::with_gil(|g| {
+                gilkit::with_gil(|g| {
                     until_stopped_gil(g, stop, |g| {
                         let v = if released && workload != Workload::Io {
                             g.allow_threads(|| compute(i))
@@ -392,7 +392,7 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
 /// `allow_threads`, as a `CPython` thread in `time.sleep` does. Returns its waits for the GIL.
 fn gil_io_thread(obj: &GilObject, stop: &AtomicBool, block: Duration) -> Vec<Duration> {
     let mut waits = Vec::new();
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         while !stop.load(Relaxed) {
             let unblocked = g.allow_threads(|| {
                 thread::sleep(block);
@@ -411,11 +411,11 @@ fn gil_io_thread(obj: &GilObject, stop: &AtomicBool, block: Duration) -> Vec<Dur
 /// thread in `time.sleep` does.
 fn mixed(strategy: Strategy, p: Params) -> Sample {
     let policy = if strategy == Strategy::GilPriority {
-        gil::SwitchPolicy::Priority
+        gilkit::SwitchPolicy::Priority
     } else {
-        gil::SwitchPolicy::Interval
+        gilkit::SwitchPolicy::Interval
     };
-    gil::set_switch_policy(policy);
+    gilkit::set_switch_policy(policy);
     let stop = AtomicBool::new(false);
     let cpu_ops = AtomicU64::new(0);
     let gil_obj = GilObject::default();
@@ -431,7 +431,7 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
         s.spawn(move || {
             let n = match strategy {
                 Strategy::Gil | Strategy::GilReleased | Strategy::GilPriority => {
-                    gil::with_gil(|g| {
+                    gilkit::with_gil(|g| {
                         until_stopped_gil(g, stop, |g| {
                             let v = if strategy == Strategy::GilReleased {
                                 g.allow_threads(|| work(0, p.work))
@@ -499,7 +499,7 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
         stop.store(true, Relaxed);
         io.join().expect("I/O thread panicked")
     });
-    gil::set_switch_policy(gil::SwitchPolicy::Interval);
+    gilkit::set_switch_policy(gilkit::SwitchPolicy::Interval);
     Sample {
         ops: cpu_ops.load(Relaxed),
         elapsed: start.elapsed(),
@@ -513,7 +513,9 @@ fn churn(strategy: Strategy, threads: usize, p: Params) -> Sample {
         Strategy::Gil => {
             let obj = GilObject::default().into_handle();
             timed(threads, p.duration, |_, stop| {
-                gil::with_gil(|g| until_stopped_gil(g, stop, |g| drop(black_box(obj.clone_ref(g)))))
+                gilkit::with_gil(|g| {
+                    until_stopped_gil(g, stop, |g| drop(black_box(obj.clone_ref(g))))
+                })
             })
         }
         Strategy::AtomicRc => {

@@ -1,4 +1,4 @@
-//! Attribute macros of [`gil`](https://docs.rs/gil). Use them through the `gil` crate, which
+//! Attribute macros of [`gilkit`](https://docs.rs/gilkit). Use them through the `gilkit` crate, which
 //! documents them with examples.
 
 mod atomic_rc;
@@ -8,19 +8,19 @@ mod per_field_lock;
 
 use proc_macro::TokenStream;
 
-/// (The attribute `gil::global_lock`, documented there.)
+/// (The attribute `gilkit::global_lock`, documented there.)
 #[proc_macro_attribute]
 pub fn global_lock(args: TokenStream, input: TokenStream) -> TokenStream {
     global_lock::expand(args.into(), input.into()).into()
 }
 
-/// (The attribute `gil::per_field_lock`, documented there.)
+/// (The attribute `gilkit::per_field_lock`, documented there.)
 #[proc_macro_attribute]
 pub fn per_field_lock(args: TokenStream, input: TokenStream) -> TokenStream {
     per_field_lock::expand(args.into(), input.into()).into()
 }
 
-/// (The attribute `gil::atomic_rc`, documented there.)
+/// (The attribute `gilkit::atomic_rc`, documented there.)
 #[proc_macro_attribute]
 pub fn atomic_rc(args: TokenStream, input: TokenStream) -> TokenStream {
     atomic_rc::expand(args.into(), input.into()).into()
@@ -32,7 +32,7 @@ mod tests {
 
     use quote::quote;
 
-    /// Row 10 of issue 17: with `crate = ::locks`, nothing generated names `::gil`, doc links
+    /// Row 10 of issue 17: with `crate = ::locks`, nothing generated names `::gilkit`, doc links
     /// included.
     #[test]
     fn crate_path_reaches_generated_docs_and_paths() {
@@ -65,7 +65,7 @@ mod tests {
         for expansion in expansions.map(|e| e.to_string()) {
             assert!(!expansion.contains("compile_error"), "{expansion}");
             assert!(!expansion.contains(" gil ::"), "{expansion}");
-            assert!(!expansion.contains("::gil"), "{expansion}");
+            assert!(!expansion.contains("::gilkit"), "{expansion}");
             assert!(expansion.contains(":: locks ::"), "{expansion}");
         }
         let locked = crate::per_field_lock::expand(

@@ -1,6 +1,6 @@
-//! The runtime of [`gil`](https://docs.rs/gil): the strategies behind its attributes.
+//! The runtime of [`gilkit`](https://docs.rs/gilkit): the strategies behind its attributes.
 //!
-//! Use it through the `gil` facade. Every module gets its synchronization from the one `sync`
+//! Use it through the `gilkit` facade. Every module gets its synchronization from the one `sync`
 //! shim, so that the whole runtime can be model-checked with loom (`--cfg loom`).
 
 #[allow(

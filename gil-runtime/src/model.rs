@@ -6,17 +6,17 @@
 //! under loom, so loom sees every interleaving.
 //!
 //! ```
-//! # use gil_runtime as gil;
-//! use gil::model::{self, sync::Arc, thread};
-//! use gil::GilCell;
+//! # use gil_runtime as gilkit;
+//! use gilkit::model::{self, sync::Arc, thread};
+//! use gilkit::GilCell;
 //!
 //! model::model(|| {
 //!     let counter = Arc::new(GilCell::new(0));
 //!     let c = counter.clone();
-//!     let t = thread::spawn(move || gil::with_gil(|g| *c.get_mut(g) += 1));
-//!     gil::with_gil(|g| *counter.get_mut(g) += 1);
+//!     let t = thread::spawn(move || gilkit::with_gil(|g| *c.get_mut(g) += 1));
+//!     gilkit::with_gil(|g| *counter.get_mut(g) += 1);
 //!     t.join().unwrap();
-//!     assert_eq!(gil::with_gil(|g| *counter.get(g)), 2);
+//!     assert_eq!(gilkit::with_gil(|g| *counter.get(g)), 2);
 //! });
 //! ```
 //!

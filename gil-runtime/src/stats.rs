@@ -5,30 +5,30 @@
 //! free, never per clone or drop of a handle, so it is always on.
 //!
 //! ```
-//! # use gil_runtime as gil;
-//! # // What `#[gil::atomic_rc]` adds to the struct, written out (the runtime cannot use the macro).
-//! # impl gil::stats::Tracked for Leaf {
-//! #     fn __live() -> &'static gil::stats::LiveCounter {
-//! #         static LIVE: gil::stats::LiveCounter = gil::stats::LiveCounter::new();
+//! # use gil_runtime as gilkit;
+//! # // What `#[gilkit::atomic_rc]` adds to the struct, written out (the runtime cannot use the macro).
+//! # impl gilkit::stats::Tracked for Leaf {
+//! #     fn __live() -> &'static gilkit::stats::LiveCounter {
+//! #         static LIVE: gilkit::stats::LiveCounter = gilkit::stats::LiveCounter::new();
 //! #         &LIVE
 //! #     }
 //! # }
 //! # impl Leaf {
-//! #     fn into_rc(self) -> gil::refcount::AtomicRc<Self> {
-//! #         let live = <Self as gil::stats::Tracked>::__live();
-//! #         gil::refcount::AtomicRc::__new_counted(self, live)
+//! #     fn into_rc(self) -> gilkit::refcount::AtomicRc<Self> {
+//! #         let live = <Self as gilkit::stats::Tracked>::__live();
+//! #         gilkit::refcount::AtomicRc::__new_counted(self, live)
 //! #     }
 //! # }
-//! // #[gil::atomic_rc]
+//! // #[gilkit::atomic_rc]
 //! struct Leaf {
 //!     value: u32,
 //! }
 //!
-//! let before = gil::stats::live::<Leaf>();
+//! let before = gilkit::stats::live::<Leaf>();
 //! let leaf = Leaf { value: 1 }.into_rc();
-//! assert_eq!(gil::stats::live::<Leaf>(), before + 1);
+//! assert_eq!(gilkit::stats::live::<Leaf>(), before + 1);
 //! drop(leaf);
-//! assert_eq!(gil::stats::live::<Leaf>(), before);
+//! assert_eq!(gilkit::stats::live::<Leaf>(), before);
 //! ```
 
 use crate::sync::stat::{AtomicUsize, Ordering};
@@ -36,8 +36,8 @@ use crate::sync::stat::{AtomicUsize, Ordering};
 /// The number of live objects of one type. `const`-constructible, so it can live in a `static`.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::stats::LiveCounter;
+/// # use gil_runtime as gilkit;
+/// use gilkit::stats::LiveCounter;
 ///
 /// static LIVE: LiveCounter = LiveCounter::new();
 /// assert_eq!(LIVE.get(), 0);
@@ -49,8 +49,8 @@ impl LiveCounter {
     /// A counter at zero.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// assert_eq!(gil::stats::LiveCounter::new().get(), 0);
+    /// # use gil_runtime as gilkit;
+    /// assert_eq!(gilkit::stats::LiveCounter::new().get(), 0);
     /// ```
     #[must_use]
     pub const fn new() -> Self {
@@ -60,8 +60,8 @@ impl LiveCounter {
     /// The number of objects allocated and not yet freed. A snapshot: other threads may change it.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// let counter = gil::stats::LiveCounter::new();
+    /// # use gil_runtime as gilkit;
+    /// let counter = gilkit::stats::LiveCounter::new();
     /// assert_eq!(counter.get(), 0);
     /// ```
     #[must_use]
@@ -83,25 +83,25 @@ impl LiveCounter {
 /// A generic type has one counter for all its instantiations.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// # // What `#[gil::atomic_rc]` adds to the struct, written out (the runtime cannot use the macro).
-/// # impl gil::stats::Tracked for Counted {
-/// #     fn __live() -> &'static gil::stats::LiveCounter {
-/// #         static LIVE: gil::stats::LiveCounter = gil::stats::LiveCounter::new();
+/// # use gil_runtime as gilkit;
+/// # // What `#[gilkit::atomic_rc]` adds to the struct, written out (the runtime cannot use the macro).
+/// # impl gilkit::stats::Tracked for Counted {
+/// #     fn __live() -> &'static gilkit::stats::LiveCounter {
+/// #         static LIVE: gilkit::stats::LiveCounter = gilkit::stats::LiveCounter::new();
 /// #         &LIVE
 /// #     }
 /// # }
 /// # impl Counted {
-/// #     fn into_rc(self) -> gil::refcount::AtomicRc<Self> {
-/// #         let live = <Self as gil::stats::Tracked>::__live();
-/// #         gil::refcount::AtomicRc::__new_counted(self, live)
+/// #     fn into_rc(self) -> gilkit::refcount::AtomicRc<Self> {
+/// #         let live = <Self as gilkit::stats::Tracked>::__live();
+/// #         gilkit::refcount::AtomicRc::__new_counted(self, live)
 /// #     }
 /// # }
-/// // #[gil::atomic_rc]
+/// // #[gilkit::atomic_rc]
 /// struct Counted(u8);
 ///
-/// fn live_of<T: gil::stats::Tracked>() -> usize {
-///     gil::stats::live::<T>()
+/// fn live_of<T: gilkit::stats::Tracked>() -> usize {
+///     gilkit::stats::live::<T>()
 /// }
 /// assert_eq!(live_of::<Counted>(), 0);
 /// ```
@@ -117,28 +117,28 @@ pub trait Tracked {
 /// generic impl is shared), so `live::<Foo<A>>()` also counts `Foo<B>` objects.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// # // What `#[gil::atomic_rc]` adds to the struct, written out (the runtime cannot use the macro).
-/// # impl gil::stats::Tracked for Node {
-/// #     fn __live() -> &'static gil::stats::LiveCounter {
-/// #         static LIVE: gil::stats::LiveCounter = gil::stats::LiveCounter::new();
+/// # use gil_runtime as gilkit;
+/// # // What `#[gilkit::atomic_rc]` adds to the struct, written out (the runtime cannot use the macro).
+/// # impl gilkit::stats::Tracked for Node {
+/// #     fn __live() -> &'static gilkit::stats::LiveCounter {
+/// #         static LIVE: gilkit::stats::LiveCounter = gilkit::stats::LiveCounter::new();
 /// #         &LIVE
 /// #     }
 /// # }
 /// # impl Node {
-/// #     fn into_rc(self) -> gil::refcount::AtomicRc<Self> {
-/// #         let live = <Self as gil::stats::Tracked>::__live();
-/// #         gil::refcount::AtomicRc::__new_counted(self, live)
+/// #     fn into_rc(self) -> gilkit::refcount::AtomicRc<Self> {
+/// #         let live = <Self as gilkit::stats::Tracked>::__live();
+/// #         gilkit::refcount::AtomicRc::__new_counted(self, live)
 /// #     }
 /// # }
-/// // #[gil::atomic_rc]
+/// // #[gilkit::atomic_rc]
 /// struct Node(u32);
 ///
 /// let a = Node(1).into_rc();
 /// let b = a.clone(); // a clone is the same object
-/// assert_eq!(gil::stats::live::<Node>(), 1);
+/// assert_eq!(gilkit::stats::live::<Node>(), 1);
 /// drop((a, b));
-/// assert_eq!(gil::stats::live::<Node>(), 0);
+/// assert_eq!(gilkit::stats::live::<Node>(), 0);
 /// ```
 #[must_use]
 pub fn live<T: Tracked + ?Sized>() -> usize {

@@ -32,7 +32,7 @@ pub struct Args {
     pub handle: Option<Ident>,
     /// The name of the method that makes a handle (`into_rc` by default).
     pub into_rc: Option<Ident>,
-    /// The path of the `gil` crate, for crates that rename it.
+    /// The path of the `gilkit` crate, for crates that rename it.
     pub krate: Option<Path>,
 }
 
@@ -73,7 +73,7 @@ impl Parse for Args {
                 let key = input.parse::<Token![crate]>()?;
                 let path = value(
                     input,
-                    "`crate` takes a path to the gil crate: `crate = ::gil`",
+                    "`crate` takes a path to the gilkit crate: `crate = ::gilkit`",
                 )?;
                 set_once(&mut args.krate, path, key.span, ATTRIBUTE, "crate")?;
             } else {

@@ -146,9 +146,9 @@ pub fn unknown_argument(
     }
 }
 
-/// The path generated code names the facade by: `crate = path` if given, else `::gil`.
+/// The path generated code names the facade by: `crate = path` if given, else `::gilkit`.
 pub fn crate_path(krate: Option<&syn::Path>) -> TokenStream {
-    krate.map_or_else(|| quote::quote!(::gil), quote::ToTokens::to_token_stream)
+    krate.map_or_else(|| quote::quote!(::gilkit), quote::ToTokens::to_token_stream)
 }
 
 /// The item as the fallback emits it: unchanged, minus the strategy attributes (which would

@@ -95,10 +95,10 @@ pub fn param(field: &syn::Ident) -> syn::Ident {
     format_ident!("__gil_{}", field.unraw())
 }
 
-/// `crate = path` as doc links write it: `::gil`, `crate`, `::locks`.
+/// `crate = path` as doc links write it: `::gilkit`, `crate`, `::locks`.
 pub fn crate_path_doc(krate: Option<&syn::Path>) -> String {
     let Some(path) = krate else {
-        return "::gil".to_owned();
+        return "::gilkit".to_owned();
     };
     let segments: Vec<String> = path
         .segments

@@ -22,7 +22,7 @@ mod kw {
 pub struct Args {
     /// The GIL domain of the struct (the default domain if absent).
     pub domain: Option<syn::Type>,
-    /// The path of the `gil` crate, for crates that rename it.
+    /// The path of the `gilkit` crate, for crates that rename it.
     pub krate: Option<Path>,
     /// The name of the generated constructor (`new` by default).
     pub constructor: Option<Ident>,
@@ -41,14 +41,14 @@ impl Parse for Args {
                 let domain = value(
                     input,
                     "`domain` takes the type of a GIL domain: `domain = Physics`, declared with \
-                     `gil::domain!(pub Physics);`",
+                     `gilkit::domain!(pub Physics);`",
                 )?;
                 set_once(&mut args.domain, domain, key.span, ATTRIBUTE, "domain")?;
             } else if input.peek(Token![crate]) {
                 let key = input.parse::<Token![crate]>()?;
                 let path = value(
                     input,
-                    "`crate` takes a path to the gil crate: `crate = ::gil`",
+                    "`crate` takes a path to the gilkit crate: `crate = ::gilkit`",
                 )?;
                 set_once(&mut args.krate, path, key.span, ATTRIBUTE, "crate")?;
             } else if input.peek(kw::constructor) {

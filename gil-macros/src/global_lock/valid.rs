@@ -18,7 +18,7 @@ pub fn validate(args: &Args, input: &Input) -> syn::Result<()> {
         errors.push(syn::Error::new(
             item.ident.span(),
             "`#[global_lock]` on a struct without fields: there is nothing to protect; add a \
-             field, or use `gil::with_gil` directly",
+             field, or use `gilkit::with_gil` directly",
         ));
     }
     errors.extend(common::packed_repr(&item.attrs, ATTRIBUTE));
@@ -27,9 +27,9 @@ pub fn validate(args: &Args, input: &Input) -> syn::Result<()> {
         ATTRIBUTE,
         "each field sits in a `GilCell`, readable only with the GIL's token",
         [
-            "write a method that takes the token: `fn duplicate(&self, g: &gil::Gil) -> Self { \
+            "write a method that takes the token: `fn duplicate(&self, g: &gilkit::Gil) -> Self { \
              Self::new(self.field.get(g).clone(), ..) }`",
-            "write a method that takes the token: `fn same(&self, other: &Self, g: &gil::Gil) \
+            "write a method that takes the token: `fn same(&self, other: &Self, g: &gilkit::Gil) \
              -> bool { self.field.get(g) == other.field.get(g) }`",
         ],
     ));

@@ -24,7 +24,7 @@ mod kw {
 /// optional.
 #[derive(Default)]
 pub struct Args {
-    /// The path of the `gil` crate, for crates that rename it.
+    /// The path of the `gilkit` crate, for crates that rename it.
     pub krate: Option<Path>,
     /// The name of the generated constructor (`new` by default).
     pub constructor: Option<Ident>,
@@ -42,7 +42,7 @@ impl Parse for Args {
                 let key = input.parse::<Token![crate]>()?;
                 let path = value(
                     input,
-                    "`crate` takes a path to the gil crate: `crate = ::gil`",
+                    "`crate` takes a path to the gilkit crate: `crate = ::gilkit`",
                 )?;
                 set_once(&mut args.krate, path, key.span, ATTRIBUTE, "crate")?;
             } else if input.peek(kw::constructor) {

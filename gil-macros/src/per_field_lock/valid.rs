@@ -35,9 +35,9 @@ pub fn validate(args: &Args, input: &Input) -> syn::Result<()> {
         ATTRIBUTE,
         "each field sits behind its own lock",
         [
-            "write a method that locks the fields (`gil::field_lock::lock_fields`) and builds the \
+            "write a method that locks the fields (`gilkit::field_lock::lock_fields`) and builds the \
              copy with the constructor from the guards",
-            "write a method that locks the fields of both objects in one call (`gil::field_lock::\
+            "write a method that locks the fields of both objects in one call (`gilkit::field_lock::\
              lock_fields((self.a(), other.a()))`, which cannot deadlock) and compares the guards",
         ],
     ));

@@ -9,8 +9,8 @@ use std::fmt;
 /// reports; for a hand-made [`FieldLock`](super::FieldLock), declare a `static`:
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::field_lock::{FieldLock, LockClass};
+/// # use gil_runtime as gilkit;
+/// use gilkit::field_lock::{FieldLock, LockClass};
 ///
 /// static TOTAL: LockClass = LockClass::new("Bank.total");
 ///
@@ -34,8 +34,8 @@ impl LockClass {
     /// The name given to [`LockClass::new`].
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// static C: gil::field_lock::LockClass = gil::field_lock::LockClass::new("A.b");
+    /// # use gil_runtime as gilkit;
+    /// static C: gilkit::field_lock::LockClass = gilkit::field_lock::LockClass::new("A.b");
     /// assert_eq!(C.name(), "A.b");
     /// ```
     #[must_use]

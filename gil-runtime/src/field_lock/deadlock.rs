@@ -42,8 +42,8 @@ impl fmt::Display for DeadlockReport {
 /// Checks once for threads blocked on each other in a cycle.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// assert!(gil::field_lock::check_deadlock().is_none());
+/// # use gil_runtime as gilkit;
+/// assert!(gilkit::field_lock::check_deadlock().is_none());
 /// ```
 #[must_use]
 pub fn check_deadlock() -> Option<DeadlockReport> {
@@ -79,10 +79,10 @@ impl fmt::Debug for Watchdog {
 /// `interval` finds threads deadlocked on `parking_lot` locks (field locks included).
 ///
 /// ```
-/// # use gil_runtime as gil;
+/// # use gil_runtime as gilkit;
 /// use std::time::Duration;
 ///
-/// let watchdog = gil::field_lock::spawn_deadlock_watchdog(Duration::from_millis(10), |report| {
+/// let watchdog = gilkit::field_lock::spawn_deadlock_watchdog(Duration::from_millis(10), |report| {
 ///     eprintln!("{report}");
 /// });
 /// drop(watchdog); // stops and joins the thread

@@ -67,7 +67,7 @@ pub trait Lockable<'a>: sealed::Sealed {
 /// [`lock_fields`](super::lock_fields).
 ///
 /// ```
-/// # extern crate gil_runtime as gil;
+/// # extern crate gil_runtime as gilkit;
 /// # use gil_macros::per_field_lock;
 /// # fn main() {
 /// #[per_field_lock]
@@ -176,7 +176,7 @@ impl<'a, T> Lockable<'a> for Field<'a, T> {
 /// A field guarded by a [`RwFieldLock`] (`#[field(rw)]`).
 ///
 /// ```
-/// # extern crate gil_runtime as gil;
+/// # extern crate gil_runtime as gilkit;
 /// # use gil_macros::per_field_lock;
 /// # fn main() {
 /// #[per_field_lock]

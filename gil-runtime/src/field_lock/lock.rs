@@ -54,8 +54,8 @@ impl Ctx {
 /// its class:
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::field_lock::{FieldLock, LockClass};
+/// # use gil_runtime as gilkit;
+/// use gilkit::field_lock::{FieldLock, LockClass};
 ///
 /// static HITS: LockClass = LockClass::new("Counter.hits");
 /// let hits = FieldLock::new(0_u32);
@@ -71,8 +71,8 @@ impl Ctx {
 /// consistent on every exit, or check an invariant after taking the lock.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::field_lock::{FieldLock, LockClass};
+/// # use gil_runtime as gilkit;
+/// use gilkit::field_lock::{FieldLock, LockClass};
 ///
 /// static V: LockClass = LockClass::new("Doc.v");
 /// let v = FieldLock::new(vec![1]);
@@ -112,8 +112,8 @@ impl<T> FieldLock<T> {
     /// Exclusive access through `&mut`, which needs no locking.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// let mut lock = gil::field_lock::FieldLock::new(1);
+    /// # use gil_runtime as gilkit;
+    /// let mut lock = gilkit::field_lock::FieldLock::new(1);
     /// *lock.get_mut() += 1;
     /// assert_eq!(lock.into_inner(), 2);
     /// ```
@@ -247,10 +247,10 @@ impl<T> FieldGuard<'_, T> {
     /// shadows a method of `T`.
     ///
     /// ```
-    /// # extern crate gil_runtime as gil;
+    /// # extern crate gil_runtime as gilkit;
     /// # use gil_macros::per_field_lock;
     /// # fn main() {
-    /// use gil::field_lock::{FieldGuard, Handle};
+    /// use gilkit::field_lock::{FieldGuard, Handle};
     ///
     /// #[per_field_lock]
     /// struct Node {
@@ -362,8 +362,8 @@ impl<T: fmt::Display> fmt::Display for FieldGuard<'_, T> {
 /// [`FieldLock`].
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::field_lock::{LockClass, RwFieldLock};
+/// # use gil_runtime as gilkit;
+/// use gilkit::field_lock::{LockClass, RwFieldLock};
 ///
 /// static NAMES: LockClass = LockClass::new("Dir.names");
 /// let names = RwFieldLock::new(vec!["a"]);
@@ -399,8 +399,8 @@ impl<T> RwFieldLock<T> {
     /// Exclusive access through `&mut`, which needs no locking.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// let mut lock = gil::field_lock::RwFieldLock::new(1);
+    /// # use gil_runtime as gilkit;
+    /// let mut lock = gilkit::field_lock::RwFieldLock::new(1);
     /// *lock.get_mut() += 1;
     /// assert_eq!(lock.into_inner(), 2);
     /// ```
@@ -520,10 +520,10 @@ impl<T> FieldReadGuard<'_, T> {
     /// [`FieldGuard::lock_next`], whose rules and promises are the same.
     ///
     /// ```
-    /// # extern crate gil_runtime as gil;
+    /// # extern crate gil_runtime as gilkit;
     /// # use gil_macros::per_field_lock;
     /// # fn main() {
-    /// use gil::field_lock::{FieldReadGuard, Handle};
+    /// use gilkit::field_lock::{FieldReadGuard, Handle};
     ///
     /// #[per_field_lock]
     /// struct Node {
@@ -575,10 +575,10 @@ impl<T> FieldWriteGuard<'_, T> {
     /// [`FieldGuard::lock_next`], whose rules and promises are the same.
     ///
     /// ```
-    /// # extern crate gil_runtime as gil;
+    /// # extern crate gil_runtime as gilkit;
     /// # use gil_macros::per_field_lock;
     /// # fn main() {
-    /// use gil::field_lock::{FieldWriteGuard, Handle};
+    /// use gilkit::field_lock::{FieldWriteGuard, Handle};
     ///
     /// #[per_field_lock]
     /// struct Node {

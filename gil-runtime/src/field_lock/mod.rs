@@ -20,10 +20,10 @@
 //!   deadlock.
 //!
 //! ```
-//! # extern crate gil_runtime as gil;
+//! # extern crate gil_runtime as gilkit;
 //! # use gil_macros::per_field_lock;
 //! # fn main() {
-//! use gil::field_lock::lock_fields;
+//! use gilkit::field_lock::lock_fields;
 //!
 //! #[per_field_lock]
 //! pub struct Account {
@@ -90,7 +90,7 @@ pub use field::OrderKey;
 /// `--cfg loom`). The generated `into_handle` returns one.
 ///
 /// ```
-/// # extern crate gil_runtime as gil;
+/// # extern crate gil_runtime as gilkit;
 /// # use gil_macros::per_field_lock;
 /// # fn main() {
 /// #[per_field_lock]
@@ -98,7 +98,7 @@ pub use field::OrderKey;
 ///     count: u64,
 /// }
 ///
-/// let hits: gil::field_lock::Handle<Hits> = Hits::new(0).into_handle();
+/// let hits: gilkit::field_lock::Handle<Hits> = Hits::new(0).into_handle();
 /// let other = hits.clone();
 /// std::thread::spawn(move || *other.count().lock() += 1).join().unwrap();
 /// assert_eq!(*hits.count().lock(), 1);

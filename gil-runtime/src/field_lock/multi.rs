@@ -25,7 +25,7 @@ pub trait LockSet<'a> {
 /// locks.
 ///
 /// ```
-/// # extern crate gil_runtime as gil;
+/// # extern crate gil_runtime as gilkit;
 /// # use gil_macros::per_field_lock;
 /// # fn main() {
 /// #[per_field_lock]
@@ -34,7 +34,7 @@ pub trait LockSet<'a> {
 /// }
 ///
 /// fn transfer(from: &Account, to: &Account, amount: i64) {
-///     let (mut from, mut to) = gil::field_lock::lock_fields((from.balance(), to.balance()));
+///     let (mut from, mut to) = gilkit::field_lock::lock_fields((from.balance(), to.balance()));
 ///     *from -= amount;
 ///     *to += amount;
 /// }
@@ -42,7 +42,7 @@ pub trait LockSet<'a> {
 /// let (a, b) = (Account::new(100), Account::new(0));
 /// transfer(&a, &b, 30);
 /// transfer(&b, &a, 10); // the opposite direction takes the locks in the same order
-/// let (a, b) = gil::field_lock::lock_fields((a.balance(), b.balance()));
+/// let (a, b) = gilkit::field_lock::lock_fields((a.balance(), b.balance()));
 /// assert_eq!((*a, *b), (80, 20));
 /// # }
 /// ```

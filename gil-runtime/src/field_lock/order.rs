@@ -21,8 +21,8 @@ use super::LockClass;
 /// Whether the lock-order validator is compiled into this build.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// if gil::field_lock::VALIDATION_ENABLED {
+/// # use gil_runtime as gilkit;
+/// if gilkit::field_lock::VALIDATION_ENABLED {
 ///     println!("lock orders are checked");
 /// }
 /// ```
@@ -171,7 +171,7 @@ mod imp {
                     return Some(format!(
                         "gil: lock order violation: two locks of class {} nested outside the ordered \
                          multi-lock: the first taken at {}, the second at {}; take both with one \
-                         `gil::field_lock::lock_fields` call or, to walk a linked structure hand \
+                         `gilkit::field_lock::lock_fields` call or, to walk a linked structure hand \
                          over hand, take the second with `FieldGuard::lock_next` on the first's \
                          guard",
                         site.class, h.at, site.at
@@ -220,7 +220,7 @@ mod imp {
                 }
                 message.push_str(
                     "\nthreads that take these locks in both orders can deadlock; take them in one \
-                     order, or together with `gil::field_lock::lock_fields`",
+                     order, or together with `gilkit::field_lock::lock_fields`",
                 );
                 drop(graph);
                 panic!("{message}");
@@ -415,8 +415,8 @@ pub(crate) use imp::{check, hold, new_group, Held};
 /// compiled out ([`VALIDATION_ENABLED`]).
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::field_lock::{held_count, FieldLock, LockClass, VALIDATION_ENABLED};
+/// # use gil_runtime as gilkit;
+/// use gilkit::field_lock::{held_count, FieldLock, LockClass, VALIDATION_ENABLED};
 ///
 /// static C: LockClass = LockClass::new("Doc.count");
 /// let lock = FieldLock::new(1);

@@ -11,11 +11,11 @@ use crate::sync::{const_unless_loom, UnsafeCell};
 /// access; a token of another domain is a type error.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::GilCell;
+/// # use gil_runtime as gilkit;
+/// use gilkit::GilCell;
 ///
 /// let names = GilCell::new(vec!["a"]);
-/// gil::with_gil(|g| {
+/// gilkit::with_gil(|g| {
 ///     names.get_mut(g).push("b");
 ///     assert_eq!(names.get(g).len(), 2);
 /// });
@@ -24,10 +24,10 @@ use crate::sync::{const_unless_loom, UnsafeCell};
 /// A reference cannot outlive the token it came from:
 ///
 /// ```compile_fail,E0597
-/// # use gil_runtime as gil;
-/// let cell = gil::GilCell::new(1);
+/// # use gil_runtime as gilkit;
+/// let cell = gilkit::GilCell::new(1);
 /// let r = {
-///     let g = gil::acquire();
+///     let g = gilkit::acquire();
 ///     cell.get(&g)
 /// };
 /// println!("{r}");
@@ -59,9 +59,9 @@ impl<T, D: Domain> GilCell<T, D> {
         /// function from [`GilCell::new`], which would leave `D` to inference).
         ///
         /// ```
-        /// # use gil_runtime as gil;
-        /// gil::domain!(pub Physics);
-        /// static SPEED: gil::GilCell<f64, Physics> = gil::GilCell::new_in(0.0);
+        /// # use gil_runtime as gilkit;
+        /// gilkit::domain!(pub Physics);
+        /// static SPEED: gilkit::GilCell<f64, Physics> = gilkit::GilCell::new_in(0.0);
         /// ```
         #[must_use]
         pub fn new_in(value: T) -> Self {

@@ -22,10 +22,10 @@ use crate::Gil;
 /// functions: `Name::with_gil`, `Name::acquire`, `Name::set_switch_interval`, ...
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::{Domain, GilCell};
+/// # use gil_runtime as gilkit;
+/// use gilkit::{Domain, GilCell};
 ///
-/// gil::domain!(
+/// gilkit::domain!(
 ///     /// The physics simulation: its own GIL, so it never waits for the default one.
 ///     pub Physics
 /// );
@@ -34,7 +34,7 @@ use crate::Gil;
 ///
 /// Physics::with_gil(|g| *POSITION.get_mut(g) += 1.5);
 /// // Meanwhile another thread may hold the default GIL: they are different locks.
-/// gil::with_gil(|g| {
+/// gilkit::with_gil(|g| {
 ///     let _ = g; // a token of the default domain cannot reach `POSITION`
 /// });
 /// ```
@@ -42,10 +42,10 @@ use crate::Gil;
 /// A token of one domain cannot reach another domain's data:
 ///
 /// ```compile_fail,E0308
-/// # use gil_runtime as gil;
-/// gil::domain!(pub Physics);
-/// static POSITION: gil::GilCell<f64, Physics> = gil::GilCell::new_in(0.0);
-/// gil::with_gil(|g| *POSITION.get_mut(g) += 1.5); // a `Gil<DefaultDomain>`, not a `Gil<Physics>`
+/// # use gil_runtime as gilkit;
+/// gilkit::domain!(pub Physics);
+/// static POSITION: gilkit::GilCell<f64, Physics> = gilkit::GilCell::new_in(0.0);
+/// gilkit::with_gil(|g| *POSITION.get_mut(g) += 1.5); // a `Gil<DefaultDomain>`, not a `Gil<Physics>`
 /// ```
 ///
 /// # Safety
@@ -54,8 +54,8 @@ use crate::Gil;
 /// hand is never needed.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a GIL domain",
-    label = "not declared with `gil::domain!`",
-    note = "declare a domain with `gil::domain!(pub Name);`, then use `#[global_lock(domain = Name)]`"
+    label = "not declared with `gilkit::domain!`",
+    note = "declare a domain with `gilkit::domain!(pub Name);`, then use `#[global_lock(domain = Name)]`"
 )]
 pub unsafe trait Domain: Sized + 'static {
     /// The state of this domain. Not part of the API.
@@ -91,7 +91,7 @@ pub unsafe trait Domain: Sized + 'static {
         assert!(
             held_count() == 0,
             "gil: this thread holds another GIL domain; waiting for `{}` while holding it can \
-             deadlock against a thread that does the opposite; take both with `gil::with_gils`",
+             deadlock against a thread that does the opposite; take both with `gilkit::with_gils`",
             std::any::type_name::<Self>()
         );
         super::acquire_unchecked()
@@ -188,21 +188,21 @@ impl DomainState {
 
 /// Declares a [`Domain`]: a type that names a GIL of its own.
 ///
-/// `gil::domain!(pub Name);` declares an uninhabited `pub enum Name {}` and implements
+/// `gilkit::domain!(pub Name);` declares an uninhabited `pub enum Name {}` and implements
 /// [`Domain`] for it. Doc comments and attributes before the name are kept.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::Domain;
+/// # use gil_runtime as gilkit;
+/// use gilkit::Domain;
 ///
-/// gil::domain!(
+/// gilkit::domain!(
 ///     /// The rendering thread's objects.
 ///     pub(crate) Render
 /// );
 ///
 /// Render::set_switch_interval(std::time::Duration::from_millis(1));
 /// assert_eq!(Render::switch_interval(), std::time::Duration::from_millis(1));
-/// assert_eq!(gil::switch_interval(), gil::DEFAULT_SWITCH_INTERVAL); // the default domain's
+/// assert_eq!(gilkit::switch_interval(), gilkit::DEFAULT_SWITCH_INTERVAL); // the default domain's
 /// Render::with_gil(|g| assert_eq!(g.stats().acquisitions, 1));
 /// ```
 #[macro_export]
@@ -210,7 +210,7 @@ macro_rules! domain {
     ($(#[$attr:meta])* $vis:vis $name:ident $(;)?) => {
         $(#[$attr])*
         #[doc = ""]
-        #[doc = "A GIL domain (declared with `gil::domain!`): its own lock, switch interval and statistics."]
+        #[doc = "A GIL domain (declared with `gilkit::domain!`): its own lock, switch interval and statistics."]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         $vis enum $name {}
 
@@ -248,23 +248,23 @@ unsafe impl Domain for DefaultDomain {
 /// [`Gil::allow_threads`] panics.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::{DefaultDomain, GilCell};
+/// # use gil_runtime as gilkit;
+/// use gilkit::{DefaultDomain, GilCell};
 ///
-/// gil::domain!(pub Physics);
+/// gilkit::domain!(pub Physics);
 /// static FRAMES: GilCell<u64> = GilCell::new(7);
 /// static STEPS: GilCell<u64, Physics> = GilCell::new_in(0);
 ///
 /// // One thread names the domains in one order, another in the other: no deadlock.
 /// std::thread::scope(|s| {
-///     s.spawn(|| gil::with_gils(|a: &mut gil::Gil, b: &mut gil::Gil<Physics>| {
+///     s.spawn(|| gilkit::with_gils(|a: &mut gilkit::Gil, b: &mut gilkit::Gil<Physics>| {
 ///         *STEPS.get_mut(b) += *FRAMES.get(a);
 ///     }));
-///     s.spawn(|| gil::with_gils(|b: &mut gil::Gil<Physics>, a: &mut gil::Gil<DefaultDomain>| {
+///     s.spawn(|| gilkit::with_gils(|b: &mut gilkit::Gil<Physics>, a: &mut gilkit::Gil<DefaultDomain>| {
 ///         *STEPS.get_mut(b) += *FRAMES.get(a);
 ///     }));
 /// });
-/// assert_eq!(gil::with_gils(|_: &mut gil::Gil, b: &mut gil::Gil<Physics>| *STEPS.get(b)), 14);
+/// assert_eq!(gilkit::with_gils(|_: &mut gilkit::Gil, b: &mut gilkit::Gil<Physics>| *STEPS.get(b)), 14);
 /// ```
 ///
 /// # Panics
@@ -280,9 +280,9 @@ pub fn with_gils<A: Domain, B: Domain, R>(f: impl FnOnce(&mut Gil<A>, &mut Gil<B
 /// their guards.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// gil::domain!(pub Physics);
-/// let (g, p) = gil::acquire_gils::<gil::DefaultDomain, Physics>();
+/// # use gil_runtime as gilkit;
+/// gilkit::domain!(pub Physics);
+/// let (g, p) = gilkit::acquire_gils::<gilkit::DefaultDomain, Physics>();
 /// drop((g, p));
 /// ```
 ///

@@ -1,8 +1,8 @@
 //! The global interpreter lock: one process-wide lock and the token that proves it is held.
 //!
 //! ```
-//! # use gil_runtime as gil;
-//! use gil::{with_gil, GilCell};
+//! # use gil_runtime as gilkit;
+//! use gilkit::{with_gil, GilCell};
 //!
 //! static COUNTER: GilCell<u64> = GilCell::new(0);
 //!
@@ -89,8 +89,8 @@ pub(crate) fn state<D: Domain>() -> &'static State {
 /// [`with_gil`] or [`acquire`] (or [`Domain::with_gil`], [`with_gils`] for other domains).
 ///
 /// ```compile_fail,E0277
-/// # use gil_runtime as gil;
-/// gil::with_gil(|g| {
+/// # use gil_runtime as gilkit;
+/// gilkit::with_gil(|g| {
 ///     std::thread::scope(|s| {
 ///         s.spawn(|| drop(g)); // `&mut Gil` is not `Send`
 ///     });
@@ -133,8 +133,8 @@ impl std::error::Error for TryAcquireError {}
 /// Holds the GIL of domain `D` until dropped, and derefs to the [`Gil`] token.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// let mut g = gil::acquire();
+/// # use gil_runtime as gilkit;
+/// let mut g = gilkit::acquire();
 /// g.checkpoint();
 /// drop(g); // releases the GIL
 /// ```
@@ -181,9 +181,9 @@ impl<D: Domain> Drop for GilGuard<D> {
 /// another [`Domain`]: take both with [`with_gils`].
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// let sum = gil::with_gil(|g| {
-///     let cell = gil::GilCell::new(20);
+/// # use gil_runtime as gilkit;
+/// let sum = gilkit::with_gil(|g| {
+///     let cell = gilkit::GilCell::new(20);
 ///     *cell.get_mut(g) += 22;
 ///     *cell.get(g)
 /// });
@@ -213,9 +213,9 @@ pub fn with_gil<R>(f: impl FnOnce(&mut Gil) -> R) -> R {
 /// refused, never a silent deadlock:
 ///
 /// ```should_panic
-/// # use gil_runtime as gil;
-/// let _g = gil::acquire();
-/// let _h = gil::acquire(); // panics: this thread already holds the GIL
+/// # use gil_runtime as gilkit;
+/// let _g = gilkit::acquire();
+/// let _h = gilkit::acquire(); // panics: this thread already holds the GIL
 /// ```
 #[track_caller]
 pub fn acquire() -> GilGuard {
@@ -277,9 +277,9 @@ fn lock<D: Domain>(waiter: Waiter) -> Option<Duration> {
 /// released on the way out, and the decrefs not yet applied stay pending).
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// let g = gil::try_acquire().expect("nobody else holds the GIL here");
-/// assert_eq!(gil::try_acquire().unwrap_err(), gil::TryAcquireError::AlreadyHeld);
+/// # use gil_runtime as gilkit;
+/// let g = gilkit::try_acquire().expect("nobody else holds the GIL here");
+/// assert_eq!(gilkit::try_acquire().unwrap_err(), gilkit::TryAcquireError::AlreadyHeld);
 /// drop(g);
 /// ```
 pub fn try_acquire() -> Result<GilGuard, TryAcquireError> {
@@ -318,11 +318,11 @@ fn switch_interval_of(state: &State) -> Duration {
 /// domain's; [`Domain::set_switch_interval`] sets another's.
 ///
 /// ```
-/// # use gil_runtime as gil;
+/// # use gil_runtime as gilkit;
 /// use std::time::Duration;
-/// gil::set_switch_interval(Duration::from_millis(1));
-/// assert_eq!(gil::switch_interval(), Duration::from_millis(1));
-/// gil::set_switch_interval(gil::DEFAULT_SWITCH_INTERVAL);
+/// gilkit::set_switch_interval(Duration::from_millis(1));
+/// assert_eq!(gilkit::switch_interval(), Duration::from_millis(1));
+/// gilkit::set_switch_interval(gilkit::DEFAULT_SWITCH_INTERVAL);
 /// ```
 pub fn set_switch_interval(interval: Duration) {
     DefaultDomain::set_switch_interval(interval);
@@ -347,12 +347,12 @@ pub enum SwitchPolicy {
 /// ([`Domain::set_switch_policy`] for another domain).
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::SwitchPolicy;
+/// # use gil_runtime as gilkit;
+/// use gilkit::SwitchPolicy;
 ///
-/// gil::set_switch_policy(SwitchPolicy::Priority);
-/// assert_eq!(gil::switch_policy(), SwitchPolicy::Priority);
-/// gil::set_switch_policy(SwitchPolicy::Interval);
+/// gilkit::set_switch_policy(SwitchPolicy::Priority);
+/// assert_eq!(gilkit::switch_policy(), SwitchPolicy::Priority);
+/// gilkit::set_switch_policy(SwitchPolicy::Interval);
 /// ```
 pub fn set_switch_policy(policy: SwitchPolicy) {
     DefaultDomain::set_switch_policy(policy);
@@ -371,8 +371,8 @@ impl<D: Domain> Gil<D> {
     /// has had it (`FORCE_SWITCHING`), and this call returns once the GIL is held again.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// gil::with_gil(|g| {
+    /// # use gil_runtime as gilkit;
+    /// gilkit::with_gil(|g| {
     ///     for _ in 0..1000 {
     ///         // ... a slice of CPU-bound work ...
     ///         g.checkpoint();
@@ -484,9 +484,9 @@ impl<D: Domain> Gil<D> {
     /// through it can be used inside `f`; this is checked by the borrow checker, not by `Send`:
     ///
     /// ```compile_fail,E0502
-    /// # use gil_runtime as gil;
-    /// gil::with_gil(|g| {
-    ///     let cell = gil::GilCell::new(1);
+    /// # use gil_runtime as gilkit;
+    /// gilkit::with_gil(|g| {
+    ///     let cell = gilkit::GilCell::new(1);
     ///     let r = cell.get(g);
     ///     g.allow_threads(|| println!("{r}")); // `r` would outlive the GIL
     /// });
@@ -506,9 +506,9 @@ impl<D: Domain> Gil<D> {
     /// the GIL while holding another), so the process aborts. For example:
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// gil::with_gil(|g| {
-    ///     let n = g.allow_threads(|| gil::with_gil(|_inner| 7));
+    /// # use gil_runtime as gilkit;
+    /// gilkit::with_gil(|g| {
+    ///     let n = g.allow_threads(|| gilkit::with_gil(|_inner| 7));
     ///     assert_eq!(n, 7);
     /// });
     /// ```
@@ -543,10 +543,10 @@ impl<D: Domain> Gil<D> {
     /// If the two cells overlap in memory (the same cell twice, or one inside the other).
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// use gil::GilCell;
+    /// # use gil_runtime as gilkit;
+    /// use gilkit::GilCell;
     /// let (from, to) = (GilCell::new(10), GilCell::new(0));
-    /// gil::with_gil(|g| {
+    /// gilkit::with_gil(|g| {
     ///     let (a, b) = g.get_mut2(&from, &to);
     ///     *a -= 3;
     ///     *b += 3;
@@ -574,10 +574,10 @@ impl<D: Domain> Gil<D> {
     /// construction.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// use gil::GilCell;
+    /// # use gil_runtime as gilkit;
+    /// use gilkit::GilCell;
     /// let (a, b, c) = (GilCell::new(1), GilCell::new(2), GilCell::new(3));
-    /// gil::with_gil(|g| {
+    /// gilkit::with_gil(|g| {
     ///     let (a, (b, c)) = g.get_mut_many((&a, (&b, &c)));
     ///     std::mem::swap(a, c);
     ///     *b += *a + *c;
@@ -585,9 +585,9 @@ impl<D: Domain> Gil<D> {
     /// ```
     ///
     /// ```should_panic
-    /// # use gil_runtime as gil;
-    /// let a = gil::GilCell::new(1);
-    /// gil::with_gil(|g| {
+    /// # use gil_runtime as gilkit;
+    /// let a = gilkit::GilCell::new(1);
+    /// gilkit::with_gil(|g| {
     ///     let _ = g.get_mut_many((&a, &a)); // panics: two `&mut` to one value
     /// });
     /// ```
@@ -619,8 +619,8 @@ impl<D: Domain> Gil<D> {
     /// A snapshot of this domain's statistics since the process started.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// gil::with_gil(|g| assert!(g.stats().acquisitions >= 1));
+    /// # use gil_runtime as gilkit;
+    /// gilkit::with_gil(|g| assert!(g.stats().acquisitions >= 1));
     /// ```
     pub fn stats(&self) -> GilStats {
         // SAFETY: the token proves this thread holds the GIL, and only the holder touches `stats`.

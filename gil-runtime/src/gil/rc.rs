@@ -15,13 +15,13 @@ use crate::sync::UnsafeCell;
 ///   leaks and no count is ever touched without the GIL.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::{GilCell, GilRc};
+/// # use gil_runtime as gilkit;
+/// use gilkit::{GilCell, GilRc};
 ///
 /// let shared = GilRc::new(GilCell::new(0_u32));
-/// let other = gil::with_gil(|g| shared.clone_ref(g));
+/// let other = gilkit::with_gil(|g| shared.clone_ref(g));
 /// std::thread::spawn(move || drop(other)).join().unwrap(); // deferred: no GIL on that thread
-/// gil::with_gil(|g| {
+/// gilkit::with_gil(|g| {
 ///     *shared.get_mut(g) += 1;
 ///     assert_eq!(GilRc::count(&shared, g), 1); // the acquisition drained the deferred decref
 /// });
@@ -54,14 +54,14 @@ impl<T: Send + Sync + 'static> GilRc<T> {
     /// run after whatever `T` borrowed is gone.
     ///
     /// ```compile_fail,E0277
-    /// # use gil_runtime as gil;
-    /// let _ = gil::GilRc::new(std::rc::Rc::new(1)); // `Rc` is neither `Send` nor `Sync`
+    /// # use gil_runtime as gilkit;
+    /// let _ = gilkit::GilRc::new(std::rc::Rc::new(1)); // `Rc` is neither `Send` nor `Sync`
     /// ```
     ///
     /// ```compile_fail,E0597
-    /// # use gil_runtime as gil;
+    /// # use gil_runtime as gilkit;
     /// let local = String::from("borrowed");
-    /// let _ = gil::GilRc::new(&local); // its destructor may outlive `local`
+    /// let _ = gilkit::GilRc::new(&local); // its destructor may outlive `local`
     /// ```
     pub fn new(value: T) -> Self {
         Self::new_unbounded(value)
@@ -73,9 +73,9 @@ impl<T: Send + Sync + 'static, D: Domain> GilRc<T, D> {
     /// under that domain's GIL, with the bounds of [`GilRc::new`].
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// use gil::{Domain, GilRc};
-    /// gil::domain!(pub Physics);
+    /// # use gil_runtime as gilkit;
+    /// use gilkit::{Domain, GilRc};
+    /// gilkit::domain!(pub Physics);
     /// let speed: GilRc<f64, Physics> = GilRc::new_in(9.8);
     /// assert_eq!(Physics::with_gil(|p| GilRc::count(&speed, p)), 1);
     /// ```

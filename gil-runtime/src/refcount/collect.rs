@@ -11,9 +11,9 @@ use crate::sync::{global, Mutex};
 /// `#[atomic_rc(collect)]`).
 ///
 /// ```
-/// # use gil_runtime as gil;
+/// # use gil_runtime as gilkit;
 /// use std::sync::Mutex;
-/// use gil::refcount::{AtomicRc, Trace, Visitor};
+/// use gilkit::refcount::{AtomicRc, Trace, Visitor};
 ///
 /// struct Node(Mutex<Option<AtomicRc<Node>>>);
 ///
@@ -34,13 +34,13 @@ use crate::sync::{global, Mutex};
 /// let weak = AtomicRc::downgrade(&a);
 /// drop((a, b));
 /// assert!(weak.upgrade().is_some()); // the cycle keeps itself alive
-/// assert_eq!(gil::refcount::collect_cycles(), 2);
+/// assert_eq!(gilkit::refcount::collect_cycles(), 2);
 /// assert!(weak.upgrade().is_none()); // collected
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is collected (`#[atomic_rc(collect)]` or `new_collected`) but does not implement `gil::refcount::Trace`",
+    message = "`{Self}` is collected (`#[atomic_rc(collect)]` or `new_collected`) but does not implement `gilkit::refcount::Trace`",
     label = "the cycle collector cannot see this value's handles",
-    note = "implement `gil::refcount::Trace`: `trace` visits every `AtomicRc` the value holds, `clear` drops them"
+    note = "implement `gilkit::refcount::Trace`: `trace` visits every `AtomicRc` the value holds, `clear` drops them"
 )]
 pub trait Trace: Send + Sync + 'static {
     /// Calls [`Visitor::visit`] with every strong handle this value holds.
@@ -54,8 +54,8 @@ pub trait Trace: Send + Sync + 'static {
 /// Collects the handles that [`Trace::trace`] shows it.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::refcount::{AtomicRc, Trace, Visitor};
+/// # use gil_runtime as gilkit;
+/// use gilkit::refcount::{AtomicRc, Trace, Visitor};
 ///
 /// struct Pair(AtomicRc<u8>, AtomicRc<u8>);
 /// impl Trace for Pair {
@@ -134,8 +134,8 @@ pub(crate) fn track(entry: Entry) {
 /// read their count), nor immortal ones (they are never freed).
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// assert_eq!(gil::refcount::collect_cycles(), 0); // nothing tracked, nothing to do
+/// # use gil_runtime as gilkit;
+/// assert_eq!(gilkit::refcount::collect_cycles(), 0); // nothing tracked, nothing to do
 /// ```
 pub fn collect_cycles() -> usize {
     collect(true)

@@ -28,8 +28,8 @@ struct Inner<T> {
 /// locks). See the [module docs](super) for the three modes and the biased merge protocol.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::refcount::AtomicRc;
+/// # use gil_runtime as gilkit;
+/// use gilkit::refcount::AtomicRc;
 /// use std::sync::atomic::{AtomicU32, Ordering};
 ///
 /// let hits = AtomicRc::new(AtomicU32::new(0));
@@ -50,8 +50,8 @@ pub struct AtomicRc<T> {
 /// A handle that does not keep the value alive; [`Weak::upgrade`] gets a strong one back.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::refcount::AtomicRc;
+/// # use gil_runtime as gilkit;
+/// use gilkit::refcount::AtomicRc;
 ///
 /// let strong = AtomicRc::new("value");
 /// let weak = AtomicRc::downgrade(&strong);
@@ -79,8 +79,8 @@ impl<T> AtomicRc<T> {
     /// Moves `value` into a new object in [`Mode::Atomic`], as `Arc::new`.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// let rc = gil::refcount::AtomicRc::new(7);
+    /// # use gil_runtime as gilkit;
+    /// let rc = gilkit::refcount::AtomicRc::new(7);
     /// assert_eq!(*rc, 7);
     /// ```
     pub fn new(value: T) -> Self {
@@ -99,16 +99,16 @@ impl<T> AtomicRc<T> {
     /// where its last handle is.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// use gil::refcount::{AtomicRc, Mode};
+    /// # use gil_runtime as gilkit;
+    /// use gilkit::refcount::{AtomicRc, Mode};
     ///
     /// let rc = AtomicRc::with_mode([0_u8; 4], Mode::Biased);
     /// assert_eq!(AtomicRc::mode(&rc), Mode::Biased);
     /// ```
     ///
     /// ```compile_fail,E0597
-    /// # use gil_runtime as gil;
-    /// use gil::refcount::{AtomicRc, Mode};
+    /// # use gil_runtime as gilkit;
+    /// use gilkit::refcount::{AtomicRc, Mode};
     ///
     /// let local = String::from("borrowed");
     /// let rc = AtomicRc::with_mode(&local, Mode::Biased); // its drop may be deferred
@@ -128,8 +128,8 @@ impl<T> AtomicRc<T> {
     /// `collect_cycles`.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// use gil::refcount::{AtomicRc, Trace, Visitor};
+    /// # use gil_runtime as gilkit;
+    /// use gilkit::refcount::{AtomicRc, Trace, Visitor};
     ///
     /// struct Leaf;
     /// impl Trace for Leaf {
@@ -137,7 +137,7 @@ impl<T> AtomicRc<T> {
     ///     fn clear(&self) {}
     /// }
     /// let leaf = AtomicRc::new_collected(Leaf);
-    /// assert_eq!(gil::refcount::collect_cycles(), 0); // held from outside: not garbage
+    /// assert_eq!(gilkit::refcount::collect_cycles(), 0); // held from outside: not garbage
     /// drop(leaf);
     /// ```
     pub fn new_collected(value: T) -> Self
@@ -238,8 +238,8 @@ impl<T> AtomicRc<T> {
     /// Bytes of the heap block behind a handle: the counts, the mode and the value.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// use gil::refcount::AtomicRc;
+    /// # use gil_runtime as gilkit;
+    /// use gilkit::refcount::AtomicRc;
     /// assert!(AtomicRc::<u64>::block_size() > std::mem::size_of::<u64>());
     /// ```
     pub const fn block_size() -> usize {
@@ -249,8 +249,8 @@ impl<T> AtomicRc<T> {
     /// How this object is counted.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// use gil::refcount::{AtomicRc, Mode};
+    /// # use gil_runtime as gilkit;
+    /// use gilkit::refcount::{AtomicRc, Mode};
     ///
     /// assert_eq!(AtomicRc::mode(&AtomicRc::new(())), Mode::Atomic);
     /// ```
@@ -266,8 +266,8 @@ impl<T> AtomicRc<T> {
     /// read the owner's count.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// use gil::refcount::AtomicRc;
+    /// # use gil_runtime as gilkit;
+    /// use gilkit::refcount::AtomicRc;
     ///
     /// let a = AtomicRc::new(());
     /// let b = a.clone();
@@ -281,8 +281,8 @@ impl<T> AtomicRc<T> {
     /// Whether two handles point to the same object.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// use gil::refcount::AtomicRc;
+    /// # use gil_runtime as gilkit;
+    /// use gilkit::refcount::AtomicRc;
     ///
     /// let a = AtomicRc::new(1);
     /// assert!(AtomicRc::ptr_eq(&a, &a.clone()));
@@ -299,8 +299,8 @@ impl<T> AtomicRc<T> {
     /// Aborts the process if the weak count would overflow, as `Arc` does.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// use gil::refcount::AtomicRc;
+    /// # use gil_runtime as gilkit;
+    /// use gilkit::refcount::AtomicRc;
     ///
     /// let rc = AtomicRc::new(3);
     /// let weak = AtomicRc::downgrade(&rc);
@@ -551,8 +551,8 @@ impl<T> Weak<T> {
     /// object that is being freed.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// use gil::refcount::AtomicRc;
+    /// # use gil_runtime as gilkit;
+    /// use gilkit::refcount::AtomicRc;
     ///
     /// let rc = AtomicRc::new(5);
     /// let weak = AtomicRc::downgrade(&rc);
@@ -570,8 +570,8 @@ impl<T> Weak<T> {
     /// [`AtomicRc::strong_count`].
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// use gil::refcount::AtomicRc;
+    /// # use gil_runtime as gilkit;
+    /// use gilkit::refcount::AtomicRc;
     ///
     /// let rc = AtomicRc::new(());
     /// let weak = AtomicRc::downgrade(&rc);
@@ -586,8 +586,8 @@ impl<T> Weak<T> {
     /// Whether two weak handles point to the same object.
     ///
     /// ```
-    /// # use gil_runtime as gil;
-    /// use gil::refcount::AtomicRc;
+    /// # use gil_runtime as gilkit;
+    /// use gilkit::refcount::AtomicRc;
     ///
     /// let rc = AtomicRc::new(0);
     /// let (a, b) = (AtomicRc::downgrade(&rc), AtomicRc::downgrade(&rc));

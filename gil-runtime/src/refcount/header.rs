@@ -13,8 +13,8 @@ use crate::sync::{acquire_fence, Arc, UnsafeCell};
 /// How an object's handles count it. Chosen when the object is made; it never changes.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::refcount::{AtomicRc, Mode};
+/// # use gil_runtime as gilkit;
+/// use gilkit::refcount::{AtomicRc, Mode};
 ///
 /// let rc = AtomicRc::with_mode(1, Mode::Immortal);
 /// assert_eq!(AtomicRc::mode(&rc), Mode::Immortal);

@@ -7,8 +7,8 @@
 //! | `Immortal`  | nothing                          | nothing                   | never            |
 //!
 //! ```
-//! # use gil_runtime as gil;
-//! use gil::refcount::{AtomicRc, Mode};
+//! # use gil_runtime as gilkit;
+//! use gilkit::refcount::{AtomicRc, Mode};
 //!
 //! let shared = AtomicRc::new(vec![1, 2, 3]);
 //! let other = shared.clone();
@@ -81,8 +81,8 @@
 //! not been dropped.
 //!
 //! ```
-//! # use gil_runtime as gil;
-//! use gil::refcount::{AtomicRc, Mode};
+//! # use gil_runtime as gilkit;
+//! use gilkit::refcount::{AtomicRc, Mode};
 //!
 //! let mut handles = Vec::new();
 //! std::thread::scope(|s| {
@@ -128,14 +128,14 @@ pub use header::Mode;
 /// objects that died on other threads sooner. Never needed for correctness.
 ///
 /// ```
-/// # use gil_runtime as gil;
-/// use gil::refcount::{AtomicRc, Mode};
+/// # use gil_runtime as gilkit;
+/// use gilkit::refcount::{AtomicRc, Mode};
 ///
 /// let object = AtomicRc::with_mode(1_u8, Mode::Biased);
 /// let weak = AtomicRc::downgrade(&object);
 /// std::thread::spawn(move || drop(object)).join().unwrap(); // handed back to this thread
 /// assert_eq!(weak.strong_count(), 1);
-/// gil::refcount::merge_deferred();
+/// gilkit::refcount::merge_deferred();
 /// assert!(weak.upgrade().is_none()); // freed here, on the owner thread
 /// ```
 pub fn merge_deferred() {

@@ -1,7 +1,7 @@
 // Row 8: the handle alias keeps the struct's defaults, for type and const parameters.
 #![deny(warnings)]
 
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 pub struct Buf<T = u8, const N: usize = 4> {
     pub data: [T; N],
 }

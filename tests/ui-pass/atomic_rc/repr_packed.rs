@@ -1,7 +1,7 @@
 // Row 7: `#[atomic_rc]` never borrows a field in the code it writes, so a packed struct is fine.
 #![deny(warnings)]
 
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 #[repr(C, packed)]
 pub struct G {
     pub a: u8,

@@ -6,9 +6,9 @@ use gil_test_upstream::{Open, OpenLocked};
 
 fn main() {
     let open = Open::new(1);
-    gil::with_gil(|g| *open.fields_mut(g).0 += 1);
+    gilkit::with_gil(|g| *open.fields_mut(g).0 += 1);
     let open = open.into_handle();
-    gil::with_gil(|g| assert_eq!(*open.a.get(g), 2));
+    gilkit::with_gil(|g| assert_eq!(*open.a.get(g), 2));
     let locked = OpenLocked::new(3).into_handle();
     *locked.a().lock() += 1;
     assert_eq!(*locked.a().lock(), 4);

@@ -2,13 +2,13 @@
 // move the struct ask for `T: Sized`, and a sized struct coerces to the unsized one.
 #![deny(warnings)]
 
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct Dst<T: ?Sized + Send + Sync> {
     pub len: usize,
     pub data: T,
 }
 
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct Slice<T>
 where
     T: Send,
@@ -20,7 +20,7 @@ where
 fn main() {
     let sized: Box<Dst<[u8; 3]>> = Box::new(Dst::new(3, [1, 2, 3]));
     let unsized_: Box<Dst<[u8]>> = sized;
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         assert_eq!(*unsized_.len.get(g), 3);
         let (len, data) = unsized_.fields_mut(g);
         data[0] = 7;
@@ -28,6 +28,6 @@ fn main() {
         assert_eq!(unsized_.data.get(g), [7, 2, 3]);
     });
     let handle = Dst::new(1, [0_u8; 1]).into_handle();
-    gil::with_gil(|g| assert_eq!(*handle.len.get(g), 1));
+    gilkit::with_gil(|g| assert_eq!(*handle.len.get(g), 1));
     let _ = std::mem::size_of::<&Slice<u8>>();
 }

@@ -3,7 +3,7 @@
 #![deny(warnings)]
 
 pub mod bank {
-    #[gil::global_lock]
+    #[gilkit::global_lock]
     pub struct Account {
         pub balance: i64,
         audited: bool,
@@ -11,12 +11,12 @@ pub mod bank {
 
     pub fn open() -> Account {
         let a = Account::new(0, false);
-        gil::with_gil(|g| *a.fields_mut(g).1 = true);
+        gilkit::with_gil(|g| *a.fields_mut(g).1 = true);
         a
     }
 
     pub mod branch {
-        #[gil::global_lock]
+        #[gilkit::global_lock]
         #[non_exhaustive]
         pub struct Public {
             pub a: u8,
@@ -27,7 +27,7 @@ pub mod bank {
         // Two nested paths: the constructor takes the inner one, `pub(in crate::bank::branch)`.
         // (Two paths that do not nest, such as `pub(super)` and `pub(in crate::bank)` here,
         // make it private: the attribute cannot tell that they name one module.)
-        #[gil::global_lock]
+        #[gilkit::global_lock]
         pub struct Nested {
             pub(in crate::bank) a: u8,
             pub(in crate::bank::branch) b: u8,
@@ -37,7 +37,7 @@ pub mod bank {
             Nested::new(1, 2)
         }
 
-        #[gil::per_field_lock]
+        #[gilkit::per_field_lock]
         pub struct Teller {
             pub(crate) till: u64,
             pub(super) name: String,
@@ -53,7 +53,7 @@ pub mod bank {
     }
 }
 
-#[gil::global_lock]
+#[gilkit::global_lock]
 #[non_exhaustive]
 pub struct Open {
     pub a: u8,
@@ -61,10 +61,10 @@ pub struct Open {
 
 fn main() {
     let a = bank::open().into_handle();
-    gil::with_gil(|g| assert_eq!(*a.balance.get(g), 0));
+    gilkit::with_gil(|g| assert_eq!(*a.balance.get(g), 0));
     let (p, t, _) = bank::build();
-    gil::with_gil(|g| assert_eq!(*p.a.get(g), 1));
+    gilkit::with_gil(|g| assert_eq!(*p.a.get(g), 1));
     assert_eq!(*t.till().lock(), 4);
     let o = Open::new(1);
-    gil::with_gil(|g| *o.fields_mut(g).0 += 1);
+    gilkit::with_gil(|g| *o.fields_mut(g).0 += 1);
 }

@@ -2,7 +2,7 @@
 // accessors, checks, and the tuple of `fields_mut` (one per configuration).
 #![deny(warnings)]
 
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct G {
     pub a: u8,
     #[cfg(any())]
@@ -14,7 +14,7 @@ pub struct G {
     pub also_gone: u32,
 }
 
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 pub struct P {
     pub a: u8,
     #[cfg(any())]
@@ -27,7 +27,7 @@ pub struct P {
     pub kept: u16,
 }
 
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 pub struct A {
     #[cfg(any())]
     pub gone: std::cell::Cell<u8>,
@@ -36,7 +36,7 @@ pub struct A {
 
 fn main() {
     let g = G::new(1, 2);
-    gil::with_gil(|t| {
+    gilkit::with_gil(|t| {
         let (a, kept) = g.fields_mut(t);
         assert_eq!((*a, *kept), (1, 2));
     });

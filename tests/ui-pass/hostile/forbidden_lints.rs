@@ -13,21 +13,21 @@
 //! A crate that forbids.
 
 /// Locked.
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 pub struct P {
     /// A field.
     pub a: u64,
 }
 
 /// Global.
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct G<T: Send> {
     /// A field.
     pub a: T,
 }
 
 /// Shared.
-#[gil::atomic_rc(biased)]
+#[gilkit::atomic_rc(biased)]
 pub struct R {
     /// A field.
     pub a: u64,
@@ -37,7 +37,7 @@ fn main() {
     let p = P::new(1).into_handle();
     assert_eq!(*p.a().lock(), 1);
     let g = G::new(2_u8);
-    gil::with_gil(|t| assert_eq!(*g.fields_mut(t).0, 2));
+    gilkit::with_gil(|t| assert_eq!(*g.fields_mut(t).0, 2));
     let r: RRc = R { a: 3 }.into_rc();
     assert_eq!(r.a, 3);
 }

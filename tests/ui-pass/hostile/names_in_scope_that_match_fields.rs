@@ -13,28 +13,28 @@ mod __fields {
 }
 mod __gil_fields {}
 
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct Account {
     pub balance: i64,
     pub owner: String,
 }
 
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct Tuple(pub u8, pub u16);
 
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 pub struct Locked {
     pub balance: i64,
     pub owner: String,
 }
 
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 pub struct Shared {
     pub balance: i64,
     pub thing: __fields::Thing,
 }
 
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct Borrowing<'__gil, '__gil_1> {
     pub name: &'__gil str,
     pub other: &'__gil_1 str,
@@ -51,7 +51,7 @@ fn main() {
     }
     .into_rc();
     let b = Borrowing::new("a", "b");
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         assert_eq!(*a.fields_mut(g).0, 5);
         assert_eq!(*t.fields_mut(g).1, 2);
         assert_eq!(*b.fields_mut(g).0, "a");

@@ -2,16 +2,16 @@
 #![deny(warnings)]
 #![no_implicit_prelude]
 
-extern crate gil;
+extern crate gilkit;
 extern crate std;
 
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct G<T: ::std::marker::Send> {
     pub a: ::std::string::String,
     pub b: ::std::option::Option<T>,
 }
 
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 pub struct P {
     pub a: ::std::vec::Vec<u8>,
     #[field(rw)]
@@ -20,24 +20,24 @@ pub struct P {
     pub c: u8,
 }
 
-#[gil::atomic_rc(biased)]
+#[gilkit::atomic_rc(biased)]
 pub struct A {
     pub a: u64,
 }
 
-#[gil::atomic_rc(collect)]
+#[gilkit::atomic_rc(collect)]
 pub struct C {
     pub a: u64,
 }
 
-impl gil::refcount::Trace for C {
-    fn trace(&self, _: &mut gil::refcount::Visitor<'_>) {}
+impl gilkit::refcount::Trace for C {
+    fn trace(&self, _: &mut gilkit::refcount::Visitor<'_>) {}
     fn clear(&self) {}
 }
 
 fn main() {
     let g = G::<u8>::new(::std::string::String::new(), ::std::option::Option::None);
-    gil::with_gil(|t| ::std::assert!(g.fields_mut(t).1.is_none()));
+    gilkit::with_gil(|t| ::std::assert!(g.fields_mut(t).1.is_none()));
     let p = P::new(::std::vec::Vec::new(), 1, 2);
     ::std::assert_eq!(*p.b().read(), 1);
     let a = A { a: 1 }.into_rc();

@@ -3,19 +3,19 @@
 #![deny(warnings)]
 #![allow(non_camel_case_types)]
 
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 pub struct r#Struct {
     pub r#type: u8,
     #[field(rw)]
     pub r#match: u16,
 }
 
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct r#loop {
     pub r#fn: u8,
 }
 
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 pub struct r#async {
     pub r#mod: u8,
 }
@@ -26,7 +26,7 @@ fn main() {
     assert_eq!(*s.r#match().read(), 2);
     assert!(s.r#type().class().name().ends_with("::Struct.type"));
     let l = r#loop::new(3);
-    gil::with_gil(|g| assert_eq!(*l.fields_mut(g).0, 3));
+    gilkit::with_gil(|g| assert_eq!(*l.fields_mut(g).0, 3));
     let a: asyncRc = r#async { r#mod: 4 }.into_rc();
     assert_eq!(a.r#mod, 4);
 }

@@ -23,25 +23,25 @@ macro_rules! module_path {
     };
 }
 
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct G<T: ::std::marker::Send + ?::std::marker::Sized> {
     pub a: u64,
     pub b: T,
 }
 
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 pub struct P {
     pub a: u64,
 }
 
-#[gil::atomic_rc(immortal)]
+#[gilkit::atomic_rc(immortal)]
 pub struct A {
     pub a: u64,
 }
 
 fn main() {
     let g = G::new(1, 2_u8).into_handle();
-    gil::with_gil(|t| assert_eq!(*g.b.get(t), 2));
+    gilkit::with_gil(|t| assert_eq!(*g.b.get(t), 2));
     let p = P::new(3);
     assert!(p.a().class().name().ends_with("::P.a"));
     assert!(!p.a().class().name().contains("shadowed"));

@@ -3,7 +3,7 @@
 
 macro_rules! locked {
     ($name:ident, $field:ident: $ty:ty) => {
-        #[gil::per_field_lock]
+        #[gilkit::per_field_lock]
         pub struct $name {
             pub $field: $ty,
             #[field(rw)]
@@ -21,7 +21,7 @@ macro_rules! global {
 
 macro_rules! shared {
     ($name:ident<$t:ident>) => {
-        #[gil::atomic_rc]
+        #[gilkit::atomic_rc]
         pub struct $name<$t: Send + Sync> {
             pub value: $t,
         }
@@ -30,7 +30,7 @@ macro_rules! shared {
 
 locked!(Counter, hits: u64);
 global!(
-    #[gil::global_lock]
+    #[gilkit::global_lock]
     Pair(u64)
 );
 shared!(Boxed<T>);
@@ -40,7 +40,7 @@ fn main() {
     *c.hits().lock() += 1;
     assert_eq!(*c.other().read(), 2);
     let p = Pair::new(1, 2);
-    gil::with_gil(|g| assert_eq!(*p.fields_mut(g).0, 1));
+    gilkit::with_gil(|g| assert_eq!(*p.fields_mut(g).0, 1));
     let b: BoxedRc<u8> = Boxed { value: 3 }.into_rc();
     assert_eq!(b.value, 3);
 }

@@ -14,26 +14,26 @@ macro_rules! pair {
     };
 }
 
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct G<T: Send> {
     pub x: boxed!(T),
     pub n: boxed!(u8),
 }
 
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 pub struct A<'a, T: Send + Sync> {
     pub x: boxed!(T),
     pub p: pair!('a, u8),
 }
 
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 pub struct P<T: Send> {
     pub x: boxed!(T),
 }
 
 fn main() {
     let g = G::new(Box::new(1_u32), Box::new(2));
-    gil::with_gil(|t| assert_eq!(**g.x.get(t), 1));
+    gilkit::with_gil(|t| assert_eq!(**g.x.get(t), 1));
     let a = A {
         x: Box::new(1_u64),
         p: ("p", 2),

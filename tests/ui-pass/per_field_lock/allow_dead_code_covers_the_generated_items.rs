@@ -3,7 +3,7 @@
 #![deny(dead_code)]
 
 #[allow(dead_code)]
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 struct Unused {
     count: u32,
     #[field(rw)]
@@ -11,13 +11,13 @@ struct Unused {
 }
 
 #[allow(dead_code)]
-#[gil::global_lock]
+#[gilkit::global_lock]
 struct UnusedToo {
     count: u32,
 }
 
 #[allow(dead_code)]
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 struct UnusedThree {
     count: u32,
 }

@@ -2,7 +2,7 @@
 // configuration holds, and the other attributes of the `cfg_attr` stay on the field.
 #![deny(warnings)]
 
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 pub struct Point {
     #[cfg_attr(all(), field(rw))]
     pub y: u64,
@@ -22,6 +22,6 @@ fn main() {
     *p.x().lock() += 1;
     assert_eq!(p.id, 3);
     assert_eq!(p.z, 4);
-    let (y, x) = gil::field_lock::lock_fields((p.y(), p.x()));
+    let (y, x) = gilkit::field_lock::lock_fields((p.y(), p.x()));
     assert_eq!((*y, *x), (2, 3));
 }

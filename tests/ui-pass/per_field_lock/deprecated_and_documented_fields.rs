@@ -5,7 +5,7 @@
 //! A crate.
 
 /// A configuration.
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 pub struct Config {
     /// The port.
     pub port: u16,
@@ -17,7 +17,7 @@ pub struct Config {
 }
 
 /// A configuration under the GIL.
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct Global {
     /// The port.
     pub port: u16,
@@ -27,7 +27,7 @@ pub struct Global {
 }
 
 /// A shared configuration.
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 pub struct Shared {
     /// Old.
     #[deprecated]
@@ -39,7 +39,7 @@ fn main() {
     assert_eq!(*c.port().lock(), 80);
     assert_eq!(*c.conditional().lock(), 1);
     let g = Global::new(1, 2);
-    gil::with_gil(|t| assert_eq!(*g.fields_mut(t).0, 1));
+    gilkit::with_gil(|t| assert_eq!(*g.fields_mut(t).0, 1));
     let _ = Shared {
         #[allow(deprecated)]
         old_port: 1,

@@ -2,7 +2,7 @@
 // them, once the generated methods are renamed.
 #![deny(warnings)]
 
-#[gil::per_field_lock(constructor = create, into_handle = share)]
+#[gilkit::per_field_lock(constructor = create, into_handle = share)]
 pub struct Node {
     pub new: bool,
     pub into_handle: u8,
@@ -14,7 +14,7 @@ impl Node {
     }
 }
 
-#[gil::global_lock(constructor = create, into_handle = share, fields_mut = all_mut)]
+#[gilkit::global_lock(constructor = create, into_handle = share, fields_mut = all_mut)]
 pub struct G {
     pub new: bool,
 }
@@ -31,7 +31,7 @@ impl G {
     }
 }
 
-#[gil::atomic_rc(handle = NodeRef, into_rc = share)]
+#[gilkit::atomic_rc(handle = NodeRef, into_rc = share)]
 pub struct Shared {
     pub value: u8,
 }
@@ -50,8 +50,8 @@ fn main() {
     *n.into_handle().lock() += 1;
     let g = G::new();
     assert_eq!(g.fields_mut(), 2);
-    gil::with_gil(|t| *g.all_mut(t).0 = true);
-    let _: gil::GilRc<G> = G::new().share();
+    gilkit::with_gil(|t| *g.all_mut(t).0 = true);
+    let _: gilkit::GilRc<G> = G::new().share();
     assert_eq!(G::create(true).into_handle(), 1);
     let s: NodeRef = Shared { value: 3 }.share();
     assert_eq!(s.value, 3);

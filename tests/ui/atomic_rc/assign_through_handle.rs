@@ -1,5 +1,5 @@
 // Fields are shared immutably: a handle derefs to `&Shared`, never `&mut`.
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 struct Shared {
     value: u32,
 }

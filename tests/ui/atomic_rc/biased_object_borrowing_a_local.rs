@@ -1,6 +1,6 @@
 // The owner's inbox: a biased object's last drop on another thread is handed to the owner,
 // which drops the value later. It must not borrow what may be gone by then.
-use gil::refcount::{AtomicRc, Mode};
+use gilkit::refcount::{AtomicRc, Mode};
 
 struct Reader<'a>(&'a String);
 

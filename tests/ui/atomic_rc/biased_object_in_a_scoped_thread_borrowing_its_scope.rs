@@ -1,6 +1,6 @@
 // The owner's exit merge: a scoped thread's thread-locals are destroyed after `scope` has
 // returned, and its exit merge may drop the objects it owns then.
-use gil::refcount::{AtomicRc, Mode};
+use gilkit::refcount::{AtomicRc, Mode};
 
 struct Reader<'a>(&'a String);
 

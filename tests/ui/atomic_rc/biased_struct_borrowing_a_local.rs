@@ -1,5 +1,5 @@
 // The owner's inbox, through the attribute: `into_rc` of a biased struct needs `'static`.
-#[gil::atomic_rc(biased)]
+#[gilkit::atomic_rc(biased)]
 struct Reader<'a> {
     text: &'a str,
 }

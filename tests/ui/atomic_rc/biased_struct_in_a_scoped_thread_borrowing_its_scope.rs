@@ -1,5 +1,5 @@
 // The owner's exit merge, through the attribute.
-#[gil::atomic_rc(biased)]
+#[gilkit::atomic_rc(biased)]
 struct Reader<'a> {
     text: &'a str,
 }

@@ -1,4 +1,4 @@
-#[gil::atomic_rc(biased, immortal)]
+#[gilkit::atomic_rc(biased, immortal)]
 struct Shared {
     value: u32,
 }

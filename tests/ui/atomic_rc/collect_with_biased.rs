@@ -1,4 +1,4 @@
-#[gil::atomic_rc(biased, collect)]
+#[gilkit::atomic_rc(biased, collect)]
 struct Node {
     value: u32,
 }

@@ -1,7 +1,7 @@
-// `collect` needs a `gil::refcount::Trace` impl: the collector must see the node's handles.
+// `collect` needs a `gilkit::refcount::Trace` impl: the collector must see the node's handles.
 use std::sync::Mutex;
 
-#[gil::atomic_rc(collect)]
+#[gilkit::atomic_rc(collect)]
 struct Node {
     next: Mutex<Option<NodeRc>>,
 }

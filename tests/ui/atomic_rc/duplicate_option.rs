@@ -1,4 +1,4 @@
-#[gil::atomic_rc(biased, biased)]
+#[gilkit::atomic_rc(biased, biased)]
 struct Shared {
     value: u32,
 }

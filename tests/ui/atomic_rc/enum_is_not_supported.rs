@@ -1,4 +1,4 @@
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 enum Shape {
     Circle(f64),
     Square(f64),

@@ -1,5 +1,5 @@
 // A `MutexGuard` must be unlocked on the thread that locked it: it is `Sync` but not `Send`.
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 struct Shared {
     guard: std::sync::MutexGuard<'static, u8>,
 }

@@ -1,5 +1,5 @@
 // A `Cell` mutates through `&`, so sharing it between threads would race: not `Sync`.
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 struct Counter {
     name: String,
     hits: std::cell::Cell<u64>,

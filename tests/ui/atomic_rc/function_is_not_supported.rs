@@ -1,4 +1,4 @@
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 fn shared() {}
 
 fn main() {}

@@ -1,5 +1,5 @@
 // Row 12: the handle alias cannot take the struct's own name.
-#[gil::atomic_rc(handle = Node)]
+#[gilkit::atomic_rc(handle = Node)]
 struct Node {
     value: u8,
 }

@@ -1,4 +1,4 @@
-#[gil::atomic_rc(handle = 7)]
+#[gilkit::atomic_rc(handle = 7)]
 struct Shared {
     value: u32,
 }

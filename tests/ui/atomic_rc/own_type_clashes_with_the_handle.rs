@@ -1,6 +1,6 @@
 // Row 12: the user's own `type NodeRc` clashes with the generated handle alias: rustc points at
 // both, the generated one being the attribute. The fix is `#[atomic_rc(handle = OtherName)]`.
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 struct Node {
     value: u8,
 }

@@ -1,5 +1,5 @@
-#[gil::atomic_rc]
-#[gil::global_lock]
+#[gilkit::atomic_rc]
+#[gilkit::global_lock]
 struct Shared {
     value: u32,
 }

@@ -1,4 +1,4 @@
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 union Bits {
     int: u32,
     float: f32,

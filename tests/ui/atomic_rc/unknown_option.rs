@@ -1,4 +1,4 @@
-#[gil::atomic_rc(weak)]
+#[gilkit::atomic_rc(weak)]
 struct Shared {
     value: u32,
 }

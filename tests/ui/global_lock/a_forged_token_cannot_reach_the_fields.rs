@@ -2,11 +2,11 @@
 // generated `fields_mut` contains no `unsafe` block that trusts the token's type: it hands the
 // token to the runtime's `fields_mut`, which takes only the real `Gil`.
 mod forged {
-    pub use gil::{DefaultDomain, GilCell, GilRc, __private};
+    pub use gilkit::{DefaultDomain, GilCell, GilRc, __private};
     pub struct Gil<D = DefaultDomain>(std::marker::PhantomData<D>);
 }
 
-#[gil::global_lock(crate = forged)]
+#[gilkit::global_lock(crate = forged)]
 pub struct Shared {
     pub v: Vec<u64>,
 }

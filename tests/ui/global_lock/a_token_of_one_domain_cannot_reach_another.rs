@@ -1,14 +1,14 @@
 // A token of one GIL domain reaches only that domain's data: every way in is a type error.
-use gil::{Domain, GilRc};
+use gilkit::{Domain, GilRc};
 
-gil::domain!(pub Physics);
+gilkit::domain!(pub Physics);
 
-#[gil::global_lock(domain = Physics)]
+#[gilkit::global_lock(domain = Physics)]
 pub struct Body {
     pub position: f64,
 }
 
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct Frame {
     pub number: u64,
 }
@@ -16,7 +16,7 @@ pub struct Frame {
 fn main() {
     let body = Body::new(0.0).into_handle();
     let frame = Frame::new(0);
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         let _ = body.position.get(g); // a `Gil`, not a `Gil<Physics>`
         *body.position.get_mut(g) += 1.0;
         let _ = body.fields_mut(g);

@@ -1,5 +1,5 @@
-#[gil::global_lock]
-#[gil::global_lock]
+#[gilkit::global_lock]
+#[gilkit::global_lock]
 struct Counter {
     value: u64,
 }

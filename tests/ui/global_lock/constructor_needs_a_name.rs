@@ -1,4 +1,4 @@
-#[gil::global_lock(constructor = "new")]
+#[gilkit::global_lock(constructor = "new")]
 struct Counter {
     value: u64,
 }

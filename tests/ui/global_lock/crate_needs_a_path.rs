@@ -1,4 +1,4 @@
-#[gil::global_lock(crate = "gil")]
+#[gilkit::global_lock(crate = "gilkit")]
 struct Counter {
     value: u64,
 }

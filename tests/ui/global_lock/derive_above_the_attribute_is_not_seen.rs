@@ -3,7 +3,7 @@
 // error is rustc's own, on the field. Write the strategy attribute first (see
 // `derive_clone_or_partial_eq.rs` for the explained refusal).
 #[derive(Clone)]
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct Counter {
     pub hits: u64,
 }

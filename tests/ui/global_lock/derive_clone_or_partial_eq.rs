@@ -1,11 +1,11 @@
 // Row 15: a derive that reads every field cannot, since the fields sit behind the GIL.
-#[gil::global_lock]
+#[gilkit::global_lock]
 #[derive(Debug, Clone, PartialEq)]
 struct Counter {
     hits: u64,
 }
 
-#[gil::global_lock]
+#[gilkit::global_lock]
 #[cfg_attr(all(), derive(Hash))]
 struct Later(u64);
 

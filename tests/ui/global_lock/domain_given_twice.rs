@@ -1,6 +1,6 @@
-gil::domain!(pub Physics);
+gilkit::domain!(pub Physics);
 
-#[gil::global_lock(domain = Physics, domain = Physics)]
+#[gilkit::global_lock(domain = Physics, domain = Physics)]
 pub struct Body {
     pub position: f64,
 }

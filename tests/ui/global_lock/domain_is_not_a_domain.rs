@@ -1,5 +1,5 @@
-// `domain =` names a type declared with `gil::domain!`; any other type is refused where it is named.
-#[gil::global_lock(domain = u32)]
+// `domain =` names a type declared with `gilkit::domain!`; any other type is refused where it is named.
+#[gilkit::global_lock(domain = u32)]
 pub struct Body {
     pub position: f64,
 }

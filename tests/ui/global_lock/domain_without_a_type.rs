@@ -1,4 +1,4 @@
-#[gil::global_lock(domain = 5)]
+#[gilkit::global_lock(domain = 5)]
 pub struct Body {
     pub position: f64,
 }

@@ -1,4 +1,4 @@
-#[gil::global_lock(constructor = create, constructor = make)]
+#[gilkit::global_lock(constructor = create, constructor = make)]
 struct Counter {
     value: u64,
 }

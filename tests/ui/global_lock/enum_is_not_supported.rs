@@ -1,4 +1,4 @@
-#[gil::global_lock]
+#[gilkit::global_lock]
 enum State {
     Idle,
     Busy(u32),

@@ -1,6 +1,6 @@
 use std::rc::Rc;
 
-#[gil::global_lock]
+#[gilkit::global_lock]
 struct Shared {
     count: u64,
     name: Rc<String>,

@@ -1,4 +1,4 @@
-#[gil::global_lock]
+#[gilkit::global_lock]
 fn counter() -> u32 {
     0
 }

@@ -1,4 +1,4 @@
-#[gil::global_lock]
+#[gilkit::global_lock]
 struct Counter {
     value: u64,
 }

@@ -1,5 +1,5 @@
 // The pending pool, through the attribute: `into_handle` needs a `'static` object.
-#[gil::global_lock]
+#[gilkit::global_lock]
 struct Reader<'a> {
     text: &'a String,
 }
@@ -9,5 +9,5 @@ fn main() {
         let s = String::from("borrowed");
         drop(Reader::new(&s).into_handle()); // no GIL here: the drop would be deferred
     }
-    gil::with_gil(|_| {});
+    gilkit::with_gil(|_| {});
 }

@@ -11,7 +11,7 @@ impl Drop for Reader<'_> {
 fn main() {
     {
         let s = String::from("borrowed");
-        drop(gil::GilRc::new(Reader(&s))); // no GIL here: the drop would be deferred
+        drop(gilkit::GilRc::new(Reader(&s))); // no GIL here: the drop would be deferred
     } // `s` is freed here
-    gil::with_gil(|_| {}); // the drain would run `Reader::drop` on freed memory
+    gilkit::with_gil(|_| {}); // the drain would run `Reader::drop` on freed memory
 }

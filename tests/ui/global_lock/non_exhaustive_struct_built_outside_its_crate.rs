@@ -7,7 +7,7 @@ fn main() {
     let _ = SealedGlobal::new(1);
     let _ = SealedLocked::new(1);
     let (global, locked, shared) = gil_test_upstream::sealed();
-    gil::with_gil(|g| *global.fields_mut(g).0 += 1);
+    gilkit::with_gil(|g| *global.fields_mut(g).0 += 1);
     let _ = locked.a().lock();
     let _ = shared.into_rc();
     let _ = global.into_handle();

@@ -1,11 +1,11 @@
-#[gil::global_lock]
+#[gilkit::global_lock]
 struct Counter {
     value: u64,
 }
 
 fn main() {
     let counter = Counter::new(1);
-    gil::with_gil(|g| {
+    gilkit::with_gil(|g| {
         let value = counter.value.get(g);
         g.allow_threads(|| std::thread::sleep(std::time::Duration::from_millis(1)));
         println!("{value}");

@@ -1,5 +1,5 @@
 fn main() {
-    let guard = gil::acquire();
+    let guard = gilkit::acquire();
     std::thread::spawn(move || {
         let _token = &*guard;
     });

@@ -1,4 +1,4 @@
-#[gil::global_lock]
+#[gilkit::global_lock]
 struct Raw(u64, *mut u8);
 
 fn main() {}

@@ -1,5 +1,5 @@
 // Row 12: two generated methods renamed to one name.
-#[gil::global_lock(constructor = make, fields_mut = make)]
+#[gilkit::global_lock(constructor = make, fields_mut = make)]
 struct Twice {
     value: u8,
 }

@@ -1,4 +1,4 @@
-#[gil::global_lock]
+#[gilkit::global_lock]
 #[per_field_lock]
 struct Counter {
     value: u64,

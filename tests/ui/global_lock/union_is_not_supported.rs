@@ -1,4 +1,4 @@
-#[gil::global_lock]
+#[gilkit::global_lock]
 union Bits {
     int: u32,
     float: f32,

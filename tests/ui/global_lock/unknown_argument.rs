@@ -1,4 +1,4 @@
-#[gil::global_lock(fair = true)]
+#[gilkit::global_lock(fair = true)]
 struct Counter {
     value: u64,
 }

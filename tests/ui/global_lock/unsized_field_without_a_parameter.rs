@@ -1,6 +1,6 @@
 // Row 6: `#[global_lock]` supports an unsized last field that is generic (see
 // `tests/ui-pass/global_lock/unsized_last_field.rs`); a concrete one could never be built.
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct Bytes {
     pub len: usize,
     pub data: [u8],

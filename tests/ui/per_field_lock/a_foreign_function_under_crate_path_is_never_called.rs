@@ -43,7 +43,7 @@ mod my {
     }
 }
 
-#[gil::per_field_lock(crate = my)]
+#[gilkit::per_field_lock(crate = my)]
 pub struct Victim {
     x: u64,
 }

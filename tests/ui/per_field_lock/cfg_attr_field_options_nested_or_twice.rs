@@ -1,6 +1,6 @@
 // Row 2: `field(...)` inside one `cfg_attr` is honoured (see `ui-pass`); nested or repeated ones
 // are refused, with the way to join the conditions.
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 struct Nested {
     #[cfg_attr(all(), cfg_attr(all(), field(rw)))]
     a: u64,

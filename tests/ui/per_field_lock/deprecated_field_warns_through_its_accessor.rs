@@ -2,7 +2,7 @@
 // code itself names the field without a warning.
 #![deny(deprecated)]
 
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 pub struct Config {
     pub port: u16,
     #[deprecated(note = "use `port`")]

@@ -1,12 +1,12 @@
 // Row 12: an accessor named `new` or `into_handle` would clash with the generated methods; the
 // error names the option that renames them.
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 struct Node {
     new: bool,
     into_handle: u8,
 }
 
-#[gil::per_field_lock(constructor = share, into_handle = share)]
+#[gilkit::per_field_lock(constructor = share, into_handle = share)]
 struct Twice {
     value: u8,
 }

@@ -1,4 +1,4 @@
-use gil::field_lock::{FieldLock, LockClass};
+use gilkit::field_lock::{FieldLock, LockClass};
 
 static CLASS: LockClass = LockClass::new("Forged.x");
 
@@ -6,7 +6,7 @@ fn main() {
     let lock = FieldLock::new(0);
     let forged_object = 0_u8;
     let field = lock.__gil_field(&CLASS, &forged_object, 0);
-    let rw = ::gil::field_lock::RwFieldLock::new(0);
+    let rw = ::gilkit::field_lock::RwFieldLock::new(0);
     let rw_field = rw.__gil_field(&CLASS, &forged_object, 1);
     drop((field.lock(), rw_field.read()));
 }

@@ -1,4 +1,4 @@
-use gil::per_field_lock;
+use gilkit::per_field_lock;
 
 #[per_field_lock]
 struct Account {

@@ -2,7 +2,7 @@
 // clashes with the generated constructor: rustc points at both, the generated one being the
 // attribute. The fix is `#[per_field_lock(constructor = other_name)]` (see the `ui-pass` case
 // `renamed_methods.rs`).
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 struct Node {
     value: u8,
 }

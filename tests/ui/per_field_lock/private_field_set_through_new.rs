@@ -1,7 +1,7 @@
 // Row 1: the constructor sets every field, so it is no more visible than the most private one;
 // the accessors keep each field's own visibility.
 mod bank {
-    #[gil::per_field_lock]
+    #[gilkit::per_field_lock]
     pub struct Account {
         pub balance: i64,
         audited: bool,

@@ -1,5 +1,5 @@
 // Row 7: fields of a packed struct may be unaligned and cannot be borrowed.
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 #[repr(C, packed)]
 struct G {
     a: u8,

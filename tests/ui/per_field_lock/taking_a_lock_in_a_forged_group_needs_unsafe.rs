@@ -1,5 +1,5 @@
-use gil::field_lock::Lockable;
-use gil::per_field_lock;
+use gilkit::field_lock::Lockable;
+use gilkit::per_field_lock;
 
 #[per_field_lock]
 struct Account {

@@ -1,11 +1,11 @@
 // Row 6: a field lock holds its value inline, so it needs its size.
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 pub struct Dst<T: ?Sized + Send> {
     pub len: usize,
     pub data: T,
 }
 
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 pub struct Bytes<T>
 where
     T: ?Sized,
@@ -14,7 +14,7 @@ where
     pub data: T,
 }
 
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 pub struct Text {
     pub len: usize,
     pub data: str,

@@ -1,7 +1,7 @@
-use gil::per_field_lock;
+use gilkit::per_field_lock;
 
 #[per_field_lock]
-#[gil::global_lock]
+#[gilkit::global_lock]
 struct Counter {
     value: u64,
 }

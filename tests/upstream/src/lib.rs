@@ -3,14 +3,14 @@
 //! a public struct with public fields (yes).
 
 /// Public, with public fields: every generated method is public.
-#[gil::global_lock]
+#[gilkit::global_lock]
 pub struct Open {
     /// A field.
     pub a: u8,
 }
 
 /// Public, with public fields, `#[non_exhaustive]`: built and borrowed whole only here.
-#[gil::global_lock]
+#[gilkit::global_lock]
 #[non_exhaustive]
 pub struct SealedGlobal {
     /// A field.
@@ -18,14 +18,14 @@ pub struct SealedGlobal {
 }
 
 /// Public, with public fields: every generated method is public.
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 pub struct OpenLocked {
     /// A field.
     pub a: u8,
 }
 
 /// Public, with public fields, `#[non_exhaustive]`: built only here.
-#[gil::per_field_lock]
+#[gilkit::per_field_lock]
 #[non_exhaustive]
 pub struct SealedLocked {
     /// A field.
@@ -33,7 +33,7 @@ pub struct SealedLocked {
 }
 
 /// Shared, `#[non_exhaustive]`: `into_rc` hands out no field, so it stays public.
-#[gil::atomic_rc]
+#[gilkit::atomic_rc]
 #[non_exhaustive]
 pub struct SealedShared {
     /// A field.

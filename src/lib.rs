@@ -300,6 +300,8 @@
 //!   `repr(packed)` on the same two (their code borrows every field), and unsized fields under
 //!   `#[per_field_lock]` and `#[atomic_rc]` (their locks and handles hold the value inline).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[doc = include_str!("../docs/attributes/atomic_rc.md")]
 pub use gil_macros::atomic_rc;
 #[doc = include_str!("../docs/attributes/global_lock.md")]

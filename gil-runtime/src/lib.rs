@@ -3,6 +3,8 @@
 //! Use it through the `gilkit` facade. Every module gets its synchronization from the one `sync`
 //! shim, so that the whole runtime can be model-checked with loom (`--cfg loom`).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[allow(
     unused_imports,
     dead_code,

@@ -12,6 +12,7 @@ use crate::sync::{deadlock, thread, Arc};
 
 /// One thread caught in a deadlock.
 #[derive(Debug, Clone)]
+#[cfg_attr(docsrs, doc(cfg(feature = "deadlock-detection")))]
 pub struct DeadlockedThread {
     /// The id of the thread.
     pub thread_id: thread::ThreadId,
@@ -21,6 +22,7 @@ pub struct DeadlockedThread {
 
 /// The deadlocks found by one check: each cycle is a list of the threads in it.
 #[derive(Debug, Clone)]
+#[cfg_attr(docsrs, doc(cfg(feature = "deadlock-detection")))]
 pub struct DeadlockReport {
     /// The cycles of threads waiting on each other.
     pub cycles: Vec<Vec<DeadlockedThread>>,
@@ -46,6 +48,7 @@ impl fmt::Display for DeadlockReport {
 /// assert!(gilkit::field_lock::check_deadlock().is_none());
 /// ```
 #[must_use]
+#[cfg_attr(docsrs, doc(cfg(feature = "deadlock-detection")))]
 pub fn check_deadlock() -> Option<DeadlockReport> {
     let cycles: Vec<Vec<DeadlockedThread>> = deadlock::check_deadlock()
         .iter()
@@ -64,6 +67,7 @@ pub fn check_deadlock() -> Option<DeadlockReport> {
 
 /// A thread that checks for deadlocks every interval; it stops when dropped.
 #[must_use = "the watchdog stops as soon as it is dropped"]
+#[cfg_attr(docsrs, doc(cfg(feature = "deadlock-detection")))]
 pub struct Watchdog {
     stop: Arc<AtomicBool>,
     thread: Option<thread::JoinHandle<()>>,
@@ -87,6 +91,7 @@ impl fmt::Debug for Watchdog {
 /// });
 /// drop(watchdog); // stops and joins the thread
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "deadlock-detection")))]
 pub fn spawn_deadlock_watchdog(
     interval: Duration,
     on_deadlock: impl Fn(&DeadlockReport) + Send + 'static,

@@ -27,6 +27,7 @@ pub use gil::{
 /// Support for the code the macros generate. Not part of the API; it may change at any time.
 #[doc(hidden)]
 pub mod __private {
+    #[cfg(loom)]
     pub use crate::gil::hooks;
     pub use crate::gil::DomainState;
     pub use crate::refcount::Mode;

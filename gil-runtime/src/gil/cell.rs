@@ -34,7 +34,8 @@ use crate::sync::{const_unless_loom, UnsafeCell};
 /// ```
 #[repr(transparent)]
 pub struct GilCell<T: ?Sized, D = DefaultDomain> {
-    domain: PhantomData<fn() -> D>,
+    /// Invariant in `D`: a cell of one domain never coerces to another's.
+    domain: PhantomData<fn(D) -> D>,
     value: UnsafeCell<T>,
 }
 

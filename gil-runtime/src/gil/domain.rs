@@ -50,7 +50,9 @@ use crate::Gil;
 ///
 /// # Safety
 /// `__state` returns the same `&'static` [`DomainState`] on every call, one that no other type's
-/// `__state` returns. [`domain!`](crate::domain) writes such an impl; implementing the trait by
+/// `__state` returns; and no other domain type is a subtype or supertype of this one (aliases of
+/// higher-ranked function pointer types can be: the tokens are invariant in the domain, but the
+/// order of [`with_gils`] and the record of held domains assume one type, one lock). [`domain!`](crate::domain) writes such an impl; implementing the trait by
 /// hand is never needed.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a GIL domain",
@@ -189,7 +191,8 @@ impl DomainState {
 /// Declares a [`Domain`]: a type that names a GIL of its own.
 ///
 /// `gilkit::domain!(pub Name);` declares an uninhabited `pub enum Name {}` and implements
-/// [`Domain`] for it. Doc comments and attributes before the name are kept.
+/// [`Domain`] for it. Doc comments before the name are kept; other attributes are refused (a
+/// `#[cfg]` that removed the enum would leave the impl to whatever else `Name` names).
 ///
 /// ```
 /// # use gil_runtime as gilkit;
@@ -207,8 +210,8 @@ impl DomainState {
 /// ```
 #[macro_export]
 macro_rules! domain {
-    ($(#[$attr:meta])* $vis:vis $name:ident $(;)?) => {
-        $(#[$attr])*
+    ($(#[doc = $doc:expr])* $vis:vis $name:ident $(;)?) => {
+        $(#[doc = $doc])*
         #[doc = ""]
         #[doc = "A GIL domain (declared with `gilkit::domain!`): its own lock, switch interval and statistics."]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -97,7 +97,10 @@ pub(crate) fn state<D: Domain>() -> &'static State {
 /// });
 /// ```
 pub struct Gil<D = DefaultDomain> {
-    _not_send_or_sync: PhantomData<(*mut (), D)>,
+    _not_send_or_sync: PhantomData<*mut ()>,
+    /// Invariant in `D`: no token of one domain coerces to another's, whatever subtyping relates
+    /// their types.
+    _domain: PhantomData<fn(D) -> D>,
 }
 
 impl<D: Domain> fmt::Debug for Gil<D> {
@@ -292,6 +295,7 @@ fn enter<D: Domain>(waited: Option<Duration>) -> GilGuard<D> {
     let mut guard = GilGuard {
         token: Gil {
             _not_send_or_sync: PhantomData,
+            _domain: PhantomData,
         },
     };
     guard.entered(waited);
@@ -422,6 +426,7 @@ impl<D: Domain> Gil<D> {
             // `CPython`'s `FORCE_SWITCHING`: let go, and take the GIL back only after a waiter
             // has had it.
             Switch::HandOff => unsafe { state.raw.switch(interval, ask) },
+            #[cfg(loom)]
             Switch::Unfair => {
                 unsafe { state.raw.unlock() };
                 self.reacquire(Waiter::New);
@@ -643,6 +648,7 @@ pub(crate) enum Switch {
     /// Lets go and waits until a waiter has taken the GIL.
     HandOff,
     /// A plain unlock: the holder may take the GIL straight back (negative controls only).
+    #[cfg(loom)]
     Unfair,
     /// Lets go and waits, but wakes no waiter (negative controls only).
     #[cfg(loom)]
@@ -675,7 +681,9 @@ impl GilStats {
     };
 }
 
-/// Hooks for the loom models and their negative controls. Not part of the API.
+/// Hooks for the loom models and their negative controls (loom builds only: each breaks a rule on
+/// purpose). Not part of the API.
+#[cfg(loom)]
 #[doc(hidden)]
 pub mod hooks {
     use super::{state, Domain, Gil, GilGuard, Ordering, Switch};

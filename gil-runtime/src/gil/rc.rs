@@ -29,7 +29,8 @@ use crate::sync::UnsafeCell;
 pub struct GilRc<T, D: Domain = DefaultDomain> {
     ptr: NonNull<Inner<T>>,
     _owns: PhantomData<Inner<T>>,
-    _domain: PhantomData<fn() -> D>,
+    /// Invariant in `D`: a handle of one domain never coerces to another's.
+    _domain: PhantomData<fn(D) -> D>,
 }
 
 struct Inner<T> {

@@ -164,6 +164,8 @@ pub fn draw(cells: &[Cell], run: &Run, path: &Path) -> Res {
     caption(&top, run)?;
     let (rows, mixed_row) = body.split_vertically(820);
     let slots = rows.split_evenly((2, 3));
+    let block = tick(run.params.block.as_secs_f64(), seconds);
+    let io_title = format!("io: an increment, then a {block} sleep");
     let panels = [
         (Workload::Access, "access: a bare field increment"),
         (Workload::CpuSame, "cpu-same: CPU work into one field"),
@@ -171,7 +173,7 @@ pub fn draw(cells: &[Cell], run: &Run, path: &Path) -> Res {
             Workload::CpuDisjoint,
             "cpu-disjoint: CPU work, a field per thread",
         ),
-        (Workload::Io, "io: an increment, then a 200 µs sleep"),
+        (Workload::Io, &io_title),
         (Workload::Churn, "churn: clone and drop a handle"),
     ];
     for ((workload, title), area) in panels.iter().zip(&slots) {
@@ -196,7 +198,10 @@ pub fn draw(cells: &[Cell], run: &Run, path: &Path) -> Res {
             &wait_area,
             &mixed,
             "mixed: the I/O thread's wait beside a CPU-bound thread (p50, p99)",
-            ("I/O wait after each 200 µs block (log scale)", seconds),
+            (
+                &format!("I/O wait after each {block} block (log scale)"),
+                seconds,
+            ),
             waits,
             Some((
                 interval,
@@ -228,14 +233,7 @@ fn caption(area: &Area, run: &Run) -> Res {
             22,
         ),
         (format!("machine: {}", run.machine), LABEL),
-        (
-            crate::report::settings(&run.machine, run.rounds, run.params)
-                .lines()
-                .last()
-                .unwrap_or_default()
-                .to_owned(),
-            LABEL,
-        ),
+        (crate::report::settings(run.rounds, run.params), LABEL),
     ];
     let mut y = 12;
     for (text, size) in lines {

@@ -169,7 +169,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .any(|c| c.strategy.is_cpython())
         .then(|| cpython::Python::new(args.python.unwrap_or_else(|| "python3".into())));
-    println!("{}", report::settings(&machine, rounds, params));
+    println!("{machine}\n{}", report::settings(rounds, params));
     measure(&mut cells, rounds, params, &mut python)?;
     let run = report::Run {
         machine,

@@ -96,10 +96,10 @@ pub struct Run {
     pub strategies: Vec<Strategy>,
 }
 
-/// The settings line printed before the table (and under the chart).
-pub fn settings(machine: &Machine, rounds: u32, p: Params) -> String {
+/// How the cells ran, printed before the table and in the chart's caption.
+pub fn settings(rounds: u32, p: Params) -> String {
     format!(
-        "{machine}\n{rounds} rounds x {} per cell (mixed: {}), switch interval {}, I/O block {}, \
+        "{rounds} rounds x {} per cell (mixed: {}), switch interval {}, I/O block {}, \
          {} xorshift rounds of CPU work per op",
         duration(p.duration.as_secs_f64()),
         duration(4.0 * p.duration.as_secs_f64()),

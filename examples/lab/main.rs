@@ -1,10 +1,17 @@
 //! The lab: every lock strategy against its baselines, on the same workloads and thread counts,
-//! so that each claim of the GIL debate becomes a number.
+//! and `CPython` on the workloads it shares with them, so that each claim of the GIL debate
+//! becomes a number with its spread.
 //!
-//! Run with `cargo run --release --example lab` (about a minute on 2 cores), or add `--help` for
-//! the flags. It prints a table and a claims summary, and writes `target/lab/results.json` and
-//! `target/lab/throughput.svg`.
+//! Run with `cargo run --release --example lab` (about 100 s on 2 cores), or add `--help` for the
+//! flags. Each cell is measured in several rounds (`--rounds`, 5), interleaved: round 1 of every
+//! cell, then round 2 of every cell backwards, and so on, so that drift on a shared machine hits
+//! every cell alike. `CPython` (`examples/lab/cpython.py`, under `python3` or `--python PATH`) runs
+//! once per round, as one more job of it. The lab prints a table (median and min–max of each
+//! cell) and a claims summary whose verdicts hold only across the rounds, and writes
+//! `target/lab/results.json` and `target/lab/throughput.svg`.
 
+mod chart;
+mod cpython;
 mod report;
 mod workloads;
 
@@ -16,21 +23,27 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use workloads::{Params, Strategy, Workload};
 
-/// Measure the lock strategies of `gilkit` against their baselines.
+/// Measure the lock strategies of `gil` against their baselines, and `CPython` beside them.
 #[derive(Parser, Debug)]
+#[allow(clippy::struct_excessive_bools, reason = "command-line flags")]
 #[command(about, long_about = None)]
 struct Args {
     /// Workloads to run (default: all).
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<Workload>,
-    /// Strategies and baselines to run (default: all).
+    /// Strategies and baselines to run (default: all; `cpython` and `cpython-released` are
+    /// measured by `examples/lab/cpython.py`).
     #[arg(long, value_delimiter = ',')]
     strategies: Vec<Strategy>,
     /// Thread counts, at most twice the available parallelism (default: 1,2,4).
     #[arg(long, value_delimiter = ',')]
     threads: Vec<usize>,
-    /// How long each cell runs, in milliseconds; the mixed workload runs four times as long.
-    #[arg(long, default_value_t = 500)]
+    /// Rounds per cell, interleaved across cells [default: 5; 2 with --quick].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    rounds: Option<u32>,
+    /// How long each cell runs in each round, in milliseconds; the mixed workload runs four times
+    /// as long.
+    #[arg(long, default_value_t = 150)]
     duration_ms: u64,
     /// Rounds of CPU work per operation in the CPU-bound workloads.
     #[arg(long, default_value_t = 1000)]
@@ -38,13 +51,20 @@ struct Args {
     /// How long each I/O operation blocks, in microseconds.
     #[arg(long, default_value_t = 200)]
     block_us: u64,
-    /// The GIL's switch interval, in microseconds (`CPython`'s default: 5000).
+    /// The GIL's switch interval, in microseconds (`CPython`'s default: 5000); `CPython` runs
+    /// with the same one.
     #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
     switch_interval_us: u64,
+    /// The Python interpreter that runs `examples/lab/cpython.py` (default: `python3`).
+    #[arg(long, conflicts_with = "no_python")]
+    python: Option<PathBuf>,
+    /// Do not run `CPython`.
+    #[arg(long)]
+    no_python: bool,
     /// Runs one busy process beside the lab for the whole run, as a loaded machine has.
     #[arg(long)]
     background_load: bool,
-    /// A fast smoke run: 1 and 2 threads, 20 ms per cell.
+    /// A fast smoke run: 1 and 2 threads, 20 ms per cell, 2 rounds.
     #[arg(long)]
     quick: bool,
     /// Spin forever: the busy process of `--background-load`.
@@ -55,7 +75,40 @@ struct Args {
     out: PathBuf,
 }
 
-/// One measured cell of the lab.
+/// One round of one cell.
+#[derive(Debug)]
+pub struct Round {
+    /// Operations done (the CPU thread's, in the mixed workload).
+    pub ops: u64,
+    /// Wall-clock time of the run.
+    pub seconds: f64,
+    /// The I/O thread's waits for the lock (mixed workload; `CPython`: every sleep's lateness),
+    /// sorted.
+    pub waits: Vec<Duration>,
+}
+
+impl Round {
+    /// Operations per second.
+    #[allow(clippy::cast_precision_loss, reason = "op counts stay far below 2^52")]
+    pub fn throughput(&self) -> f64 {
+        self.ops as f64 / self.seconds
+    }
+
+    /// The `q`-quantile of the waits, in seconds.
+    pub fn wait(&self, q: f64) -> Option<f64> {
+        let last = self.waits.len().checked_sub(1)?;
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss,
+            reason = "an index into a short vector"
+        )]
+        let index = (last as f64 * q).round() as usize;
+        self.waits.get(index).map(Duration::as_secs_f64)
+    }
+}
+
+/// One measured cell of the lab: every round of one workload, strategy and thread count.
 #[derive(Debug)]
 pub struct Cell {
     /// What ran.
@@ -64,19 +117,19 @@ pub struct Cell {
     pub strategy: Strategy,
     /// On how many threads.
     pub threads: usize,
-    /// Operations done (the CPU thread's, in the mixed workload).
-    pub ops: u64,
-    /// Wall-clock time of the run.
-    pub seconds: f64,
-    /// The I/O thread's waits for the lock (mixed workload), sorted.
-    pub waits: Vec<Duration>,
+    /// One entry per round, in the order they ran.
+    pub rounds: Vec<Round>,
 }
 
 impl Cell {
-    /// Operations per second.
-    #[allow(clippy::cast_precision_loss, reason = "op counts stay far below 2^52")]
-    pub fn throughput(&self) -> f64 {
-        self.ops as f64 / self.seconds
+    /// Operations per second, per round.
+    pub fn throughput(&self) -> Vec<f64> {
+        self.rounds.iter().map(Round::throughput).collect()
+    }
+
+    /// The `q`-quantile of the waits, per round, in seconds; `None` without waits.
+    pub fn wait(&self, q: f64) -> Option<Vec<f64>> {
+        self.rounds.iter().map(|r| r.wait(q)).collect()
     }
 }
 
@@ -95,13 +148,62 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             x = std::hint::black_box(x.wrapping_add(1));
         }
     }
+    let machine = report::Machine::now();
     gilkit::set_switch_interval(Duration::from_micros(args.switch_interval_us));
     let _load = args.background_load.then(BusyProcess::start).transpose()?;
+    let workloads = or_all(args.workloads.clone());
+    let mut strategies = or_all(args.strategies.clone());
+    if args.no_python {
+        println!("CPython: skipped (--no-python)");
+        strategies.retain(|s| !s.is_cpython());
+    }
+    let threads = thread_counts(&args)?;
+    let rounds = args.rounds.unwrap_or(if args.quick { 2 } else { 5 });
+    let params = Params {
+        duration: Duration::from_millis(if args.quick { 20 } else { args.duration_ms }),
+        work: args.work,
+        block: Duration::from_micros(args.block_us),
+    };
+    let mut cells = plan(&workloads, &strategies, &threads);
+    let mut python = cells
+        .iter()
+        .any(|c| c.strategy.is_cpython())
+        .then(|| cpython::Python::new(args.python.unwrap_or_else(|| "python3".into())));
+    println!("{machine}\n{}", report::settings(rounds, params));
+    measure(&mut cells, rounds, params, &mut python)?;
+    let run = report::Run {
+        machine,
+        rounds,
+        params,
+        python: python.and_then(|py| py.version),
+        strategies,
+    };
+
+    report::table(&cells);
+    std::fs::create_dir_all(&args.out)?;
+    let json = args.out.join("results.json");
+    let svg = args.out.join("throughput.svg");
+    let claims = report::claims(&cells, &run);
+    std::fs::write(
+        &json,
+        serde_json::to_string_pretty(&report::json(&cells, &run, &claims))?,
+    )?;
+    chart::draw(&cells, &run, &svg)?;
+    println!(
+        "\nClaims (each holds, or does NOT hold, only when all {rounds} rounds agree; \
+         otherwise it is inconclusive):"
+    );
+    for claim in &claims {
+        println!("- {claim}");
+    }
+    println!("\nwrote {} and {}", json.display(), svg.display());
+    Ok(())
+}
+
+/// The thread counts to run: the flag's, or the defaults that this machine allows.
+fn thread_counts(args: &Args) -> Result<Vec<usize>, String> {
     let parallelism = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let workloads = or_all(args.workloads);
-    let strategies = or_all(args.strategies);
     let mut threads = if args.threads.is_empty() {
-        // The defaults, trimmed to what this machine allows.
         let defaults: &[usize] = if args.quick { &[1, 2] } else { &[1, 2, 4] };
         defaults
             .iter()
@@ -109,82 +211,113 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .filter(|&t| t <= 2 * parallelism)
             .collect()
     } else {
-        args.threads
+        args.threads.clone()
     };
     threads.sort_unstable();
     threads.dedup();
-    if let Some(&too_many) = threads.iter().find(|&&t| t == 0 || t > 2 * parallelism) {
-        return Err(format!(
+    match threads.iter().find(|&&t| t == 0 || t > 2 * parallelism) {
+        Some(too_many) => Err(format!(
             "--threads {too_many}: thread counts go from 1 to twice the available parallelism ({})",
             2 * parallelism
-        )
-        .into());
+        )),
+        None => Ok(threads),
     }
-    let params = Params {
-        duration: Duration::from_millis(if args.quick { 20 } else { args.duration_ms }),
-        work: args.work,
-        block: Duration::from_micros(args.block_us),
-    };
+}
 
-    let plan: Vec<(Workload, Strategy, usize)> = workloads
-        .iter()
-        .flat_map(|&w| strategies.iter().map(move |&s| (w, s)))
-        .flat_map(|(w, s)| {
-            let counts = if w == Workload::Mixed {
-                vec![2]
+/// Every cell to measure, in table order, with no rounds yet.
+fn plan(workloads: &[Workload], strategies: &[Strategy], threads: &[usize]) -> Vec<Cell> {
+    let mut cells = Vec::new();
+    for &workload in workloads {
+        for &strategy in strategies {
+            let counts = if workload == Workload::Mixed {
+                &[2][..]
             } else {
-                threads.clone()
+                threads
             };
-            counts
-                .into_iter()
-                .filter(move |&t| s.runs(w, t))
-                .map(move |t| (w, s, t))
-        })
-        .collect();
-
-    let bar = ProgressBar::new(plan.len() as u64).with_style(ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} {msg} (eta {eta})",
-    )?);
-    let mut cells = Vec::with_capacity(plan.len());
-    for (workload, strategy, threads) in plan {
-        bar.set_message(format!(
-            "{} / {} / {threads}t",
-            name(&workload),
-            name(&strategy)
-        ));
-        let mut p = params;
-        if workload == Workload::Mixed {
-            p.duration *= 4;
+            for &threads in counts.iter().filter(|&&t| strategy.runs(workload, t)) {
+                cells.push(Cell {
+                    workload,
+                    strategy,
+                    threads,
+                    rounds: Vec::new(),
+                });
+            }
         }
-        let sample = workloads::run(workload, strategy, threads, p);
-        let mut waits = sample.waits;
-        waits.sort_unstable();
-        cells.push(Cell {
-            workload,
-            strategy,
-            threads,
-            ops: sample.ops,
-            seconds: sample.elapsed.as_secs_f64(),
-            waits,
-        });
-        bar.inc(1);
+    }
+    cells
+}
+
+/// One job of a round: a cell measured here, or every `CPython` cell, by its script.
+#[derive(Clone, Copy)]
+enum Job {
+    Here(usize),
+    Cpython,
+}
+
+/// Measures every cell `rounds` times, interleaved: each round runs every job once, every other
+/// round backwards (A, B, B, A), so that drift on a shared machine hits every cell alike. If
+/// `CPython` fails, the lab says so and goes on without it.
+fn measure(
+    cells: &mut Vec<Cell>,
+    rounds: u32,
+    params: Params,
+    python: &mut Option<cpython::Python>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut jobs: Vec<Job> = (0..cells.len())
+        .filter(|&i| !cells[i].strategy.is_cpython())
+        .map(Job::Here)
+        .collect();
+    if python.is_some() {
+        jobs.push(Job::Cpython);
+    }
+    let bar = ProgressBar::new(u64::from(rounds) * jobs.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} (eta {eta})")?,
+    );
+    for round in 0..rounds {
+        let mut order = jobs.clone();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for job in order {
+            match job {
+                Job::Here(i) => {
+                    let c = &cells[i];
+                    bar.set_message(format!(
+                        "round {}: {} / {} / {}t",
+                        round + 1,
+                        name(&c.workload),
+                        name(&c.strategy),
+                        c.threads
+                    ));
+                    let mut p = params;
+                    if c.workload == Workload::Mixed {
+                        p.duration *= 4;
+                    }
+                    let sample = workloads::run(c.workload, c.strategy, c.threads, p);
+                    let mut waits = sample.waits;
+                    waits.sort_unstable();
+                    cells[i].rounds.push(Round {
+                        ops: sample.ops,
+                        seconds: sample.elapsed.as_secs_f64(),
+                        waits,
+                    });
+                }
+                Job::Cpython => {
+                    bar.set_message(format!("round {}: CPython", round + 1));
+                    if let Some(Err(e)) = python.as_mut().map(|py| py.measure(cells, params)) {
+                        bar.suspend(|| {
+                            println!("CPython: no figures ({e}); the lab goes on without it");
+                        });
+                        *python = None;
+                    }
+                }
+            }
+            bar.inc(1);
+        }
     }
     bar.finish_and_clear();
-
-    report::table(&cells);
-    std::fs::create_dir_all(&args.out)?;
-    let json = args.out.join("results.json");
-    let chart = args.out.join("throughput.svg");
-    std::fs::write(
-        &json,
-        serde_json::to_string_pretty(&report::json(&cells, params, &strategies))?,
-    )?;
-    report::chart(&cells, &chart)?;
-    println!("\nClaims (computed from this run):");
-    for line in report::claims(&cells, &strategies) {
-        println!("- {line}");
-    }
-    println!("\nwrote {} and {}", json.display(), chart.display());
+    // A cell that missed a round (CPython's, when its script failed) is left out.
+    cells.retain(|c| c.rounds.len() == rounds as usize);
     Ok(())
 }
 

@@ -44,8 +44,13 @@ pub enum Strategy {
     PerField,
     /// `#[global_lock]`: the GIL is held while working and blocking.
     Gil,
+    /// `CPython` beside `gil` (`examples/lab/cpython.py`): pure-Python work, the GIL held.
+    Cpython,
     /// `#[global_lock]` with the work (or the block) done while the GIL is released.
     GilReleased,
+    /// `CPython` beside `gil-released`: the work in C with the GIL released (`hashlib.sha256`),
+    /// or the block in `time.sleep`.
+    CpythonReleased,
     /// `#[global_lock]` under `SwitchPolicy::Priority` (mixed only): a thread back from I/O gets
     /// the GIL at the holder's next checkpoint (bpo-7946's fix of the convoy effect).
     GilPriority,
@@ -67,25 +72,36 @@ impl Strategy {
         if single_threaded && (threads > 1 || workload == Workload::Mixed) {
             return false;
         }
-        match workload {
-            Workload::Access => !matches!(
-                self,
-                S::GilReleased | S::GilPriority | S::Biased | S::Arc | S::Rc
-            ),
-            Workload::CpuSame | Workload::CpuDisjoint | Workload::Io => {
-                !matches!(self, S::GilPriority | S::Biased | S::Arc | S::Rc)
-            }
-            Workload::Mixed => !matches!(self, S::Biased | S::Arc | S::Rc),
-            Workload::Churn => matches!(self, S::Gil | S::AtomicRc | S::Biased | S::Arc | S::Rc),
+        match self {
+            S::Cpython => matches!(workload, Workload::CpuDisjoint | Workload::Mixed),
+            S::CpythonReleased => matches!(workload, Workload::CpuDisjoint | Workload::Io),
+            _ => match workload {
+                Workload::Access => !matches!(
+                    self,
+                    S::GilReleased | S::GilPriority | S::Biased | S::Arc | S::Rc
+                ),
+                Workload::CpuSame | Workload::CpuDisjoint | Workload::Io => {
+                    !matches!(self, S::GilPriority | S::Biased | S::Arc | S::Rc)
+                }
+                Workload::Mixed => !matches!(self, S::Biased | S::Arc | S::Rc),
+                Workload::Churn => {
+                    matches!(self, S::Gil | S::AtomicRc | S::Biased | S::Arc | S::Rc)
+                }
+            },
         }
     }
 
+    /// Whether `examples/lab/cpython.py` measures it, not this process.
+    pub fn is_cpython(self) -> bool {
+        matches!(self, Self::Cpython | Self::CpythonReleased)
+    }
+
     /// Bytes one shared object of `FIELDS` `u64` fields takes under this strategy: the heap
-    /// block (with its counts) plus the handle that points to it.
-    pub fn bytes_per_object(self) -> usize {
+    /// block (with its counts) plus the handle that points to it; `None` for `CPython`.
+    pub fn bytes_per_object(self) -> Option<usize> {
         use std::mem::size_of;
         let handle = size_of::<usize>();
-        match self {
+        Some(match self {
             Self::Unsync => size_of::<Plain>(),
             Self::StdMutex => {
                 2 * size_of::<usize>() + size_of::<std::sync::Mutex<Plain>>() + handle
@@ -97,7 +113,8 @@ impl Strategy {
             }
             Self::AtomicRc | Self::Biased => AtomicRc::<AtomicObject>::block_size() + handle,
             Self::Arc | Self::Rc => 2 * size_of::<usize>() + size_of::<Plain>() + handle,
-        }
+            Self::Cpython | Self::CpythonReleased => return None,
+        })
     }
 }
 
@@ -385,6 +402,7 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
         }
         Strategy::Biased | Strategy::Arc | Strategy::Rc => unreachable!("churn only"),
         Strategy::GilPriority => unreachable!("mixed only"),
+        Strategy::Cpython | Strategy::CpythonReleased => unreachable!("run by cpython.py"),
     }
 }
 

@@ -47,6 +47,7 @@ fn style(s: Strategy) -> (RGBColor, Marker, &'static str) {
         Strategy::GilReleased => (RGBColor(214, 39, 40), M::Down, "GIL released for the work"),
         Strategy::CpythonReleased => (RGBColor(0, 0, 0), M::Down, "CPython, sha256 or sleep"),
         Strategy::GilPriority => (RGBColor(227, 119, 194), M::Diamond, "GIL, priority policy"),
+        Strategy::GilDomains => (RGBColor(255, 187, 120), M::Up, "a GIL domain per thread"),
         Strategy::AtomicRc => (RGBColor(23, 190, 207), M::Square, "#[atomic_rc]"),
         Strategy::Biased => (RGBColor(188, 189, 34), M::Up, "#[atomic_rc(biased)]"),
         Strategy::Arc => (RGBColor(31, 119, 180), M::Cross, "std Arc"),

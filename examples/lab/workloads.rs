@@ -7,7 +7,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use gilkit::refcount::{AtomicRc, Mode};
-use gilkit::{global_lock, per_field_lock, Gil};
+use gilkit::{global_lock, per_field_lock, Domain, Gil};
 
 /// Fields per object: thread `i` of a disjoint-fields run updates field `i % FIELDS`.
 pub const FIELDS: usize = 4;
@@ -54,6 +54,9 @@ pub enum Strategy {
     /// `#[global_lock]` under `SwitchPolicy::Priority` (mixed only): a thread back from I/O gets
     /// the GIL at the holder's next checkpoint (bpo-7946's fix of the convoy effect).
     GilPriority,
+    /// `#[global_lock(domain = ..)]` (CPU-bound on disjoint data only): thread `i` works in GIL
+    /// domain `i % DOMAINS`, on an object of its own, as PEP 684's per-interpreter GIL.
+    GilDomains,
     /// `#[atomic_rc]`: no lock; fields are atomics, the handle has `Arc`'s atomic count.
     AtomicRc,
     /// `#[atomic_rc(biased)]` (churn only): the thread that made the object counts without atomics.
@@ -74,6 +77,7 @@ impl Strategy {
         }
         match self {
             S::Cpython => matches!(workload, Workload::CpuDisjoint | Workload::Mixed),
+            S::GilDomains => workload == Workload::CpuDisjoint,
             S::CpythonReleased => matches!(workload, Workload::CpuDisjoint | Workload::Io),
             _ => match workload {
                 Workload::Access => !matches!(
@@ -108,7 +112,7 @@ impl Strategy {
             }
             Self::ParkingLot => 2 * size_of::<usize>() + size_of::<BareLocks>() + handle,
             Self::PerField => 2 * size_of::<usize>() + size_of::<PerFieldObject>() + handle,
-            Self::Gil | Self::GilReleased | Self::GilPriority => {
+            Self::Gil | Self::GilReleased | Self::GilPriority | Self::GilDomains => {
                 size_of::<usize>() + size_of::<GilObject>() + handle
             }
             Self::AtomicRc | Self::Biased => AtomicRc::<AtomicObject>::block_size() + handle,
@@ -149,6 +153,29 @@ type BareLocks = [parking_lot::Mutex<u64>; FIELDS];
 #[derive(Default)]
 struct GilObject {
     fields: [u64; FIELDS],
+}
+
+/// GIL domains for `gil-domains`: thread `i` uses domain `i % DOMAINS`.
+const DOMAINS: usize = 4;
+gilkit::domain!(Domain0);
+gilkit::domain!(Domain1);
+gilkit::domain!(Domain2);
+gilkit::domain!(Domain3);
+
+/// The object of one GIL domain.
+#[global_lock(domain = D)]
+struct DomainObject<D: Domain> {
+    fields: [u64; FIELDS],
+}
+
+/// CPU work added to an object of domain `D`, with `D`'s GIL held, until `stop`.
+fn in_domain<D: Domain>(stop: &AtomicBool, compute: impl Fn() -> u64) -> u64 {
+    let obj = DomainObject::<D>::new([0; FIELDS]);
+    D::with_gil(|g| {
+        until_stopped_gil(g, stop, |g| {
+            black_box(&obj.fields).get_mut(g)[0] += compute()
+        })
+    })
 }
 
 /// The shared object with a lock per field.
@@ -245,9 +272,13 @@ fn until_stopped(stop: &AtomicBool, mut op: impl FnMut()) -> u64 {
     n
 }
 
-/// `until_stopped` with the GIL held, letting a waiting thread in once per batch (the eval loop's
-/// periodic check in `CPython`).
-fn until_stopped_gil(g: &mut Gil, stop: &AtomicBool, mut op: impl FnMut(&mut Gil)) -> u64 {
+/// `until_stopped` with the GIL of domain `D` held, letting a waiting thread in once per batch
+/// (the eval loop's periodic check in `CPython`).
+fn until_stopped_gil<D: Domain>(
+    g: &mut Gil<D>,
+    stop: &AtomicBool,
+    mut op: impl FnMut(&mut Gil<D>),
+) -> u64 {
     let mut n = 0;
     while !stop.load(Relaxed) {
         for _ in 0..BATCH {
@@ -400,6 +431,12 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
                 })
             })
         }
+        Strategy::GilDomains => timed(threads, p.duration, |i, stop| match i % DOMAINS {
+            0 => in_domain::<Domain0>(stop, || compute(i)),
+            1 => in_domain::<Domain1>(stop, || compute(i)),
+            2 => in_domain::<Domain2>(stop, || compute(i)),
+            _ => in_domain::<Domain3>(stop, || compute(i)),
+        }),
         Strategy::Biased | Strategy::Arc | Strategy::Rc => unreachable!("churn only"),
         Strategy::GilPriority => unreachable!("mixed only"),
         Strategy::Cpython | Strategy::CpythonReleased => unreachable!("run by cpython.py"),

@@ -26,13 +26,13 @@ while (($#)); do
     esac
 done
 
-cargo build --quiet --release --example lab
+cargo build --quiet --release -p gilkit-lab
 out=target/lab-stability
 rm -rf "$out"
 mkdir -p "$out"
 for ((i = 1; i <= runs; i++)); do
     start=$SECONDS
-    ./target/release/examples/lab ${lab_args[@]+"${lab_args[@]}"} --out "$out/run$i" >"$out/run$i.txt"
+    ./target/release/lab ${lab_args[@]+"${lab_args[@]}"} --out "$out/run$i" >"$out/run$i.txt"
     echo "run $i of $runs: $((SECONDS - start)) s"
 done
 

@@ -2,7 +2,8 @@
 # The one test command: everything CI checks. Run it from anywhere: `bash scripts/test.sh`.
 #
 # 1. formatting, clippy (warnings are errors) and rustdoc (warnings are errors);
-# 2. unit, integration, doc and compile-fail (trybuild) tests, and the examples as smoke tests;
+# 2. unit, integration, doc and compile-fail (trybuild) tests, and the examples and the lab as
+#    smoke tests;
 # 3. the loom models, built with `--cfg loom` in release in their own target dir, exhaustively:
 #    no preemption bound, and no LOOM_* variable from the environment can bound or cut them short.
 set -euo pipefail
@@ -32,17 +33,18 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 step "unit, integration, doc and compile-fail tests"
 cargo test --workspace --quiet
 
-step "examples (smoke)"
-for example in examples/*.rs examples/*/main.rs; do
-    name=$(basename "${example%/main.rs}" .rs)
+step "examples and the lab (smoke)"
+for example in examples/*.rs; do
+    name=$(basename "$example" .rs)
     case "$name" in
-        lab) args=(--quick) ;;
         echo_convoy) args=(--seconds 0.2) ;;
         *) args=() ;;
     esac
     echo "-- $name ${args[*]:-}"
     cargo run --quiet --release --example "$name" -- "${args[@]}" >/dev/null
 done
+echo "-- lab --quick"
+cargo run --quiet --release -p gilkit-lab -- --quick >/dev/null
 
 step "loom models (--cfg loom, release, exhaustive: no preemption bound)"
 # LOOM_MAX_PREEMPTIONS bounds the search; LOOM_MAX_PERMUTATIONS and LOOM_MAX_DURATION stop it early

@@ -26,7 +26,7 @@
 //!
 //! # Choosing a strategy
 //!
-//! | you have | use | cost (the lab, `cargo run --release --example lab`, 2 cores) |
+//! | you have | use | cost (the lab, `cargo run --release -p gilkit-lab`, 2 cores) |
 //! |---|---|---|
 //! | many small objects, mostly one thread at a time, or code that must not deadlock | [`macro@global_lock`] | access as cheap as unsynchronized; CPU-bound threads do not scale (about 1× on 2 threads) unless they release the GIL |
 //! | threads that update different fields or objects, CPU-bound | [`macro@per_field_lock`] | a lock per access (tens of times a GIL-held access); scales on disjoint fields (about 1.9× on 2 threads) |

@@ -44,7 +44,7 @@ pub enum Strategy {
     PerField,
     /// `#[global_lock]`: the GIL is held while working and blocking.
     Gil,
-    /// `CPython` beside `gil` (`examples/lab/cpython.py`): pure-Python work, the GIL held.
+    /// `CPython` beside `gil` (`lab/cpython.py`): pure-Python work, the GIL held.
     Cpython,
     /// `#[global_lock]` with the work (or the block) done while the GIL is released.
     GilReleased,
@@ -95,7 +95,7 @@ impl Strategy {
         }
     }
 
-    /// Whether `examples/lab/cpython.py` measures it, not this process.
+    /// Whether `lab/cpython.py` measures it, not this process.
     pub fn is_cpython(self) -> bool {
         matches!(self, Self::Cpython | Self::CpythonReleased)
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The lab's workloads under CPython, for the figures the lab shows beside its own.
 
-The lab (`cargo run --release --example lab`) runs this script once per round and reads the JSON
+The lab (`cargo run --release -p gilkit-lab`) runs this script once per round and reads the JSON
 it prints. Each cell is "workload:strategy:threads", named as the lab names its rows:
 
   cpu-disjoint:cpython:T           T threads, each adding pure-Python work (the lab's xorshift
@@ -18,7 +18,7 @@ cannot timestamp the end of a sleep before it takes the GIL back, so this latene
 OS's timer overshoot (the io cells show it alone) as well as the wait for the GIL.
 
 By hand:
-    python3 examples/lab/cpython.py [--duration-ms 150] [--switch-interval-us 5000]
+    python3 lab/cpython.py [--duration-ms 150] [--switch-interval-us 5000]
 Needs Python 3.3 or newer (sys.setswitchinterval, time.perf_counter); runs on 3.11, 3.12 and 3.13.
 """
 

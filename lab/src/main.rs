@@ -2,10 +2,10 @@
 //! and `CPython` on the workloads it shares with them, so that each claim of the GIL debate
 //! becomes a number with its spread.
 //!
-//! Run with `cargo run --release --example lab` (about 100 s on 2 cores), or add `--help` for the
+//! Run with `cargo run --release -p gilkit-lab` (about 100 s on 2 cores), or add `--help` for the
 //! flags. Each cell is measured in several rounds (`--rounds`, 5), interleaved: round 1 of every
 //! cell, then round 2 of every cell backwards, and so on, so that drift on a shared machine hits
-//! every cell alike. `CPython` (`examples/lab/cpython.py`, under `python3` or `--python PATH`) runs
+//! every cell alike. `CPython` (`lab/cpython.py`, under `python3` or `--python PATH`) runs
 //! once per round, as one more job of it. The lab prints a table (median and min–max of each
 //! cell) and a claims summary whose verdicts hold only across the rounds, and writes
 //! `target/lab/results.json` and `target/lab/throughput.svg`.
@@ -32,7 +32,7 @@ struct Args {
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<Workload>,
     /// Strategies and baselines to run (default: all; `cpython` and `cpython-released` are
-    /// measured by `examples/lab/cpython.py`).
+    /// measured by `lab/cpython.py`).
     #[arg(long, value_delimiter = ',')]
     strategies: Vec<Strategy>,
     /// Thread counts, at most twice the available parallelism (default: 1,2,4).
@@ -55,7 +55,7 @@ struct Args {
     /// with the same one.
     #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
     switch_interval_us: u64,
-    /// The Python interpreter that runs `examples/lab/cpython.py` (default: `python3`).
+    /// The Python interpreter that runs `lab/cpython.py` (default: `python3`).
     #[arg(long, conflicts_with = "no_python")]
     python: Option<PathBuf>,
     /// Do not run `CPython`.

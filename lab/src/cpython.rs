@@ -1,4 +1,4 @@
-//! `CPython` on the lab's workloads: runs `examples/lab/cpython.py` and reads the JSON it prints.
+//! `CPython` on the lab's workloads: runs `lab/cpython.py` and reads the JSON it prints.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -88,12 +88,12 @@ impl Python {
     fn run_script(&self, cells: &str, p: Params, limit: Duration) -> Result<String, String> {
         // Beside the sources this was built from, or else under the current directory.
         let script = [
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/lab/cpython.py"),
-            PathBuf::from("examples/lab/cpython.py"),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("cpython.py"),
+            PathBuf::from("lab/cpython.py"),
         ]
         .into_iter()
         .find(|p| p.is_file())
-        .ok_or("examples/lab/cpython.py is missing")?;
+        .ok_or("lab/cpython.py is missing")?;
         let mut child = Command::new(&self.path)
             .arg(&script)
             .args(["--cells", cells])

@@ -173,7 +173,7 @@ fn in_domain<D: Domain>(stop: &AtomicBool, compute: impl Fn() -> u64) -> u64 {
     let obj = DomainObject::<D>::new([0; FIELDS]);
     D::with_gil(|g| {
         until_stopped_gil(g, stop, |g| {
-            black_box(&obj.fields).get_mut(g)[0] += compute()
+            black_box(&obj.fields).get_mut(g)[0] += compute();
         })
     })
 }

@@ -84,18 +84,10 @@ pub unsafe trait Domain: Sized + 'static {
     /// locks, or a deferred destructor panics.
     #[track_caller]
     fn acquire() -> GilGuard<Self> {
-        assert!(
-            !held::<Self>(),
-            "gil: this thread already holds the GIL of domain `{}`; pass the `&mut Gil` you \
-             have instead of acquiring again",
-            std::any::type_name::<Self>()
-        );
-        assert!(
-            held_count() == 0,
-            "gil: this thread holds another GIL domain; waiting for `{}` while holding it can \
-             deadlock against a thread that does the opposite; take both with `gilkit::with_gils`",
-            std::any::type_name::<Self>()
-        );
+        // One read of the record on the fast path: a thread that holds no domain.
+        if held_slots() != [0; 2] {
+            refuse_nested::<Self>();
+        }
         super::acquire_unchecked()
     }
 
@@ -183,6 +175,7 @@ impl DomainState {
         Self(Global::new(State::new))
     }
 
+    #[inline]
     pub(crate) fn get(&'static self) -> &'static State {
         self.0.get()
     }
@@ -321,33 +314,61 @@ thread_local_const! {
     static HELD: std::cell::Cell<[usize; 2]> = std::cell::Cell::new([0; 2]);
 }
 
+/// The panic of [`Domain::acquire`] on a thread that holds a domain already.
+#[cold]
+#[track_caller]
+fn refuse_nested<D: Domain>() -> ! {
+    if held::<D>() {
+        panic!(
+            "gil: this thread already holds the GIL of domain `{}`; pass the `&mut Gil` you have \
+             instead of acquiring again",
+            std::any::type_name::<D>()
+        );
+    }
+    panic!(
+        "gil: this thread holds another GIL domain; waiting for `{}` while holding it can \
+         deadlock against a thread that does the opposite; take both with `gilkit::with_gils`",
+        std::any::type_name::<D>()
+    );
+}
+
+/// This thread's record of held domains; empty while its thread-locals are being destroyed.
+#[inline]
+fn held_slots() -> [usize; 2] {
+    HELD.try_with(std::cell::Cell::get).unwrap_or([0; 2])
+}
+
 /// The address of `D`'s state: its identity for [`HELD`].
+#[inline]
 fn address<D: Domain>() -> usize {
     std::ptr::from_ref(state::<D>()) as usize
 }
 
 /// Whether this thread holds `D`; `false` while its thread-locals are being destroyed.
+#[inline]
 pub(crate) fn held<D: Domain>() -> bool {
-    let me = address::<D>();
-    HELD.try_with(|h| h.get().contains(&me)).unwrap_or(false)
+    held_slots().contains(&address::<D>())
 }
 
 /// How many domains this thread holds.
+#[inline]
 pub(crate) fn held_count() -> usize {
-    HELD.try_with(|h| h.get().iter().filter(|&&a| a != 0).count())
-        .unwrap_or(0)
+    held_slots().iter().filter(|&&a| a != 0).count()
 }
 
 /// Records that this thread took (`true`) or let go of `D`.
+#[inline]
 pub(crate) fn set_held<D: Domain>(now_held: bool) {
     let me = address::<D>();
     let (from, to) = if now_held { (0, me) } else { (me, 0) };
     HELD.with(|h| {
-        let mut slots = h.get();
-        // A free slot exists when taking: a thread holds at most two domains (see `HELD`).
-        if let Some(slot) = slots.iter_mut().find(|a| **a == from) {
-            *slot = to;
+        let [first, second] = h.get();
+        // The first slot is the one a thread holding one domain uses; a free slot exists when
+        // taking, as a thread holds at most two domains (see `HELD`).
+        if first == from {
+            h.set([to, second]);
+        } else if second == from {
+            h.set([first, to]);
         }
-        h.set(slots);
     });
 }

@@ -318,13 +318,12 @@ thread_local_const! {
 #[cold]
 #[track_caller]
 fn refuse_nested<D: Domain>() -> ! {
-    if held::<D>() {
-        panic!(
-            "gil: this thread already holds the GIL of domain `{}`; pass the `&mut Gil` you have \
-             instead of acquiring again",
-            std::any::type_name::<D>()
-        );
-    }
+    assert!(
+        !held::<D>(),
+        "gil: this thread already holds the GIL of domain `{}`; pass the `&mut Gil` you have \
+         instead of acquiring again",
+        std::any::type_name::<D>()
+    );
     panic!(
         "gil: this thread holds another GIL domain; waiting for `{}` while holding it can \
          deadlock against a thread that does the opposite; take both with `gilkit::with_gils`",

@@ -2,6 +2,9 @@
 //! pool; two taken together only through the ordered `with_gils`, and any other nested
 //! acquisition refused.
 
+mod common;
+use common::panic_message;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Barrier, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -19,15 +22,6 @@ gilkit::domain!(Audio);
 fn serial() -> MutexGuard<'static, ()> {
     static SERIAL: Mutex<()> = Mutex::new(());
     SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The text of a panic's payload.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
 }
 
 #[gilkit::global_lock(domain = Physics)]

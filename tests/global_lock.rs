@@ -1,5 +1,8 @@
 //! The GIL and `#[global_lock]` through the public API.
 
+mod common;
+use common::panic_message;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -362,13 +365,4 @@ fn a_guard_that_escapes_allow_threads_aborts_the_process() {
     assert!(!child.status.success());
     let stderr = String::from_utf8_lossy(&child.stderr);
     assert!(stderr.contains("outlived the closure"), "{stderr}");
-}
-
-/// The text of a panic's payload.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
 }

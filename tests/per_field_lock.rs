@@ -1,5 +1,8 @@
 //! `#[per_field_lock]` and the field locks: access, ordering, the validator, panics.
 
+mod common;
+use common::panic_message;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Barrier;
 use std::thread;
@@ -25,15 +28,6 @@ pub struct Account {
 
 fn account(id: u32, balance: i64) -> Account {
     Account::new(balance, Vec::new(), id)
-}
-
-/// The message of a caught panic.
-fn message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
 }
 
 #[test]
@@ -84,7 +78,7 @@ fn lock_fields_takes_one_object_in_declaration_order() {
             let _second = o.second().lock();
             let _first = o.first().lock();
         }));
-        let report = message(&*caught.expect_err("second -> first closes a cycle"));
+        let report = panic_message(&*caught.expect_err("second -> first closes a cycle"));
         assert!(
             report.contains("Ordered.first") && report.contains("Ordered.second"),
             "{report}"
@@ -147,7 +141,7 @@ fn lock_fields_refuses_the_same_lock_twice() {
     let caught = catch_unwind(AssertUnwindSafe(|| {
         let _ = lock_fields((a.balance(), a.balance()));
     }));
-    let report = message(&*caught.expect_err("a lock named twice would deadlock"));
+    let report = panic_message(&*caught.expect_err("a lock named twice would deadlock"));
     assert!(
         report.contains("names the same field lock twice"),
         "{report}"
@@ -163,7 +157,7 @@ fn lock_fields_refuses_the_same_lock_twice_among_others() {
     let caught = catch_unwind(AssertUnwindSafe(|| {
         let _ = lock_fields(fields);
     }));
-    let report = message(&*caught.expect_err("a lock named twice in a Vec"));
+    let report = panic_message(&*caught.expect_err("a lock named twice in a Vec"));
     assert!(
         report.contains("names the same field lock twice"),
         "{report}"
@@ -175,7 +169,7 @@ fn lock_fields_refuses_the_same_lock_twice_among_others() {
             accounts[0].balance(),
         ));
     }));
-    let report = message(&*caught.expect_err("a lock named twice in a tuple"));
+    let report = panic_message(&*caught.expect_err("a lock named twice in a tuple"));
     assert!(
         report.contains("names the same field lock twice"),
         "{report}"
@@ -209,7 +203,7 @@ fn lock_fields_refuses_the_same_lock_twice_even_with_forged_keys() {
     let caught = catch_unwind(AssertUnwindSafe(|| {
         let _ = lock_fields((x_first, y_between, x_again));
     }));
-    let report = message(&*caught.expect_err("a lock named twice would deadlock"));
+    let report = panic_message(&*caught.expect_err("a lock named twice would deadlock"));
     assert!(
         report.contains("names the same field lock twice"),
         "the check before any lock is taken, not the validator's relock check: {report}"
@@ -226,7 +220,7 @@ fn a_field_accessor_refuses_a_lock_outside_its_object() {
     let caught = catch_unwind(AssertUnwindSafe(|| unsafe {
         let _ = lock.__gil_field(&CLASS, &elsewhere, 0);
     }));
-    assert!(message(&*caught.expect_err("refused")).contains("not a field of its object"));
+    assert!(panic_message(&*caught.expect_err("refused")).contains("not a field of its object"));
 }
 
 #[test]
@@ -250,7 +244,7 @@ fn validator_reports_the_opposite_order_on_one_thread() {
         let _right = p.right().lock();
         let _left = p.left().lock(); // closes the cycle: panics, no deadlock needed
     }));
-    let report = message(&*caught.expect_err("the opposite order closes a cycle"));
+    let report = panic_message(&*caught.expect_err("the opposite order closes a cycle"));
     assert!(report.contains("lock order cycle"), "{report}");
     assert!(
         report.contains("`per_field_lock::Pair.left`")
@@ -279,7 +273,7 @@ fn validator_refuses_nesting_one_class_outside_lock_fields() {
         let _a = a.balance().lock();
         let _b = b.balance().lock();
     }));
-    let report = message(&*caught.expect_err("same class nested"));
+    let report = panic_message(&*caught.expect_err("same class nested"));
     assert!(
         report.contains("two locks of class `per_field_lock::Account.balance`"),
         "{report}"
@@ -504,7 +498,7 @@ fn lock_classes_of_two_types_with_one_name_carry_their_module_paths() {
         let _b = b.balance().lock();
         let _a = a.balance().lock();
     }));
-    let report = message(&*caught.expect_err("the opposite order closes a cycle"));
+    let report = panic_message(&*caught.expect_err("the opposite order closes a cycle"));
     assert!(
         report.contains("taking `per_field_lock::bank_a::Account.balance`")
             && report.contains("holding `per_field_lock::bank_b::Account.balance`"),
@@ -628,7 +622,7 @@ fn a_walk_holds_a_run_of_consecutive_steps_and_steps_on_from_the_newest() {
         let _two = FieldGuard::lock_next(&one, second.next());
         let _three = FieldGuard::lock_next(&one, third.next()); // not from the newest
     }));
-    let report = message(&*caught.expect_err("a step from an older guard"));
+    let report = panic_message(&*caught.expect_err("a step from an older guard"));
     assert!(
         report.contains("not one of the consecutive steps")
             && report.contains(&format!("{}:{line}", file!())),
@@ -642,7 +636,7 @@ fn a_walk_holds_a_run_of_consecutive_steps_and_steps_on_from_the_newest() {
         let _four = FieldGuard::lock_next(&three, fourth.next());
         drop(one);
     }));
-    let report = message(&*caught.expect_err("a step after a gap in the run"));
+    let report = panic_message(&*caught.expect_err("a step after a gap in the run"));
     assert!(
         report.contains("not one of the consecutive steps"),
         "{report}"
@@ -677,7 +671,7 @@ fn a_cycle_between_classes_is_still_reported_around_a_walk() {
         let _v = first.v().lock();
         let _next = first.next().lock();
     }));
-    let report = message(&*caught.expect_err("`Chain.v` -> `Chain.next` closes a cycle"));
+    let report = panic_message(&*caught.expect_err("`Chain.v` -> `Chain.next` closes a cycle"));
     assert!(report.contains("lock order cycle"), "{report}");
     assert!(
         report.contains("taking `per_field_lock::Chain.next`")
@@ -692,7 +686,7 @@ fn a_cycle_between_classes_is_still_reported_around_a_walk() {
         let _v = second.v().lock(); // `Chain.next` -> `Chain.v`, as recorded
         let _step = FieldGuard::lock_next(&first_next, second.next()); // `Chain.v` -> `Chain.next`
     }));
-    let report = message(&*caught.expect_err("the step closes the cycle"));
+    let report = panic_message(&*caught.expect_err("the step closes the cycle"));
     assert!(
         report.contains("lock order cycle") && report.contains(&format!("{}:{step_line}", file!())),
         "{report}"
@@ -726,7 +720,7 @@ fn a_class_is_walked_hand_over_hand_or_taken_by_lock_fields_not_both() {
     let caught = catch_unwind(AssertUnwindSafe(|| {
         let _both = lock_fields((first.next(), second.next()));
     }));
-    let report = message(&*caught.expect_err("address order against link order"));
+    let report = panic_message(&*caught.expect_err("address order against link order"));
     assert!(
         report.contains("locks of class `per_field_lock::Walked.next` are taken hand over hand")
             && report.contains("several at once by `lock_fields`"),
@@ -745,7 +739,7 @@ fn a_class_is_walked_hand_over_hand_or_taken_by_lock_fields_not_both() {
             let link = first.next().lock();
             let _step = FieldGuard::lock_next(&link, second.next());
         }));
-        let report = message(&*caught.expect_err("link order against address order"));
+        let report = panic_message(&*caught.expect_err("link order against address order"));
         assert!(report.contains("Grouped.next"), "{report}");
     }
     assert_eq!(held_count(), 0);

@@ -34,6 +34,11 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
                     field
                         .attrs
                         .extend(cfg.map(|cfg| -> syn::Attribute { syn::parse_quote!(#cfg) }));
+                    // A locked field is reached through its accessor, which keeps the field's
+                    // visibility; the raw lock stays private to the module.
+                    if kind != Kind::NoLock {
+                        field.vis = syn::Visibility::Inherited;
+                    }
                     let ty = &f.syn.ty;
                     field.ty = match kind {
                         Kind::Mutex => syn::parse_quote_spanned!(ty.span()=>

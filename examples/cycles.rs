@@ -55,12 +55,12 @@ fn main() {
             name: "a",
             peer: Mutex::new(None),
         }
-        .into_rc();
+        .into_handle();
         let b = StrongNode {
             name: "b",
             peer: Mutex::new(Some(a.clone())),
         }
-        .into_rc();
+        .into_handle();
         *a.peer.lock().unwrap() = Some(b.clone());
         println!(
             "strong cycle: {} -> {} -> {}; counts a={} b={}",
@@ -82,13 +82,13 @@ fn main() {
             child: Mutex::new(None),
             parent: Mutex::new(None),
         }
-        .into_rc();
+        .into_handle();
         let child = TreeNode {
             name: "child",
             child: Mutex::new(None),
             parent: Mutex::new(Some(AtomicRc::downgrade(&parent))),
         }
-        .into_rc();
+        .into_handle();
         *parent.child.lock().unwrap() = Some(child.clone());
         let up = child
             .parent
@@ -114,11 +114,11 @@ fn main() {
         let a = CollectedNode {
             peer: Mutex::new(None),
         }
-        .into_rc();
+        .into_handle();
         let b = CollectedNode {
             peer: Mutex::new(Some(a.clone())),
         }
-        .into_rc();
+        .into_handle();
         *a.peer.lock().unwrap() = Some(b.clone());
     }
     let before = gilkit::stats::live::<CollectedNode>();

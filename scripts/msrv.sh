@@ -46,7 +46,7 @@ fn main() {
     let account = Account::new(1).into_handle();
     gilkit::with_gil(|g| *account.fields_mut(g).0 += 1);
     *Totals::new(0).count().lock() += 1;
-    assert_eq!(Node { value: 3 }.into_rc().value, 3);
+    assert_eq!(Node { value: 3 }.into_handle().value, 3);
 }
 RUST
 cp Cargo.lock "$user/"

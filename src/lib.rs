@@ -148,16 +148,16 @@
 //!
 //! - the handle type `NameRc` (an alias of `AtomicRc<Name>`; rename it with `handle = Other`),
 //!   one pointer like `Arc`, whose `Deref` reaches the fields;
-//! - `Name::into_rc(self)`, which moves the value into a new handle;
+//! - `Name::into_handle(self)`, which moves the value into a new handle;
 //! - a compile-time check that every field is `Send + Sync`, whose error names the field and
 //!   suggests an atomic or a lock (fields whose type names a generic parameter are checked
 //!   where the handle is sent, as for `Arc<T>`);
 //! - live-object accounting, [`stats::live`]`::<Name>()`.
 //!
-//! Options: `biased` (the thread that calls `into_rc` counts without atomics; see
+//! Options: `biased` (the thread that calls `into_handle` counts without atomics; see
 //! [`refcount`] for the merge protocol), `immortal` (never counted, never freed), `collect`
 //! (tracked by the cycle collector, [`refcount::collect_cycles`]; the struct implements
-//! [`refcount::Trace`]), `handle = Name`, `into_rc = name`, `crate = path`. Only one of `biased`,
+//! [`refcount::Trace`]), `handle = Name`, `into_handle = name`, `crate = path`. Only one of `biased`,
 //! `immortal` and `collect` fits at a time. Generics (with their defaults, in the handle alias),
 //! attributes, docs and visibility are kept.
 //!
@@ -174,7 +174,7 @@
 //! }
 //!
 //! let page: PageRc = Page { hits: AtomicU64::new(0), body: Mutex::default(), url: "/".into() }
-//!     .into_rc();
+//!     .into_handle();
 //! let here = page.clone(); // on the owner thread: a plain increment
 //! let weak = gilkit::refcount::AtomicRc::downgrade(&page);
 //! std::thread::spawn(move || {
@@ -277,7 +277,7 @@
 //!   constructor and `fields_mut` take the narrowest visibility among the struct and its fields
 //!   (private when two restricted paths do not nest), and at most `pub(crate)` for a
 //!   `#[non_exhaustive]` struct; an accessor of `#[per_field_lock]` is no more visible than its
-//!   field. `into_handle` and `into_rc`, which hand out no field, keep the struct's visibility.
+//!   field. `into_handle`, which hands out no field, keeps the struct's visibility.
 //! - **Field attributes.** `#[cfg]` gates every generated piece that names the field
 //!   (`#[global_lock]` writes `fields_mut` once per combination of the fields' conditions, up to
 //!   four). Doc comments and `#[deprecated]` reach the field's accessor, so callers are warned;
@@ -285,9 +285,9 @@
 //!   `#[cfg_attr(predicate, field(rw))]` is honoured, one such `cfg_attr` per field.
 //! - **Names.** Constructor parameters are named `__gil_<field>`, so a `const` or unit struct
 //!   named like a field changes nothing; generated lifetimes and helpers avoid the struct's own
-//!   names. Every generated name can be changed: `constructor =`, `into_handle =`, `fields_mut =`
-//!   (`#[global_lock]`), `constructor =`, `into_handle =`, `class = "Name"` (`#[per_field_lock]`),
-//!   `handle =`, `into_rc =` (`#[atomic_rc]`). A `#[per_field_lock]` field whose accessor would
+//!   names. Every generated name can be changed: `into_handle =` (all three), `constructor =`
+//!   (`#[global_lock]`, `#[per_field_lock]`), `fields_mut =` (`#[global_lock]`),
+//!   `class = "Name"` (`#[per_field_lock]`), `handle =` (`#[atomic_rc]`). A `#[per_field_lock]` field whose accessor would
 //!   take a generated method's name is an error that names the option. A method or type of your
 //!   own with a generated name, in an impl block the attribute cannot see, gets rustc's
 //!   "duplicate definitions" error pointing at the attribute: rename with the same options.

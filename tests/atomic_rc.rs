@@ -23,7 +23,7 @@ fn handle_shares_fields_across_threads() {
         balance: AtomicU64::new(0),
         history: Mutex::default(),
     }
-    .into_rc();
+    .into_handle();
     let workers: Vec<_> = (0..4)
         .map(|i| {
             let account = account.clone();
@@ -50,8 +50,8 @@ struct Counted(u32);
 #[test]
 fn live_count_follows_objects_not_handles() {
     assert_eq!(gilkit::stats::live::<Counted>(), 0);
-    let a = Counted(1).into_rc();
-    let b = Counted(2).into_rc();
+    let a = Counted(1).into_handle();
+    let b = Counted(2).into_handle();
     let a2 = a.clone();
     assert_eq!(a2.0 + b.0, 3);
     assert_eq!(gilkit::stats::live::<Counted>(), 2);
@@ -68,7 +68,7 @@ struct Biased {
 
 #[test]
 fn biased_handles_clone_locally_and_free_from_any_thread() {
-    let rc: Local = Biased { value: 5 }.into_rc();
+    let rc: Local = Biased { value: 5 }.into_handle();
     assert_eq!(AtomicRc::mode(&rc), Mode::Biased);
     let clones: Vec<_> = (0..10).map(|_| rc.clone()).collect();
     assert_eq!(AtomicRc::strong_count(&rc), 11);
@@ -91,7 +91,7 @@ struct Orphan {
 #[test]
 fn biased_objects_of_an_exited_owner_are_freed_by_the_last_holder() {
     let handles = std::thread::spawn(|| {
-        let rc = Orphan { value: 9 }.into_rc();
+        let rc = Orphan { value: 9 }.into_handle();
         (rc.clone(), rc) // both counted in the owner's local count
     })
     .join()
@@ -111,7 +111,7 @@ pub struct Config {
 
 #[test]
 fn immortal_objects_are_never_freed() {
-    let config = Config { verbose: true }.into_rc();
+    let config = Config { verbose: true }.into_handle();
     assert_eq!(AtomicRc::mode(&config), Mode::Immortal);
     let copies: Vec<_> = (0..3).map(|_| config.clone()).collect();
     assert_eq!(AtomicRc::strong_count(&config), usize::MAX);
@@ -139,7 +139,7 @@ fn generic_structs_keep_their_parameters() {
         left: [1, 2],
         right: "r",
     }
-    .into_rc();
+    .into_handle();
     let other = pair.clone();
     assert!(AtomicRc::ptr_eq(&pair, &other));
     assert_eq!(other.left, [1, 2]);
@@ -151,14 +151,14 @@ struct Unit;
 
 #[test]
 fn unit_structs_are_fine() {
-    let unit = Unit.into_rc();
+    let unit = Unit.into_handle();
     assert_eq!(gilkit::stats::live::<Unit>(), 1);
     drop(unit);
     assert_eq!(gilkit::stats::live::<Unit>(), 0);
 }
 
 mod private {
-    /// Visibility is kept: the handle and `into_rc` are `pub(crate)` like the struct.
+    /// Visibility is kept: the handle and `into_handle` are `pub(crate)` like the struct.
     #[gilkit::atomic_rc]
     pub(crate) struct Inner {
         pub(crate) id: u8,
@@ -167,7 +167,7 @@ mod private {
 
 #[test]
 fn visibility_is_kept() {
-    let inner: private::InnerRc = private::Inner { id: 3 }.into_rc();
+    let inner: private::InnerRc = private::Inner { id: 3 }.into_handle();
     assert_eq!(inner.id, 3);
 }
 
@@ -182,12 +182,12 @@ fn weak_breaks_a_cycle() {
         parent: Mutex::new(None),
         child: Mutex::new(None),
     }
-    .into_rc();
+    .into_handle();
     let child = Node {
         parent: Mutex::new(None),
         child: Mutex::new(None),
     }
-    .into_rc();
+    .into_handle();
     *child.parent.lock().unwrap() = Some(AtomicRc::downgrade(&parent));
     *parent.child.lock().unwrap() = Some(child.clone());
     drop(child);
@@ -221,16 +221,16 @@ fn the_cycle_collector_frees_a_collected_cycle_from_any_thread() {
     let a = Linked {
         next: Mutex::default(),
     }
-    .into_rc();
+    .into_handle();
     let b = Linked {
         next: Mutex::new(vec![a.clone()]),
     }
-    .into_rc();
+    .into_handle();
     a.next.lock().unwrap().push(b.clone());
     let held = Linked {
         next: Mutex::new(vec![a.clone()]),
     }
-    .into_rc();
+    .into_handle();
     drop((a, b));
     assert_eq!(gilkit::stats::live::<Linked>(), 3);
     assert_eq!(
@@ -256,6 +256,6 @@ mod renamed {
 
 #[test]
 fn the_crate_option_is_accepted() {
-    let shared: renamed::Shared = renamed::Renamed(4).into_rc();
+    let shared: renamed::Shared = renamed::Renamed(4).into_handle();
     assert_eq!(shared.0, 4);
 }

@@ -22,9 +22,9 @@ fn strict_expansion_is_usable() {
         count: 1,
         generic: None,
     }
-    .into_rc();
+    .into_handle();
     assert_eq!(s.count, 1);
     assert!(s.generic.is_none());
-    let t: StrictTupleRef = StrictTuple(2).into_rc();
+    let t: StrictTupleRef = StrictTuple(2).into_handle();
     assert_eq!(t.0, 2);
 }

@@ -117,7 +117,7 @@ fn strict_expansion_from_a_macro_is_usable() {
         data: [1, 2],
         old: 0,
     }
-    .into_rc();
+    .into_handle();
     assert_eq!(shared.data, [1, 2]);
     assert_eq!(*Extra::new(5).value().lock(), 5);
 }

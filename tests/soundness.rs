@@ -240,7 +240,7 @@ fn a_static_payload_with_a_lifetime_parameter_still_compiles() {
         .unwrap(); // deferred: no GIL there
     gilkit::with_gil(|g| assert!(g.stats().deferred_decrefs_drained >= 2));
 
-    let biased = BiasedReader { text: TEXT }.into_rc();
+    let biased = BiasedReader { text: TEXT }.into_handle();
     let elsewhere = biased.clone();
     std::thread::spawn(move || assert_eq!(elsewhere.text, TEXT))
         .join()

@@ -165,18 +165,18 @@ fn atomic_and_biased_handles_are_all_freed() {
     let (iters, limit) = budget();
     let threads = 4;
     let start = Instant::now();
-    let shared = Node { value: 1 }.into_rc();
+    let shared = Node { value: 1 }.into_handle();
     let weak = AtomicRc::downgrade(&shared);
     let done = AtomicUsize::new(0);
     // Made on a thread that exits first: the other threads hold references past the owner.
-    let biased = thread::spawn(|| BiasedNode { value: 2 }.into_rc())
+    let biased = thread::spawn(|| BiasedNode { value: 2 }.into_handle())
         .join()
         .unwrap();
     thread::scope(|s| {
         for _ in 0..threads {
             let (shared, weak, biased, done) = (&shared, &weak, &biased, &done);
             s.spawn(move || {
-                let mut own = BiasedNode { value: 3 }.into_rc(); // owned by this thread
+                let mut own = BiasedNode { value: 3 }.into_handle(); // owned by this thread
                 for i in 0..iters {
                     if start.elapsed() > limit {
                         break;
@@ -191,7 +191,7 @@ fn atomic_and_biased_handles_are_all_freed() {
                         "no handle outlives its object"
                     );
                     if i % 64 == 0 {
-                        own = BiasedNode { value: 3 }.into_rc();
+                        own = BiasedNode { value: 3 }.into_handle();
                     }
                     done.fetch_add(1, Ordering::Relaxed);
                 }

@@ -14,7 +14,7 @@
 //! #     }
 //! # }
 //! # impl Leaf {
-//! #     fn into_rc(self) -> gilkit::refcount::AtomicRc<Self> {
+//! #     fn into_handle(self) -> gilkit::refcount::AtomicRc<Self> {
 //! #         let live = <Self as gilkit::stats::Tracked>::__live();
 //! #         gilkit::refcount::AtomicRc::__new_counted(self, live)
 //! #     }
@@ -25,7 +25,7 @@
 //! }
 //!
 //! let before = gilkit::stats::live::<Leaf>();
-//! let leaf = Leaf { value: 1 }.into_rc();
+//! let leaf = Leaf { value: 1 }.into_handle();
 //! assert_eq!(gilkit::stats::live::<Leaf>(), before + 1);
 //! drop(leaf);
 //! assert_eq!(gilkit::stats::live::<Leaf>(), before);
@@ -92,7 +92,7 @@ impl LiveCounter {
 /// #     }
 /// # }
 /// # impl Counted {
-/// #     fn into_rc(self) -> gilkit::refcount::AtomicRc<Self> {
+/// #     fn into_handle(self) -> gilkit::refcount::AtomicRc<Self> {
 /// #         let live = <Self as gilkit::stats::Tracked>::__live();
 /// #         gilkit::refcount::AtomicRc::__new_counted(self, live)
 /// #     }
@@ -126,7 +126,7 @@ pub trait Tracked {
 /// #     }
 /// # }
 /// # impl Node {
-/// #     fn into_rc(self) -> gilkit::refcount::AtomicRc<Self> {
+/// #     fn into_handle(self) -> gilkit::refcount::AtomicRc<Self> {
 /// #         let live = <Self as gilkit::stats::Tracked>::__live();
 /// #         gilkit::refcount::AtomicRc::__new_counted(self, live)
 /// #     }
@@ -134,7 +134,7 @@ pub trait Tracked {
 /// // #[gilkit::atomic_rc]
 /// struct Node(u32);
 ///
-/// let a = Node(1).into_rc();
+/// let a = Node(1).into_handle();
 /// let b = a.clone(); // a clone is the same object
 /// assert_eq!(gilkit::stats::live::<Node>(), 1);
 /// drop((a, b));

@@ -326,7 +326,7 @@ fn access(strategy: Strategy, threads: usize, p: Params) -> Sample {
             })
         }
         Strategy::AtomicRc => {
-            let obj = AtomicObject::default().into_rc();
+            let obj = AtomicObject::default().into_handle();
             timed(threads, p.duration, |_, stop| {
                 until_stopped(stop, || obj.add(0, 1))
             })
@@ -393,7 +393,7 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
             })
         }
         Strategy::AtomicRc => {
-            let obj = AtomicObject::default().into_rc();
+            let obj = AtomicObject::default().into_handle();
             timed(threads, p.duration, |i, stop| {
                 until_stopped(stop, || {
                     obj.add(field_of(i), compute(i));

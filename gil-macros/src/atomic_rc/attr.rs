@@ -8,17 +8,17 @@ use crate::common::{rename, set_once, unknown_argument, value};
 
 const ATTRIBUTE: &str = "atomic_rc";
 const EXPECTED: &str = "expected one of: `biased`, `immortal`, `collect`, `handle = Name`, \
-                        `into_rc = name`, `crate = path`";
+                        `into_handle = name`, `crate = path`";
 
 mod kw {
     syn::custom_keyword!(biased);
     syn::custom_keyword!(immortal);
     syn::custom_keyword!(handle);
-    syn::custom_keyword!(into_rc);
+    syn::custom_keyword!(into_handle);
     syn::custom_keyword!(collect);
 }
 
-/// `#[atomic_rc(biased | immortal | collect, handle = Name, into_rc = name, crate = path)]`, all
+/// `#[atomic_rc(biased | immortal | collect, handle = Name, into_handle = name, crate = path)]`, all
 /// optional.
 #[derive(Default)]
 pub struct Args {
@@ -30,8 +30,8 @@ pub struct Args {
     pub collect: Option<Span>,
     /// The name of the handle type (`NameRc` by default).
     pub handle: Option<Ident>,
-    /// The name of the method that makes a handle (`into_rc` by default).
-    pub into_rc: Option<Ident>,
+    /// The name of the method that makes a handle (`into_handle` by default).
+    pub into_handle: Option<Ident>,
     /// The path of the `gilkit` crate, for crates that rename it.
     pub krate: Option<Path>,
 }
@@ -59,14 +59,14 @@ impl Parse for Args {
                 let key = input.parse::<kw::handle>()?;
                 let name = value(input, "`handle` takes a type name: `handle = NodeRef`")?;
                 set_once(&mut args.handle, name, key.span, ATTRIBUTE, "handle")?;
-            } else if input.peek(kw::into_rc) {
-                let key = input.parse::<kw::into_rc>()?;
+            } else if input.peek(kw::into_handle) {
+                let key = input.parse::<kw::into_handle>()?;
                 rename(
                     input,
                     key.span,
-                    &mut args.into_rc,
+                    &mut args.into_handle,
                     ATTRIBUTE,
-                    "into_rc",
+                    "into_handle",
                     "share",
                 )?;
             } else if input.peek(Token![crate]) {

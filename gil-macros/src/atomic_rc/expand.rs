@@ -1,4 +1,4 @@
-//! The code `#[atomic_rc]` writes: the handle type, `into_rc`, the field checks, the counter.
+//! The code `#[atomic_rc]` writes: the handle type, `into_handle`, the field checks, the counter.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -18,10 +18,10 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         .handle
         .clone()
         .unwrap_or_else(|| format_ident!("{}Rc", ident.unraw()));
-    let into_rc = args
-        .into_rc
+    let into_handle = args
+        .into_handle
         .clone()
-        .unwrap_or_else(|| format_ident!("into_rc"));
+        .unwrap_or_else(|| format_ident!("into_handle"));
     let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
     let alias_generics = alias_generics(&item.generics);
     let mode = if args.biased.is_some() {
@@ -63,11 +63,11 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         quote!(#krate::refcount::AtomicRc::__new_counted(self, #live))
     };
     // A biased object's last drop may be deferred to its owner thread, and a collected one is
-    // dropped by whichever thread collects: neither may borrow anything (checked where `into_rc`
+    // dropped by whichever thread collects: neither may borrow anything (checked where `into_handle`
     // is called). An immortal one is never dropped, but keeps `with_mode`'s bound.
     let not_plain = args.biased.is_some() || args.immortal.is_some() || args.collect.is_some();
     let bound = not_plain.then(|| quote!(where Self: 'static));
-    let (doc_handle, doc_into) = docs(args, &ident.unraw().to_string(), &into_rc, not_plain);
+    let (doc_handle, doc_into) = docs(args, &ident.unraw().to_string(), &into_handle, not_plain);
 
     let allow = common::lints_allowed("atomic_rc", common::any_deprecated(&item.fields));
 
@@ -85,7 +85,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
                 #[doc = #doc_into]
                 #[must_use]
                 #[inline]
-                #vis fn #into_rc(self) -> #krate::refcount::AtomicRc<Self> #bound {
+                #vis fn #into_handle(self) -> #krate::refcount::AtomicRc<Self> #bound {
                     #constructor
                 }
             }
@@ -110,8 +110,8 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
     }
 }
 
-/// The docs of the handle alias and of `into_rc`.
-fn docs(args: &Args, name: &str, into_rc: &syn::Ident, not_plain: bool) -> (String, String) {
+/// The docs of the handle alias and of `into_handle`.
+fn docs(args: &Args, name: &str, into_handle: &syn::Ident, not_plain: bool) -> (String, String) {
     let counting = if args.collect.is_some() {
         "atomically, and tracked by the cycle collector"
     } else if args.biased.is_some() {
@@ -122,7 +122,7 @@ fn docs(args: &Args, name: &str, into_rc: &syn::Ident, not_plain: bool) -> (Stri
         "atomically"
     };
     let doc_handle = format!(
-        "A shared handle to a [`{name}`], counted {counting}; made by [`{name}::{into_rc}`]."
+        "A shared handle to a [`{name}`], counted {counting}; made by [`{name}::{into_handle}`]."
     );
     let static_note = if not_plain {
         " It must be `'static`: its value may be dropped later than its last handle (by the \

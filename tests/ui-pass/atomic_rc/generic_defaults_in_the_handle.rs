@@ -7,8 +7,8 @@ pub struct Buf<T = u8, const N: usize = 4> {
 }
 
 fn main() {
-    let h: BufRc = Buf { data: [1, 2, 3, 4] }.into_rc();
-    let w: BufRc<u16> = Buf { data: [1_u16; 4] }.into_rc();
-    let s: BufRc<u32, 2> = Buf { data: [0_u32; 2] }.into_rc();
+    let h: BufRc = Buf { data: [1, 2, 3, 4] }.into_handle();
+    let w: BufRc<u16> = Buf { data: [1_u16; 4] }.into_handle();
+    let s: BufRc<u32, 2> = Buf { data: [0_u32; 2] }.into_handle();
     assert_eq!((h.data[0], w.data[1], s.data.len()), (1, 1, 2));
 }

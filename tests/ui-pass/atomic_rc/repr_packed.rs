@@ -9,7 +9,7 @@ pub struct G {
 }
 
 fn main() {
-    let g = G { a: 1, b: 2 }.into_rc();
+    let g = G { a: 1, b: 2 }.into_handle();
     let b = g.b;
     assert_eq!((g.a, b), (1, 2));
 }

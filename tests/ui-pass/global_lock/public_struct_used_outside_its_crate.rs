@@ -14,5 +14,5 @@ fn main() {
     assert_eq!(*locked.a().lock(), 4);
     let (_, sealed, shared) = gil_test_upstream::sealed();
     assert_eq!(*sealed.a().lock(), 2);
-    assert_eq!(shared.into_rc().a, 3);
+    assert_eq!(shared.into_handle().a, 3);
 }

@@ -42,6 +42,6 @@ fn main() {
     });
     let p = P::new(1, 2);
     assert_eq!(*p.kept().read(), 2);
-    let a = A { a: 1 }.into_rc();
+    let a = A { a: 1 }.into_handle();
     assert_eq!(a.a, 1);
 }

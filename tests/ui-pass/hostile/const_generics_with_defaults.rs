@@ -26,6 +26,6 @@ fn main() {
         name: "a",
         data: [1],
     }
-    .into_rc();
+    .into_handle();
     assert_eq!(a.data.len(), 1);
 }

@@ -38,6 +38,6 @@ fn main() {
     assert_eq!(*p.a().lock(), 1);
     let g = G::new(2_u8);
     gilkit::with_gil(|t| assert_eq!(*g.fields_mut(t).0, 2));
-    let r: RRc = R { a: 3 }.into_rc();
+    let r: RRc = R { a: 3 }.into_handle();
     assert_eq!(r.a, 3);
 }

@@ -49,7 +49,7 @@ fn main() {
         balance: 1,
         thing: __fields::Thing(2),
     }
-    .into_rc();
+    .into_handle();
     let b = Borrowing::new("a", "b");
     gilkit::with_gil(|g| {
         assert_eq!(*a.fields_mut(g).0, 5);

@@ -40,7 +40,7 @@ fn main() {
     gilkit::with_gil(|t| ::std::assert!(g.fields_mut(t).1.is_none()));
     let p = P::new(::std::vec::Vec::new(), 1, 2);
     ::std::assert_eq!(*p.b().read(), 1);
-    let a = A { a: 1 }.into_rc();
-    let c = C { a: 2 }.into_rc();
+    let a = A { a: 1 }.into_handle();
+    let c = C { a: 2 }.into_handle();
     ::std::assert_eq!(a.a + c.a, 3);
 }

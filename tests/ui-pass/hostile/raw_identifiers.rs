@@ -27,6 +27,6 @@ fn main() {
     assert!(s.r#type().class().name().ends_with("::Struct.type"));
     let l = r#loop::new(3);
     gilkit::with_gil(|g| assert_eq!(*l.fields_mut(g).0, 3));
-    let a: asyncRc = r#async { r#mod: 4 }.into_rc();
+    let a: asyncRc = r#async { r#mod: 4 }.into_handle();
     assert_eq!(a.r#mod, 4);
 }

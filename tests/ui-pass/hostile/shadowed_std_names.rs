@@ -45,6 +45,6 @@ fn main() {
     let p = P::new(3);
     assert!(p.a().class().name().ends_with("::P.a"));
     assert!(!p.a().class().name().contains("shadowed"));
-    let a = A { a: 1 }.into_rc();
+    let a = A { a: 1 }.into_handle();
     assert_eq!(a.a, 1);
 }

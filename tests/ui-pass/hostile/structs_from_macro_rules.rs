@@ -41,6 +41,6 @@ fn main() {
     assert_eq!(*c.other().read(), 2);
     let p = Pair::new(1, 2);
     gilkit::with_gil(|g| assert_eq!(*p.fields_mut(g).0, 1));
-    let b: BoxedRc<u8> = Boxed { value: 3 }.into_rc();
+    let b: BoxedRc<u8> = Boxed { value: 3 }.into_handle();
     assert_eq!(b.value, 3);
 }

@@ -38,7 +38,7 @@ fn main() {
         x: Box::new(1_u64),
         p: ("p", 2),
     }
-    .into_rc();
+    .into_handle();
     assert_eq!((*a.x, a.p.1), (1, 2));
     let p = P::new(Box::new('c'));
     assert_eq!(**p.x().lock(), 'c');

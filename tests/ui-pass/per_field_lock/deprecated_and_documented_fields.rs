@@ -44,5 +44,5 @@ fn main() {
         #[allow(deprecated)]
         old_port: 1,
     }
-    .into_rc();
+    .into_handle();
 }

@@ -31,7 +31,7 @@ impl G {
     }
 }
 
-#[gilkit::atomic_rc(handle = NodeRef, into_rc = share)]
+#[gilkit::atomic_rc(handle = NodeRef, into_handle = share)]
 pub struct Shared {
     pub value: u8,
 }
@@ -39,7 +39,7 @@ pub struct Shared {
 pub type SharedRc = ();
 
 impl Shared {
-    pub fn into_rc(self) -> u8 {
+    pub fn into_handle(self) -> u8 {
         self.value
     }
 }

@@ -5,6 +5,6 @@ struct Shared {
 }
 
 fn main() {
-    let shared = Shared { value: 1 }.into_rc();
+    let shared = Shared { value: 1 }.into_handle();
     shared.value = 2;
 }

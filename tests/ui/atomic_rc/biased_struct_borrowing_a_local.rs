@@ -1,4 +1,4 @@
-// The owner's inbox, through the attribute: `into_rc` of a biased struct needs `'static`.
+// The owner's inbox, through the attribute: `into_handle` of a biased struct needs `'static`.
 #[gilkit::atomic_rc(biased)]
 struct Reader<'a> {
     text: &'a str,
@@ -6,6 +6,6 @@ struct Reader<'a> {
 
 fn main() {
     let s = String::from("borrowed");
-    let rc = Reader { text: &s }.into_rc();
+    let rc = Reader { text: &s }.into_handle();
     drop(rc);
 }

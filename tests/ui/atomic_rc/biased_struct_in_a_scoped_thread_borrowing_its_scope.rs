@@ -8,7 +8,7 @@ fn main() {
     let s = String::from("borrowed");
     std::thread::scope(|scope| {
         scope.spawn(|| {
-            let rc = Reader { text: &s }.into_rc();
+            let rc = Reader { text: &s }.into_handle();
             std::mem::forget(rc.clone());
         });
     });

@@ -9,6 +9,6 @@ fn main() {
     let (global, locked, shared) = gil_test_upstream::sealed();
     gilkit::with_gil(|g| *global.fields_mut(g).0 += 1);
     let _ = locked.a().lock();
-    let _ = shared.into_rc();
+    let _ = shared.into_handle();
     let _ = global.into_handle();
 }

@@ -32,7 +32,7 @@ pub struct SealedLocked {
     pub a: u8,
 }
 
-/// Shared, `#[non_exhaustive]`: `into_rc` hands out no field, so it stays public.
+/// Shared, `#[non_exhaustive]`: `into_handle` hands out no field, so it stays public.
 #[gilkit::atomic_rc]
 #[non_exhaustive]
 pub struct SealedShared {

@@ -33,6 +33,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 step "unit, integration, doc and compile-fail tests"
 cargo test --workspace --quiet
 
+step "field-lock tests without default features (no lock-order validator in debug builds)"
+cargo test --quiet -p gilkit --no-default-features --test per_field_lock
+
 step "examples and the lab (smoke)"
 for example in examples/*.rs; do
     name=$(basename "$example" .rs)

@@ -35,8 +35,10 @@
 //!
 //! # Features
 //!
-//! - `lock-order-validation` / `no-lock-order-validation`: force the `#[per_field_lock]`
-//!   lock-order validator on or off (default: on in debug builds, off in release).
+//! - `debug-lock-order-validation` (default): the `#[per_field_lock]` lock-order validator in
+//!   debug builds; `default-features = false` leaves it out. `lock-order-validation`: the
+//!   validator in every build, release included. Both only turn it on, as features should: one
+//!   crate in the graph cannot turn it off for the others.
 //! - `deadlock-detection`: a watchdog on `parking_lot`'s deadlock detector
 //!   (`field_lock::spawn_deadlock_watchdog`, `field_lock::check_deadlock`).
 //!

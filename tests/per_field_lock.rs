@@ -426,10 +426,20 @@ fn watchdog_reports_the_threads_of_a_real_deadlock() {
     // The two threads stay blocked; the test process exits anyway.
 }
 
+/// The validator is compiled in as the features say: in debug builds by default, in every build
+/// with `lock-order-validation`, in none without default features, and never under loom. The
+/// test command also runs this file with `--no-default-features`, so both sides are checked.
+#[test]
+fn the_validator_is_compiled_in_as_the_features_say() {
+    let expected = cfg!(feature = "lock-order-validation")
+        || (cfg!(debug_assertions) && cfg!(feature = "debug-lock-order-validation"));
+    assert_eq!(VALIDATION_ENABLED, expected);
+}
+
 /// Prints the cost of an uncontended lock+unlock through the generated API against a bare
 /// `parking_lot::Mutex`, in whatever build runs it. For the validator's overhead in debug builds:
 /// `cargo test --test per_field_lock -- --ignored --nocapture`, then the same with
-/// `--features no-lock-order-validation`, and compare the two ratios.
+/// `--no-default-features`, and compare the two ratios.
 #[test]
 #[ignore = "a measurement, not a test"]
 fn measure_uncontended_lock_in_this_build() {

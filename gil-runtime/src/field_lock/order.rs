@@ -9,10 +9,11 @@
 //! order) or as one step of a hand-over-hand walk (`lock_next`, link order), and a class may be
 //! used in only one of the two ways: the two orders are unrelated, so mixing them could deadlock.
 //!
-//! It is compiled in for debug builds and out of release builds; the cargo features
-//! `lock-order-validation` and `no-lock-order-validation` force it on or off (on wins if both are
-//! set). It is always off under `--cfg loom`: loom reports real deadlocks itself, and the
-//! validator's own global lock would only multiply the interleavings to explore.
+//! It is compiled in for debug builds and out of release builds by the default feature
+//! `debug-lock-order-validation` (off with `default-features = false`); the feature
+//! `lock-order-validation` compiles it into every build. It is always off under `--cfg loom`:
+//! loom reports real deadlocks itself, and the validator's own global lock would only multiply
+//! the interleavings to explore.
 
 use std::panic::Location;
 
@@ -30,7 +31,7 @@ pub const VALIDATION_ENABLED: bool = cfg!(all(
     not(loom),
     any(
         feature = "lock-order-validation",
-        all(debug_assertions, not(feature = "no-lock-order-validation"))
+        all(debug_assertions, feature = "debug-lock-order-validation")
     )
 ));
 
@@ -57,7 +58,7 @@ pub(crate) struct Site {
     not(loom),
     any(
         feature = "lock-order-validation",
-        all(debug_assertions, not(feature = "no-lock-order-validation"))
+        all(debug_assertions, feature = "debug-lock-order-validation")
     )
 ))]
 mod imp {
@@ -374,7 +375,7 @@ mod imp {
     not(loom),
     any(
         feature = "lock-order-validation",
-        all(debug_assertions, not(feature = "no-lock-order-validation"))
+        all(debug_assertions, feature = "debug-lock-order-validation")
     )
 )))]
 mod imp {

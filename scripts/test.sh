@@ -2,8 +2,8 @@
 # The one test command: everything CI checks. Run it from anywhere: `bash scripts/test.sh`.
 #
 # 1. formatting, clippy (warnings are errors) and rustdoc (warnings are errors);
-# 2. unit, integration, doc and compile-fail (trybuild) tests, and the examples and the lab as
-#    smoke tests;
+# 2. unit, integration, doc and compile-fail (trybuild) tests, and the examples, a user's program
+#    and the lab as smoke tests;
 # 3. the loom models, built with `--cfg loom` in release in their own target dir, exhaustively:
 #    no preemption bound, and no LOOM_* variable from the environment can bound or cut them short.
 set -euo pipefail
@@ -46,6 +46,9 @@ for example in examples/*.rs; do
     echo "-- $name ${args[*]:-}"
     cargo run --quiet --release --example "$name" -- "${args[@]}" >/dev/null
 done
+echo "-- user_program, without and with its cfg-gated field"
+cargo run --quiet -p gilkit-user-program >/dev/null
+cargo run --quiet -p gilkit-user-program --features audit >/dev/null
 echo "-- lab --quick"
 cargo run --quiet --release -p gilkit-lab -- --quick >/dev/null
 
@@ -55,5 +58,8 @@ step "loom models (--cfg loom, release, exhaustive: no preemption bound)"
 unset "${!LOOM_@}"
 RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom -p gilkit --test 'loom_*' \
     -- --test-threads=2
+# A binary crate's own loom tests, as a user runs them (tests/user_program).
+RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom -p gilkit-user-program \
+    --bin user_program -- --test-threads=2
 
 step "all tests passed in $((SECONDS - start)) s"

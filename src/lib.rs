@@ -204,25 +204,29 @@
 //!
 //! [`model::model`] runs a scenario exhaustively under loom when built with `--cfg loom`, and as
 //! a bounded stress run otherwise; spawn with [`model::thread::spawn`] and share with
-//! [`model::sync::Arc`] so that loom sees your threads. Add `loom` for that build and declare the
-//! cfg, in your `Cargo.toml`:
+//! [`model::sync::Arc`] (or its `Mutex`, `RwLock` and atomics) so that loom sees your threads.
+//! gilkit brings loom along under that cfg; declare the cfg in your `Cargo.toml`, and add loom
+//! yourself only if you call it directly:
 //!
 //! ```toml
-//! [target.'cfg(loom)'.dev-dependencies]
-//! loom = "0.7"
-//!
 //! [lints.rust]
 //! unexpected_cfgs = { level = "warn", check-cfg = ["cfg(loom)"] }
+//!
+//! # only to name loom's own items:
+//! [target.'cfg(loom)'.dev-dependencies]
+//! loom = "0.7"
 //! ```
 //!
 //! Then run `RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom` (its own
 //! target directory, so the normal build is kept). In a library, put the model in `tests/`; in a
-//! binary crate, in a `#[cfg(test)]` module of the binary, and add `--bin name`. loom explores
-//! every interleaving by default; `LOOM_MAX_PREEMPTIONS=3` bounds the search for a large model
-//! (no longer exhaustive). Under loom:
+//! binary crate, in a `#[cfg(test)]` module of the binary, and add `--bin name`
+//! (`tests/user_program` in the repository is such a crate). loom explores every interleaving by
+//! default; `LOOM_MAX_PREEMPTIONS=3` bounds the search for a large model (no longer exhaustive).
+//! Under loom:
 //!
-//! - build every protected value inside the model: a `static` `GilCell` or field lock does not
-//!   compile (loom's cells have no `const` constructor), and each execution must start fresh;
+//! - declare a `static` `GilCell` or field lock with [`model::statics!`]: a plain `static` does
+//!   not compile under loom (loom's cells have no `const` constructor), and each execution must
+//!   start from the initial value, which `statics!` gives;
 //! - a deadlock that loom finds is reported as a panic, and loom's own objects must not be
 //!   dropped while it unwinds: a model that expects one (a negative control) should leak its
 //!   objects (`std::mem::forget`) or own none.

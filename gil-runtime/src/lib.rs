@@ -32,6 +32,8 @@ pub mod __private {
     pub use crate::gil::DomainState;
     pub use crate::refcount::Mode;
     pub use crate::stats::{LiveCounter, Tracked};
+    #[cfg(loom)]
+    pub use crate::sync::Global;
 
     /// Implemented by every type that is `Send`: asserts a field of a `#[global_lock]` struct.
     #[diagnostic::on_unimplemented(

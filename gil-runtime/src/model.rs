@@ -51,12 +51,85 @@ pub mod thread {
     pub use crate::sync::thread::{spawn, yield_now, JoinHandle};
 }
 
-/// Shared ownership and atomics that loom sees under `--cfg loom`.
+/// Shared ownership, locks and atomics that loom sees under `--cfg loom`: loom's types then,
+/// `std`'s otherwise, with `std`'s API in both builds.
 pub mod sync {
+    pub use crate::sync::model::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
     pub use crate::sync::Arc;
 
     /// Atomics that loom sees under `--cfg loom`.
     pub mod atomic {
         pub use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
     }
+}
+
+#[doc(inline)]
+pub use crate::__model_statics as statics;
+
+/// Declares `static`s that a model can use: plain `static`s normally, and under `--cfg loom`
+/// statics that loom creates afresh in every execution (as `loom::lazy_static!`), since loom's
+/// locks and cells have no `const` constructor and each execution must start from the initial
+/// value. Use the static as usual: under loom it dereferences to the value, so method calls and
+/// `&*NAME` read the same in both builds.
+///
+/// ```
+/// # use gil_runtime as gilkit;
+/// use gilkit::field_lock::{FieldLock, LockClass};
+/// use gilkit::model::{self, thread};
+/// use gilkit::GilCell;
+///
+/// gilkit::model::statics! {
+///     /// Requests served, under the GIL.
+///     static SERVED: GilCell<u64> = GilCell::new(0);
+///     static TOTAL: FieldLock<u64> = FieldLock::new(0);
+/// }
+/// static TOTAL_CLASS: LockClass = LockClass::new("TOTAL");
+///
+/// model::model(|| {
+///     let t = thread::spawn(|| {
+///         gilkit::with_gil(|g| *SERVED.get_mut(g) += 1);
+///         *TOTAL.lock(&TOTAL_CLASS) += 1;
+///     });
+///     gilkit::with_gil(|g| *SERVED.get_mut(g) += 1);
+///     *TOTAL.lock(&TOTAL_CLASS) += 1;
+///     t.join().unwrap();
+///     // Under loom every execution starts from 0; a stress run keeps counting.
+///     assert!(*TOTAL.lock(&TOTAL_CLASS) >= 2);
+/// });
+/// ```
+#[macro_export]
+#[cfg(not(loom))]
+macro_rules! __model_statics {
+    ($($(#[$m:meta])* $vis:vis static $name:ident: $ty:ty = $init:expr;)*) => {
+        $($(#[$m])* $vis static $name: $ty = $init;)*
+    };
+}
+
+/// Under loom: for each static, a unit struct and a static of it, which dereferences to the
+/// value of the current execution (the shape of `loom::lazy_static!`, whose own macro cannot take
+/// a visibility from another macro).
+#[doc(hidden)]
+#[macro_export]
+#[cfg(loom)]
+macro_rules! __model_statics {
+    ($($(#[$m:meta])* $vis:vis static $name:ident: $ty:ty = $init:expr;)*) => {$(
+        #[allow(non_camel_case_types, reason = "named like the static it stands for")]
+        #[doc(hidden)]
+        $vis struct $name {
+            __gil_private: (),
+        }
+        $(#[$m])*
+        $vis static $name: $name = $name { __gil_private: () };
+        impl ::core::ops::Deref for $name {
+            type Target = $ty;
+            fn deref(&self) -> &$ty {
+                fn __gil_init() -> $ty {
+                    $init
+                }
+                static __GIL_VALUE: $crate::__private::Global<$ty> =
+                    $crate::__private::Global::new(__gil_init);
+                __GIL_VALUE.get()
+            }
+        }
+    )*};
 }

@@ -9,19 +9,27 @@ pub(crate) use loom::thread_local;
 
 /// A value for a `static`, created on first use in each loom execution (a `loom::lazy_static!`),
 /// from a function since loom's types have no `const` constructors.
-pub(crate) struct Global<T: 'static>(loom::lazy_static::Lazy<T>);
+#[doc(hidden)]
+pub struct Global<T: 'static>(loom::lazy_static::Lazy<T>);
 
 impl<T: 'static> Global<T> {
-    pub(crate) const fn new(init: fn() -> T) -> Self {
+    /// A global made by `init`, once per execution.
+    pub const fn new(init: fn() -> T) -> Self {
         Self(loom::lazy_static::Lazy {
             init,
             _p: std::marker::PhantomData,
         })
     }
 
-    pub(crate) fn get(&'static self) -> &'static T {
+    /// The value of this execution, made on first use.
+    pub fn get(&'static self) -> &'static T {
         self.0.get()
     }
+}
+
+/// The locks [`crate::model::sync`] hands to users: `std`'s API, loom's types.
+pub mod model {
+    pub use loom::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 }
 
 /// Atomics: `loom::sync::atomic`.

@@ -23,6 +23,11 @@ impl<T> Global<T> {
     }
 }
 
+/// The locks [`crate::model::sync`] hands to users: `std`'s.
+pub mod model {
+    pub use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+}
+
 /// Atomics: `std::sync::atomic`.
 pub mod atomic {
     pub use std::sync::atomic::*;

@@ -1,25 +1,48 @@
-// `#[allow(dead_code)]` on the struct covers what the attribute generates for it (constructor,
-// `into_handle`, accessors of private fields): without it, each would be an error here.
+// `#[allow(dead_code)]` on the struct covers what the attribute generates for it and the program
+// does not use (constructor, `into_handle`, `fields_mut`, accessors of private fields), also
+// inside `#[cfg_attr(..)]`: without it, each would be an error here. Each struct is used, so that
+// rustc looks at its generated items one by one (an unused struct hides its methods' warnings
+// behind its own). An `#[expect(dead_code)]` is an allow for the generated items, and stays an
+// expectation on the struct itself: here a field is never read.
 #![deny(dead_code)]
 
 #[allow(dead_code)]
 #[gilkit::per_field_lock]
-struct Unused {
+struct Counters {
     count: u32,
     #[field(rw)]
     log: Vec<u8>,
 }
 
-#[allow(dead_code)]
+#[expect(dead_code, reason = "`tag` is never read")]
+#[gilkit::per_field_lock]
+struct Expected {
+    count: u32,
+    log: Vec<u8>,
+    #[field(no_lock)]
+    tag: u8,
+}
+
+#[cfg_attr(all(), allow(dead_code))]
 #[gilkit::global_lock]
-struct UnusedToo {
+struct Global {
     count: u32,
 }
 
 #[allow(dead_code)]
 #[gilkit::atomic_rc]
-struct UnusedThree {
+struct Shared {
     count: u32,
 }
 
-fn main() {}
+fn main() {
+    let counters = Counters::new(1, Vec::new()).into_handle();
+    assert_eq!(*counters.count().lock(), 1);
+    let expected = Expected::new(2, Vec::new(), 0).into_handle();
+    assert_eq!(*expected.count().lock(), 2);
+    let global = Global::new(3).into_handle();
+    gilkit::with_gil(|g| assert_eq!(*global.count.get(g), 3));
+    let shared = Shared { count: 4 };
+    let _ = Shared::into_handle;
+    assert_eq!(shared.count, 4);
+}

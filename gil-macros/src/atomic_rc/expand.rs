@@ -69,11 +69,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
     let bound = not_plain.then(|| quote!(where Self: 'static));
     let (doc_handle, doc_into) = docs(args, &ident.unraw().to_string(), &into_handle, not_plain);
 
-    let allow = common::lints_allowed(
-        "atomic_rc",
-        &item.attrs,
-        common::any_deprecated(&item.fields),
-    );
+    let allow = common::lints_allowed("atomic_rc", item);
 
     quote! {
         #item

@@ -85,11 +85,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         fields_mut_variants(input, &krate, &domain, &lt, &fields_vis, &fields_mut)
             .into_iter()
             .unzip();
-    let allow = common::lints_allowed(
-        "global_lock",
-        &item.attrs,
-        common::any_deprecated(&item.fields),
-    );
+    let allow = common::lints_allowed("global_lock", item);
 
     quote! {
         #protected

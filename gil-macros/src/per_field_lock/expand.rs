@@ -90,11 +90,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         ident.unraw(),
         order.join(", ")
     );
-    let allow = common::lints_allowed(
-        "per_field_lock",
-        &item.attrs,
-        common::any_deprecated(&item.fields),
-    );
+    let allow = common::lints_allowed("per_field_lock", item);
 
     quote! {
         #locked

@@ -4,6 +4,7 @@
 mod attrs;
 mod generics;
 mod names;
+mod plain;
 
 pub use attrs::{
     any_deprecated, cfg_predicate, is_non_exhaustive, packed_repr, parse_cfg_attr, refused_derives,
@@ -11,6 +12,7 @@ pub use attrs::{
 };
 pub use generics::{maybe_unsized, mentions_generics, unique_lifetime};
 pub use names::{clashing_names, crate_path_doc, lints_allowed, narrowest, param};
+pub use plain::{Plain, PlainField};
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;

@@ -6,7 +6,7 @@ use syn::{Ident, Path, Token};
 use crate::common::{rename, set_once, unknown_argument, value};
 
 const ATTRIBUTE: &str = "global_lock";
-const EXPECTED: &str = "expected one of: `domain = Type`, `crate = path`, \
+const EXPECTED: &str = "expected one of: `domain = Type`, `fields = Name`, `crate = path`, \
                         `constructor = name`, `into_handle = name`, `fields_mut = name`";
 
 mod kw {
@@ -14,14 +14,17 @@ mod kw {
     syn::custom_keyword!(into_handle);
     syn::custom_keyword!(fields_mut);
     syn::custom_keyword!(domain);
+    syn::custom_keyword!(fields);
 }
 
-/// `#[global_lock(domain = Type, crate = path, constructor = name, into_handle = name,
-/// fields_mut = name)]`, all optional.
+/// `#[global_lock(domain = Type, fields = Name, crate = path, constructor = name,
+/// into_handle = name, fields_mut = name)]`, all optional.
 #[derive(Default)]
 pub struct Args {
     /// The GIL domain of the struct (the default domain if absent).
     pub domain: Option<syn::Type>,
+    /// The name of the struct's twin with plain fields, if one is wanted.
+    pub fields: Option<Ident>,
     /// The path of the `gilkit` crate, for crates that rename it.
     pub krate: Option<Path>,
     /// The name of the generated constructor (`new` by default).
@@ -44,6 +47,13 @@ impl Parse for Args {
                      `gilkit::domain!(pub Physics);`",
                 )?;
                 set_once(&mut args.domain, domain, key.span, ATTRIBUTE, "domain")?;
+            } else if input.peek(kw::fields) {
+                let key = input.parse::<kw::fields>()?;
+                let name = value(
+                    input,
+                    "`fields` takes a name for the struct of plain fields: `fields = AccountFields`",
+                )?;
+                set_once(&mut args.fields, name, key.span, ATTRIBUTE, "fields")?;
             } else if input.peek(Token![crate]) {
                 let key = input.parse::<Token![crate]>()?;
                 let path = value(

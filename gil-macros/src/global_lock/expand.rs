@@ -55,10 +55,14 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         let (cfgs, binding, ty) = (f.attrs.cfg_tokens(), &f.binding, &f.syn.ty);
         quote!(#cfgs #binding: #ty)
     });
-    let inits = input.fields.iter().map(|f| {
-        let (cfgs, binding, member) = (f.attrs.cfg_tokens(), &f.binding, &f.member);
-        quote!(#cfgs #member: #krate::GilCell::new_in(#binding))
-    });
+    let inits: Vec<_> = input
+        .fields
+        .iter()
+        .map(|f| {
+            let (cfgs, binding, member) = (f.attrs.cfg_tokens(), &f.binding, &f.member);
+            quote!(#cfgs #member: #krate::GilCell::new_in(#binding))
+        })
+        .collect();
     let send_checks = input
         .fields
         .iter()
@@ -67,28 +71,18 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
             let (cfgs, ty) = (f.attrs.cfg_tokens(), &f.syn.ty);
             quote_spanned!(ty.span()=> #cfgs #krate::__private::assert_global_lock_field::<#ty>();)
         });
-    let order: Vec<String> = input
-        .fields
-        .iter()
-        .map(|f| match &f.member {
-            syn::Member::Named(name) => format!("`{}`", name.unraw()),
-            syn::Member::Unnamed(index) => format!("`{}`", index.index),
-        })
-        .collect();
-    let doc_new = format!(
-        "Creates a `{}` whose fields are protected by the GIL, from its fields in declaration \
-         order: {}.",
-        ident.unraw(),
-        order.join(", ")
-    );
+    let doc_new = constructor_doc(input);
     let (fields_mut, cells_impls): (Vec<_>, Vec<_>) =
         fields_mut_variants(input, &krate, &domain, &lt, &fields_vis, &fields_mut)
             .into_iter()
             .unzip();
     let allow = common::lints_allowed("global_lock", item);
+    let [plain, from_plain, into_fields] = plain_items(args, input, &inits, &allow);
 
     quote! {
         #protected
+
+        #plain
 
         #allow
         const _: () = {
@@ -120,11 +114,69 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
                 }
 
                 #(#fields_mut)*
+
+                #into_fields
             }
+
+            #from_plain
 
             #(#cells_impls)*
         };
     }
+}
+
+/// The constructor's doc: what it makes, and its parameters in order.
+fn constructor_doc(input: &Input) -> String {
+    let order: Vec<String> = input
+        .fields
+        .iter()
+        .map(|f| match &f.member {
+            syn::Member::Named(name) => format!("`{}`", name.unraw()),
+            syn::Member::Unnamed(index) => format!("`{}`", index.index),
+        })
+        .collect();
+    format!(
+        "Creates a `{}` whose fields are protected by the GIL, from its fields in declaration \
+         order: {}.",
+        input.item.ident.unraw(),
+        order.join(", ")
+    )
+}
+
+/// `fields = Name`: the twin struct, its `From` impl, and `into_fields` (nothing if not asked).
+fn plain_items(
+    args: &Args,
+    input: &Input,
+    inits: &[TokenStream],
+    allow: &TokenStream,
+) -> [TokenStream; 3] {
+    let Some(name) = &args.fields else {
+        return Default::default();
+    };
+    let item = input.item;
+    let plain = common::Plain {
+        item,
+        name,
+        fields: input
+            .fields
+            .iter()
+            .map(|f| common::PlainField {
+                syn: f.syn,
+                member: f.member.clone(),
+                binding: f.binding.clone(),
+                attrs: &f.attrs,
+            })
+            .collect(),
+    };
+    let outs: Vec<_> = input
+        .fields
+        .iter()
+        .map(|f| {
+            let (cfgs, binding, member) = (f.attrs.cfg_tokens(), &f.binding, &f.member);
+            quote!(#cfgs #member: #binding.into_inner())
+        })
+        .collect();
+    plain.items("global_lock", allow, inits, &outs)
 }
 
 /// `fields_mut`, and the `GilFields` impl it relies on, once per combination of the fields'

@@ -44,6 +44,13 @@ pub fn validate(args: &Args, input: &Input) -> syn::Result<()> {
     ));
     if let Some(last) = input.fields.last() {
         let ty = &last.syn.ty;
+        if let (Some(name), true) = (&args.fields, common::maybe_unsized(ty, &item.generics)) {
+            errors.push(syn::Error::new(
+                name.span(),
+                "`fields = ..` needs every field sized: its struct holds the fields by value; \
+                 drop `fields`, or keep the unsized data behind a pointer (`Box<T>`)",
+            ));
+        }
         if common::maybe_unsized(ty, &item.generics)
             && !common::mentions_generics(ty, &item.generics)
         {

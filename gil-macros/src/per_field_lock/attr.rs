@@ -8,22 +8,25 @@ use syn::{Ident, LitStr, Path, Token};
 use crate::common::{rename, set_once, unknown_argument, value};
 
 const ATTRIBUTE: &str = "per_field_lock";
-const EXPECTED: &str = "expected one of: `crate = path`, `constructor = name`, \
-                        `into_handle = name`, `class = \"TypeName\"`";
+const EXPECTED: &str = "expected one of: `fields = Name`, `crate = path`, \
+                        `constructor = name`, `into_handle = name`, `class = \"TypeName\"`";
 const EXPECTED_FIELD: &str = "expected one of: `rw`, `no_lock`";
 
 mod kw {
     syn::custom_keyword!(constructor);
     syn::custom_keyword!(into_handle);
     syn::custom_keyword!(class);
+    syn::custom_keyword!(fields);
     syn::custom_keyword!(rw);
     syn::custom_keyword!(no_lock);
 }
 
-/// `#[per_field_lock(crate = path, constructor = name, into_handle = name, class = "Name")]`, all
-/// optional.
+/// `#[per_field_lock(fields = Name, crate = path, constructor = name, into_handle = name,
+/// class = "Name")]`, all optional.
 #[derive(Default)]
 pub struct Args {
+    /// The name of the struct's twin with plain fields, if one is wanted.
+    pub fields: Option<Ident>,
     /// The path of the `gilkit` crate, for crates that rename it.
     pub krate: Option<Path>,
     /// The name of the generated constructor (`new` by default).
@@ -38,7 +41,14 @@ impl Parse for Args {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut args = Args::default();
         while !input.is_empty() {
-            if input.peek(Token![crate]) {
+            if input.peek(kw::fields) {
+                let key = input.parse::<kw::fields>()?;
+                let name = value(
+                    input,
+                    "`fields` takes a name for the struct of plain fields: `fields = AccountFields`",
+                )?;
+                set_once(&mut args.fields, name, key.span, ATTRIBUTE, "fields")?;
+            } else if input.peek(Token![crate]) {
                 let key = input.parse::<Token![crate]>()?;
                 let path = value(
                     input,

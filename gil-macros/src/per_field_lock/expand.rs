@@ -57,19 +57,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         let (cfgs, param, ty) = (f.travel.cfg_tokens(), common::param(f.ident), &f.syn.ty);
         quote!(#cfgs #param: #ty)
     });
-    let krate_ref = &krate;
-    let inits = input.fields.iter().flat_map(|f| {
-        let krate = krate_ref;
-        let (cfgs, name, param) = (f.travel.cfg_tokens(), f.ident, common::param(f.ident));
-        f.variants().into_iter().map(move |(cfg, kind, _)| {
-            let value = match kind {
-                Kind::Mutex => quote!(#krate::field_lock::FieldLock::new(#param)),
-                Kind::Rw => quote!(#krate::field_lock::RwFieldLock::new(#param)),
-                Kind::NoLock => quote!(#param),
-            };
-            quote!(#cfgs #cfg #name: #value)
-        })
-    });
+    let inits = per_variant(input, &|kind, param| lock_around(&krate, kind, param));
     let type_name = args
         .class
         .as_ref()
@@ -91,9 +79,12 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         order.join(", ")
     );
     let allow = common::lints_allowed("per_field_lock", item);
+    let [plain, from_plain, into_fields] = plain_items(args, input, &inits, &allow);
 
     quote! {
         #locked
+
+        #plain
 
         #allow
         const _: () = {
@@ -114,9 +105,77 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
                 }
 
                 #(#accessors)*
+
+                #into_fields
             }
+
+            #from_plain
         };
     }
+}
+
+/// The lock of a field of kind `kind` around `value`, or the value itself for `no_lock`.
+fn lock_around(krate: &TokenStream, kind: Kind, value: &syn::Ident) -> TokenStream {
+    match kind {
+        Kind::Mutex => quote!(#krate::field_lock::FieldLock::new(#value)),
+        Kind::Rw => quote!(#krate::field_lock::RwFieldLock::new(#value)),
+        Kind::NoLock => quote!(#value),
+    }
+}
+
+/// `name: value` for each field in each of its configurations (gated by its `#[cfg]`s and, for a
+/// kind chosen in a `cfg_attr`, by that predicate), where `write` makes the value from the field's
+/// kind and the local holding it.
+fn per_variant(
+    input: &Input,
+    write: &dyn Fn(Kind, &syn::Ident) -> TokenStream,
+) -> Vec<TokenStream> {
+    input
+        .fields
+        .iter()
+        .flat_map(|f| {
+            let (cfgs, name, param) = (f.travel.cfg_tokens(), f.ident, common::param(f.ident));
+            f.variants()
+                .into_iter()
+                .map(|(cfg, kind, _)| {
+                    let value = write(kind, &param);
+                    quote!(#cfgs #cfg #name: #value)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// `fields = Name`: the twin struct, its `From` impl, and `into_fields` (nothing if not asked).
+fn plain_items(
+    args: &Args,
+    input: &Input,
+    inits: &[TokenStream],
+    allow: &TokenStream,
+) -> [TokenStream; 3] {
+    let Some(name) = &args.fields else {
+        return Default::default();
+    };
+    let item = input.item;
+    let plain = common::Plain {
+        item,
+        name,
+        fields: input
+            .fields
+            .iter()
+            .map(|f| common::PlainField {
+                syn: f.syn,
+                member: syn::Member::Named(f.ident.clone()),
+                binding: common::param(f.ident),
+                attrs: &f.travel,
+            })
+            .collect(),
+    };
+    let outs = per_variant(input, &|kind, param| match kind {
+        Kind::NoLock => quote!(#param),
+        Kind::Mutex | Kind::Rw => quote!(#param.into_inner()),
+    });
+    plain.items("per_field_lock", allow, inits, &outs)
 }
 
 /// The accessor of a field, once per configuration in which the field has a lock. It carries

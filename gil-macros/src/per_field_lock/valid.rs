@@ -75,6 +75,13 @@ pub fn validate(args: &Args, input: &Input) -> syn::Result<()> {
                 ));
             }
         }
+        if locked && args.fields.is_some() && name == "into_fields" {
+            errors.push(syn::Error::new(
+                field.ident.span(),
+                "the accessor of field `into_fields` would have the name of the method that \
+                 `fields = ..` generates; rename the field, or drop `fields`",
+            ));
+        }
         if common::maybe_unsized(&field.syn.ty, &item.generics) {
             errors.push(syn::Error::new_spanned(
                 &field.syn.ty,

@@ -5,13 +5,13 @@
 extern crate gilkit;
 extern crate std;
 
-#[gilkit::global_lock]
+#[gilkit::global_lock(fields = GlobalTwin)]
 pub struct G<T: ::std::marker::Send> {
     pub a: ::std::string::String,
     pub b: ::std::option::Option<T>,
 }
 
-#[gilkit::per_field_lock]
+#[gilkit::per_field_lock(fields = FieldTwin)]
 pub struct P {
     pub a: ::std::vec::Vec<u8>,
     #[field(rw)]

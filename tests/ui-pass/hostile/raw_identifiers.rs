@@ -3,14 +3,14 @@
 #![deny(warnings)]
 #![allow(non_camel_case_types)]
 
-#[gilkit::per_field_lock]
+#[gilkit::per_field_lock(fields = FieldTwin)]
 pub struct r#Struct {
     pub r#type: u8,
     #[field(rw)]
     pub r#match: u16,
 }
 
-#[gilkit::global_lock]
+#[gilkit::global_lock(fields = GlobalTwin)]
 pub struct r#loop {
     pub r#fn: u8,
 }
@@ -29,4 +29,8 @@ fn main() {
     gilkit::with_gil(|g| assert_eq!(*l.fields_mut(g).0, 3));
     let a: asyncRc = r#async { r#mod: 4 }.into_handle();
     assert_eq!(a.r#mod, 4);
+    let twin = r#Struct::from(FieldTwin { r#type: 5, r#match: 6 }).into_fields();
+    assert_eq!((twin.r#type, twin.r#match), (5, 6));
+    let twin = r#loop::from(GlobalTwin { r#fn: 7 }).into_fields();
+    assert_eq!(twin.r#fn, 7);
 }

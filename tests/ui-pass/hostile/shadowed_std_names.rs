@@ -1,5 +1,5 @@
-// The user shadows `Option`, `Result`, `Send`, `Sync`, `Sized`, `Box`, `Default`, `Drop` and a
-// module `core`: the generated code names them by absolute paths.
+// The user shadows `Option`, `Result`, `Send`, `Sync`, `Sized`, `Box`, `Default`, `Drop`, `From`
+// and a module `core`: the generated code names them by absolute paths.
 #![deny(warnings)]
 #![allow(dead_code, unused_macros)]
 
@@ -12,6 +12,7 @@ trait Sized {}
 struct Box;
 trait Default {}
 trait Drop {}
+trait From {}
 macro_rules! concat {
     ($($t:tt)*) => {
         "shadowed"
@@ -29,8 +30,13 @@ pub struct G<T: ::std::marker::Send + ?::std::marker::Sized> {
     pub b: T,
 }
 
-#[gilkit::per_field_lock]
+#[gilkit::per_field_lock(fields = FieldTwin)]
 pub struct P {
+    pub a: u64,
+}
+
+#[gilkit::global_lock(fields = GlobalTwin)]
+pub struct H {
     pub a: u64,
 }
 

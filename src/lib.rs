@@ -292,7 +292,7 @@
 //! - **Names.** Constructor parameters are named `__gil_<field>`, so a `const` or unit struct
 //!   named like a field changes nothing; generated lifetimes and helpers avoid the struct's own
 //!   names. Every generated name can be changed: `into_handle =` (all three), `constructor =`
-//!   (`#[global_lock]`, `#[per_field_lock]`), `fields_mut =` (`#[global_lock]`),
+//!   (`#[global_lock]`, `#[per_field_lock]`), `fields_mut =` and `debug =` (`#[global_lock]`),
 //!   `class = "Name"` (`#[per_field_lock]`), `handle =` (`#[atomic_rc]`). A `#[per_field_lock]` field whose accessor would
 //!   take a generated method's name is an error that names the option. A method or type of your
 //!   own with a generated name, in an impl block the attribute cannot see, gets rustc's

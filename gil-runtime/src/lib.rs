@@ -71,6 +71,23 @@ pub mod __private {
         fn __cells(&self) -> Self::__Cells<'_>;
     }
 
+    /// A `Debug` value that formats with `write`: what `#[global_lock(debug)]`'s method returns.
+    pub fn debug_fn<F>(write: F) -> impl core::fmt::Debug
+    where
+        F: Fn(&mut core::fmt::Formatter<'_>) -> core::fmt::Result,
+    {
+        struct DebugFn<F>(F);
+        impl<F> core::fmt::Debug for DebugFn<F>
+        where
+            F: Fn(&mut core::fmt::Formatter<'_>) -> core::fmt::Result,
+        {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                (self.0)(f)
+            }
+        }
+        DebugFn(write)
+    }
+
     /// Every field of `object` borrowed mutably at once: what the generated `fields_mut` calls.
     pub fn fields_mut<'a, D: crate::Domain, S: ?Sized + GilFields<D>>(
         gil: &'a mut crate::Gil<D>,

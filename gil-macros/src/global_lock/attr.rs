@@ -6,8 +6,9 @@ use syn::{Ident, Path, Token};
 use crate::common::{rename, set_once, unknown_argument, value};
 
 const ATTRIBUTE: &str = "global_lock";
-const EXPECTED: &str = "expected one of: `domain = Type`, `fields = Name`, `crate = path`, \
-                        `constructor = name`, `into_handle = name`, `fields_mut = name`";
+const EXPECTED: &str = "expected one of: `domain = Type`, `fields = Name`, `debug`, \
+                        `crate = path`, `constructor = name`, `into_handle = name`, \
+                        `fields_mut = name`, `debug = name`";
 
 mod kw {
     syn::custom_keyword!(constructor);
@@ -15,10 +16,11 @@ mod kw {
     syn::custom_keyword!(fields_mut);
     syn::custom_keyword!(domain);
     syn::custom_keyword!(fields);
+    syn::custom_keyword!(debug);
 }
 
-/// `#[global_lock(domain = Type, fields = Name, crate = path, constructor = name,
-/// into_handle = name, fields_mut = name)]`, all optional.
+/// `#[global_lock(domain = Type, fields = Name, debug, crate = path, constructor = name,
+/// into_handle = name, fields_mut = name, debug = name)]`, all optional.
 #[derive(Default)]
 pub struct Args {
     /// The GIL domain of the struct (the default domain if absent).
@@ -33,6 +35,9 @@ pub struct Args {
     pub into_handle: Option<Ident>,
     /// The name of the generated `fields_mut`.
     pub fields_mut: Option<Ident>,
+    /// `debug` (the key, for the method's default name) or `debug = name`: a `Debug` view of the
+    /// fields under the token.
+    pub debug: Option<Ident>,
 }
 
 impl Parse for Args {
@@ -54,6 +59,14 @@ impl Parse for Args {
                     "`fields` takes a name for the struct of plain fields: `fields = AccountFields`",
                 )?;
                 set_once(&mut args.fields, name, key.span, ATTRIBUTE, "fields")?;
+            } else if input.peek(kw::debug) {
+                let key = input.parse::<kw::debug>()?;
+                let name = if input.peek(Token![=]) {
+                    value(input, "`debug` takes a function name: `debug = show`")?
+                } else {
+                    Ident::new("debug", key.span)
+                };
+                set_once(&mut args.debug, name, key.span, ATTRIBUTE, "debug")?;
             } else if input.peek(Token![crate]) {
                 let key = input.parse::<Token![crate]>()?;
                 let path = value(

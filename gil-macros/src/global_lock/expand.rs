@@ -78,6 +78,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
             .unzip();
     let allow = common::lints_allowed("global_lock", item);
     let [plain, from_plain, into_fields] = plain_items(args, input, &inits, &allow);
+    let debug = debug_method(args, input, &krate, &domain, &lt);
 
     quote! {
         #protected
@@ -116,6 +117,8 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
                 #(#fields_mut)*
 
                 #into_fields
+
+                #debug
             }
 
             #from_plain
@@ -123,6 +126,62 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
             #(#cells_impls)*
         };
     }
+}
+
+/// `debug`: the fields under the token, as `#[derive(Debug)]` would print them (a derive sees
+/// only the cells, which it cannot open). Each field's type must be `Debug`: the bound sits on the
+/// method, at the field's type, so the error names the field.
+fn debug_method(
+    args: &Args,
+    input: &Input,
+    krate: &TokenStream,
+    domain: &TokenStream,
+    lt: &syn::Lifetime,
+) -> Option<TokenStream> {
+    let name = args.debug.as_ref()?;
+    let (vis, ident) = (&input.item.vis, input.item.ident.unraw().to_string());
+    let token = format_ident!("__gil_token", span = Span::mixed_site());
+    let out = format_ident!("__gil_out", span = Span::mixed_site());
+    let formatter = format_ident!("__gil_formatter", span = Span::mixed_site());
+    let tuple = matches!(input.item.fields, syn::Fields::Unnamed(_));
+    let fields = input.fields.iter().map(|f| {
+        let (cfgs, member) = (f.attrs.cfg_tokens(), &f.member);
+        let label = match member {
+            syn::Member::Named(name) => {
+                let name = name.unraw().to_string();
+                quote!(#name,)
+            }
+            syn::Member::Unnamed(_) => TokenStream::new(),
+        };
+        quote!(#cfgs { #out.field(#label &self.#member.get(#token)); })
+    });
+    let bounds = input.fields.iter().map(|f| {
+        let ty = &f.syn.ty;
+        quote_spanned!(ty.span()=> #ty: ::core::fmt::Debug)
+    });
+    let start = if tuple {
+        quote!(debug_tuple)
+    } else {
+        quote!(debug_struct)
+    };
+    let doc = format!(
+        "The fields of this `{ident}` under the GIL's token, for `{{:?}}`: \
+         `{ident} {{ field: value, .. }}`."
+    );
+    Some(quote! {
+        #[doc = #doc]
+        #[inline]
+        #vis fn #name<#lt>(&#lt self, #token: &#lt #krate::Gil<#domain>) -> impl ::core::fmt::Debug + #lt
+        where
+            #(#bounds,)*
+        {
+            #krate::__private::debug_fn(move |#formatter| {
+                let mut #out = #formatter.#start(#ident);
+                #(#fields)*
+                #out.finish()
+            })
+        }
+    })
 }
 
 /// The constructor's doc: what it makes, and its parameters in order.

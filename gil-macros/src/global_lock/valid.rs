@@ -34,14 +34,15 @@ pub fn validate(args: &Args, input: &Input) -> syn::Result<()> {
         ],
     ));
     let [constructor, into_handle, fields_mut] = args.names();
-    errors.extend(common::clashing_names(
-        &[
-            (constructor, args.constructor.as_ref(), "constructor"),
-            (into_handle, args.into_handle.as_ref(), "into_handle"),
-            (fields_mut, args.fields_mut.as_ref(), "fields_mut"),
-        ],
-        ATTRIBUTE,
-    ));
+    let mut names = vec![
+        (constructor, args.constructor.as_ref(), "constructor"),
+        (into_handle, args.into_handle.as_ref(), "into_handle"),
+        (fields_mut, args.fields_mut.as_ref(), "fields_mut"),
+    ];
+    if let Some(debug) = &args.debug {
+        names.push((debug.clone(), Some(debug), "debug"));
+    }
+    errors.extend(common::clashing_names(&names, ATTRIBUTE));
     if let Some(last) = input.fields.last() {
         let ty = &last.syn.ty;
         if let (Some(name), true) = (&args.fields, common::maybe_unsized(ty, &item.generics)) {

@@ -78,6 +78,13 @@ mod imp {
     }
 
     thread_local! {
+        /// The class orders (`from`, `to`, by address) this thread knows are in the graph. The
+        /// graph only grows, and each edge was checked for a cycle when it went in, so a known
+        /// order needs neither the graph's lock nor a search (lockdep's per-thread chain cache).
+        static EDGES_SEEN: RefCell<Vec<(usize, usize)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    thread_local! {
         /// The uses of classes (kind, class) this thread has already entered in the graph.
         static USES_SEEN: RefCell<Vec<(Nesting, &'static LockClass)>> =
             const { RefCell::new(Vec::new()) };
@@ -194,12 +201,17 @@ mod imp {
         if let Some(nesting) = nesting {
             check_nesting(site, nesting);
         }
+        let key = |h: &Site| (address(h.class), address(site.class));
+        let _ = EDGES_SEEN.try_with(|seen| {
+            let seen = seen.borrow();
+            new_edges.retain(|h| !seen.contains(&key(h)));
+        });
         if new_edges.is_empty() {
             return;
         }
         let mut graph = graph().lock();
         let edges = &mut graph.edges;
-        for h in new_edges {
+        for h in &new_edges {
             if edges
                 .iter()
                 .any(|e| e.from.is(h.class) && e.to.is(site.class))
@@ -233,6 +245,13 @@ mod imp {
                 to_at: site.at,
             });
         }
+        drop(graph);
+        let _ = EDGES_SEEN.try_with(|seen| seen.borrow_mut().extend(new_edges.iter().map(key)));
+    }
+
+    /// A class's identity, for the per-thread cache.
+    fn address(class: &'static LockClass) -> usize {
+        std::ptr::from_ref(class) as usize
     }
 
     /// The held lock of `walk` (this thread's locks of one class, oldest first) that is not one of

@@ -201,17 +201,23 @@ mod imp {
         if let Some(nesting) = nesting {
             check_nesting(site, nesting);
         }
+        record_edges(site, new_edges);
+    }
+
+    /// Enters `site.class` after each class of `held` in the graph of class orders, unless this
+    /// thread knows the order already; panics at the first order that closes a cycle.
+    fn record_edges(site: &Site, mut held: Vec<Site>) {
         let key = |h: &Site| (address(h.class), address(site.class));
         let _ = EDGES_SEEN.try_with(|seen| {
             let seen = seen.borrow();
-            new_edges.retain(|h| !seen.contains(&key(h)));
+            held.retain(|h| !seen.contains(&key(h)));
         });
-        if new_edges.is_empty() {
+        if held.is_empty() {
             return;
         }
         let mut graph = graph().lock();
         let edges = &mut graph.edges;
-        for h in &new_edges {
+        for h in &held {
             if edges
                 .iter()
                 .any(|e| e.from.is(h.class) && e.to.is(site.class))
@@ -246,7 +252,7 @@ mod imp {
             });
         }
         drop(graph);
-        let _ = EDGES_SEEN.try_with(|seen| seen.borrow_mut().extend(new_edges.iter().map(key)));
+        let _ = EDGES_SEEN.try_with(|seen| seen.borrow_mut().extend(held.iter().map(key)));
     }
 
     /// A class's identity, for the per-thread cache.

@@ -80,7 +80,8 @@ mod imp {
     thread_local! {
         /// The class orders (`from`, `to`, by address) this thread knows are in the graph. The
         /// graph only grows, and each edge was checked for a cycle when it went in, so a known
-        /// order needs neither the graph's lock nor a search (lockdep's per-thread chain cache).
+        /// order needs neither the graph's lock, nor a search, nor an allocation (in the spirit
+        /// of lockdep's chain cache).
         static EDGES_SEEN: RefCell<Vec<(usize, usize)>> = const { RefCell::new(Vec::new()) };
     }
 
@@ -191,7 +192,9 @@ mod imp {
                 if same_group && h.object != site.object {
                     continue;
                 }
-                new_edges.push(*h);
+                if !known(h.class, site.class) {
+                    new_edges.push(*h);
+                }
             }
             None
         });
@@ -206,12 +209,7 @@ mod imp {
 
     /// Enters `site.class` after each class of `held` in the graph of class orders, unless this
     /// thread knows the order already; panics at the first order that closes a cycle.
-    fn record_edges(site: &Site, mut held: Vec<Site>) {
-        let key = |h: &Site| (address(h.class), address(site.class));
-        let _ = EDGES_SEEN.try_with(|seen| {
-            let seen = seen.borrow();
-            held.retain(|h| !seen.contains(&key(h)));
-        });
+    fn record_edges(site: &Site, held: Vec<Site>) {
         if held.is_empty() {
             return;
         }
@@ -252,7 +250,15 @@ mod imp {
             });
         }
         drop(graph);
+        let key = |h: &Site| (address(h.class), address(site.class));
         let _ = EDGES_SEEN.try_with(|seen| seen.borrow_mut().extend(held.iter().map(key)));
+    }
+
+    /// Whether this thread knows that the order `from` then `to` is in the graph.
+    fn known(from: &'static LockClass, to: &'static LockClass) -> bool {
+        EDGES_SEEN
+            .try_with(|seen| seen.borrow().contains(&(address(from), address(to))))
+            .unwrap_or(false)
     }
 
     /// A class's identity, for the per-thread cache.

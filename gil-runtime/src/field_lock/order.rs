@@ -204,18 +204,18 @@ mod imp {
         if let Some(nesting) = nesting {
             check_nesting(site, nesting);
         }
-        record_edges(site, new_edges);
+        record_edges(site, &new_edges);
     }
 
     /// Enters `site.class` after each class of `held` in the graph of class orders, unless this
     /// thread knows the order already; panics at the first order that closes a cycle.
-    fn record_edges(site: &Site, held: Vec<Site>) {
+    fn record_edges(site: &Site, held: &[Site]) {
         if held.is_empty() {
             return;
         }
         let mut graph = graph().lock();
         let edges = &mut graph.edges;
-        for h in &held {
+        for h in held {
             if edges
                 .iter()
                 .any(|e| e.from.is(h.class) && e.to.is(site.class))

@@ -754,3 +754,35 @@ fn a_class_is_walked_hand_over_hand_or_taken_by_lock_fields_not_both() {
     }
     assert_eq!(held_count(), 0);
 }
+
+/// Two counters, each lock on a cache line of its own.
+#[per_field_lock(padded, fields = PaddedPairFields)]
+struct PaddedPair {
+    a: u64,
+    #[field(rw)]
+    b: u64,
+    #[field(no_lock)]
+    id: u8,
+}
+
+/// `padded` puts each locked field on a cache line of its own (so two threads locking `a` and
+/// `b` never write one line), leaves `no_lock` fields as they are, and keeps the whole API: the
+/// accessors, the order `lock_fields` takes them in, the validator and `into_fields`.
+#[test]
+fn padded_fields_sit_on_separate_cache_lines_and_lock_as_usual() {
+    let pair = PaddedPair::new(1, 2, 3);
+    let (a, b) = (std::ptr::addr_of!(pair.a) as usize, std::ptr::addr_of!(pair.b) as usize);
+    let line = std::mem::align_of_val(&pair.a);
+    assert!(line >= 64, "aligned to {line} bytes");
+    assert!(a.abs_diff(b) >= line, "`a` at {a:#x}, `b` at {b:#x}");
+    assert!(std::mem::size_of::<PaddedPair>() >= 2 * line);
+    thread::scope(|s| {
+        s.spawn(|| *pair.a().lock() += 10);
+        s.spawn(|| *pair.b().write() += 20);
+    });
+    let (x, y) = lock_fields((pair.b().shared(), pair.a()));
+    assert_eq!((*x, *y), (22, 11));
+    drop((x, y));
+    let PaddedPairFields { a, b, id } = pair.into_fields();
+    assert_eq!((a, b, id), (11, 22, 3));
+}

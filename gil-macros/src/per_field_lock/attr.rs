@@ -8,7 +8,7 @@ use syn::{Ident, LitStr, Path, Token};
 use crate::common::{rename, set_once, unknown_argument, value};
 
 const ATTRIBUTE: &str = "per_field_lock";
-const EXPECTED: &str = "expected one of: `fields = Name`, `crate = path`, \
+const EXPECTED: &str = "expected one of: `padded`, `fields = Name`, `crate = path`, \
                         `constructor = name`, `into_handle = name`, `class = \"TypeName\"`";
 const EXPECTED_FIELD: &str = "expected one of: `rw`, `no_lock`";
 
@@ -17,14 +17,17 @@ mod kw {
     syn::custom_keyword!(into_handle);
     syn::custom_keyword!(class);
     syn::custom_keyword!(fields);
+    syn::custom_keyword!(padded);
     syn::custom_keyword!(rw);
     syn::custom_keyword!(no_lock);
 }
 
-/// `#[per_field_lock(fields = Name, crate = path, constructor = name, into_handle = name,
+/// `#[per_field_lock(padded, fields = Name, crate = path, constructor = name, into_handle = name,
 /// class = "Name")]`, all optional.
 #[derive(Default)]
 pub struct Args {
+    /// `padded`: each locked field on a cache line of its own.
+    pub padded: Option<Span>,
     /// The name of the struct's twin with plain fields, if one is wanted.
     pub fields: Option<Ident>,
     /// The path of the `gilkit` crate, for crates that rename it.
@@ -41,7 +44,10 @@ impl Parse for Args {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut args = Args::default();
         while !input.is_empty() {
-            if input.peek(kw::fields) {
+            if input.peek(kw::padded) {
+                let key = input.parse::<kw::padded>()?;
+                set_once(&mut args.padded, key.span, key.span, ATTRIBUTE, "padded")?;
+            } else if input.peek(kw::fields) {
                 let key = input.parse::<kw::fields>()?;
                 let name = value(
                     input,

@@ -39,14 +39,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
                     if kind != Kind::NoLock {
                         field.vis = syn::Visibility::Inherited;
                     }
-                    let ty = &f.syn.ty;
-                    field.ty = match kind {
-                        Kind::Mutex => syn::parse_quote_spanned!(ty.span()=>
-                            #krate::field_lock::FieldLock<#ty>),
-                        Kind::Rw => syn::parse_quote_spanned!(ty.span()=>
-                            #krate::field_lock::RwFieldLock<#ty>),
-                        Kind::NoLock => ty.clone(),
-                    };
+                    field.ty = lock_type(&krate, kind, &f.syn.ty, args.padded.is_some());
                     field
                 })
             })
@@ -57,7 +50,10 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         let (cfgs, param, ty) = (f.travel.cfg_tokens(), common::param(f.ident), &f.syn.ty);
         quote!(#cfgs #param: #ty)
     });
-    let inits = per_variant(input, &|kind, param| lock_around(&krate, kind, param));
+    let padded = args.padded.is_some();
+    let inits = per_variant(input, &|kind, param| {
+        lock_around(&krate, kind, param, padded)
+    });
     let type_name = args
         .class
         .as_ref()
@@ -114,12 +110,32 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
     }
 }
 
-/// The lock of a field of kind `kind` around `value`, or the value itself for `no_lock`.
-fn lock_around(krate: &TokenStream, kind: Kind, value: &syn::Ident) -> TokenStream {
-    match kind {
+/// The type of a field of kind `kind` holding a `ty`: its lock, padded if asked.
+fn lock_type(krate: &TokenStream, kind: Kind, ty: &syn::Type, padded: bool) -> syn::Type {
+    let lock: syn::Type = match kind {
+        Kind::Mutex => syn::parse_quote_spanned!(ty.span()=> #krate::field_lock::FieldLock<#ty>),
+        Kind::Rw => syn::parse_quote_spanned!(ty.span()=> #krate::field_lock::RwFieldLock<#ty>),
+        Kind::NoLock => return ty.clone(),
+    };
+    if padded {
+        syn::parse_quote_spanned!(ty.span()=> #krate::field_lock::CachePadded<#lock>)
+    } else {
+        lock
+    }
+}
+
+/// The lock of a field of kind `kind` around `value` (padded if asked), or the value itself for
+/// `no_lock`.
+fn lock_around(krate: &TokenStream, kind: Kind, value: &syn::Ident, padded: bool) -> TokenStream {
+    let lock = match kind {
         Kind::Mutex => quote!(#krate::field_lock::FieldLock::new(#value)),
         Kind::Rw => quote!(#krate::field_lock::RwFieldLock::new(#value)),
-        Kind::NoLock => quote!(#value),
+        Kind::NoLock => return quote!(#value),
+    };
+    if padded {
+        quote!(#krate::field_lock::CachePadded::new(#lock))
+    } else {
+        lock
     }
 }
 
@@ -171,9 +187,13 @@ fn plain_items(
             })
             .collect(),
     };
-    let outs = per_variant(input, &|kind, param| match kind {
-        Kind::NoLock => quote!(#param),
-        Kind::Mutex | Kind::Rw => quote!(#param.into_inner()),
+    let krate = common::crate_path(args.krate.as_ref());
+    let outs = per_variant(input, &|kind, param| match (kind, args.padded) {
+        (Kind::NoLock, _) => quote!(#param),
+        (Kind::Mutex | Kind::Rw, None) => quote!(#param.into_inner()),
+        (Kind::Mutex | Kind::Rw, Some(_)) => {
+            quote!(#krate::field_lock::CachePadded::into_inner(#param).into_inner())
+        }
     });
     plain.items("per_field_lock", allow, inits, &outs)
 }

@@ -72,6 +72,7 @@ mod field;
 mod lock;
 mod multi;
 mod order;
+mod padded;
 
 pub use class::LockClass;
 #[cfg(all(feature = "deadlock-detection", not(loom)))]
@@ -82,6 +83,7 @@ pub use field::{Field, Lockable, RwField, SharedField};
 pub use lock::{FieldGuard, FieldLock, FieldReadGuard, FieldWriteGuard, RwFieldLock};
 pub use multi::{lock_fields, LockSet};
 pub use order::{held_count, VALIDATION_ENABLED};
+pub use padded::CachePadded;
 
 #[doc(hidden)]
 pub use field::OrderKey;

@@ -10,7 +10,7 @@
 //! cell) and a claims summary whose verdicts hold only across the rounds, and writes
 //! `target/lab/results.json` and `target/lab/throughput.svg`.
 //!
-//! `--ways-out` adds the seed's other ways out of the GIL (about 25 s more): a tracing collector
+//! `--ways-out` adds the seed's other ways out of the GIL (about 27 s more: 127 s in one run): a tracing collector
 //! (`dumpster`) and epoch-based reclamation (`crossbeam-epoch`) beside the counts, on churn and
 //! on a cycle-heavy workload ([`collect`]); worker processes on the CPU-bound workload, and the
 //! cost of moving a message between processes ([`procs`]); tasks on tokio's current-thread

@@ -10,12 +10,13 @@
 //! cell) and a claims summary whose verdicts hold only across the rounds, and writes
 //! `target/lab/results.json` and `target/lab/throughput.svg`.
 //!
-//! `--ways-out` adds the seed's other ways out of the GIL (about 27 s more: 127 s in one run): a tracing collector
-//! (`dumpster`) and epoch-based reclamation (`crossbeam-epoch`) beside the counts, on churn and
-//! on a cycle-heavy workload ([`collect`]); worker processes on the CPU-bound workload, and the
-//! cost of moving a message between processes ([`procs`]); tasks on tokio's current-thread
-//! runtime on the I/O-bound and mixed workloads ([`tasks`]). `--quick` runs them too. Each has
-//! its claims in the summary ([`ways`]).
+//! `--ways-out` adds the seed's other ways out of the GIL (about 27 s more: 127 s in one run,
+//! too long for the default run): a tracing collector (`dumpster`) and epoch-based reclamation
+//! (`crossbeam-epoch`) beside the counts, on churn and on a cycle-heavy workload ([`collect`]);
+//! worker processes on the CPU-bound workload, and the cost of moving a message between
+//! processes ([`procs`]); tasks on tokio's current-thread runtime on the I/O-bound and mixed
+//! workloads ([`tasks`]). `--quick` runs them too. Each has its claims in the summary
+//! ([`ways`]).
 
 mod chart;
 mod collect;

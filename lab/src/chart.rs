@@ -52,6 +52,12 @@ fn style(s: Strategy) -> (RGBColor, Marker, &'static str) {
         Strategy::Biased => (RGBColor(188, 189, 34), M::Up, "#[atomic_rc(biased)]"),
         Strategy::Arc => (RGBColor(31, 119, 180), M::Cross, "std Arc"),
         Strategy::Rc => (RGBColor(140, 109, 49), M::Down, "std Rc, one thread"),
+        Strategy::Immortal => (RGBColor(99, 99, 99), M::Diamond, "#[atomic_rc(immortal)]"),
+        Strategy::Dumpster => (RGBColor(0, 128, 128), M::Circle, "dumpster::sync::Gc"),
+        Strategy::Epoch => (RGBColor(128, 0, 128), M::Cross, "crossbeam-epoch pin+load"),
+        Strategy::Processes => (RGBColor(0, 90, 50), M::Square, "worker processes"),
+        Strategy::Async => (RGBColor(70, 70, 200), M::Up, "tokio tasks, one thread"),
+        Strategy::AsyncConvoy => (RGBColor(200, 70, 70), M::Up, "tokio, CPU task hogs"),
     }
 }
 

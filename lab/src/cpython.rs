@@ -173,6 +173,8 @@ fn parse_cell(m: &Value) -> Option<((Workload, Strategy, usize), Round)> {
         ops: m["ops"].as_u64()?,
         seconds: m["seconds"].as_f64()?,
         waits,
+        pauses: Vec::new(),
+        bytes: None,
     };
     Some(((workload, strategy, threads), round))
 }

@@ -9,10 +9,23 @@
 //! once per round, as one more job of it. The lab prints a table (median and min–max of each
 //! cell) and a claims summary whose verdicts hold only across the rounds, and writes
 //! `target/lab/results.json` and `target/lab/throughput.svg`.
+//!
+//! `--ways-out` adds the seed's other ways out of the GIL (about 27 s more: 127 s in one run,
+//! too long for the default run): a tracing collector (`dumpster`) and epoch-based reclamation
+//! (`crossbeam-epoch`) beside the counts, on churn and on a cycle-heavy workload ([`collect`]);
+//! worker processes on the CPU-bound workload, and the cost of moving a message between
+//! processes ([`procs`]); tasks on tokio's current-thread runtime on the I/O-bound and mixed
+//! workloads ([`tasks`]). `--quick` runs them too. Each has its claims in the summary
+//! ([`ways`]).
 
 mod chart;
+mod collect;
 mod cpython;
+mod memory;
+mod procs;
 mod report;
+mod tasks;
+mod ways;
 mod workloads;
 
 use std::path::PathBuf;
@@ -64,12 +77,23 @@ struct Args {
     /// Runs one busy process beside the lab for the whole run, as a loaded machine has.
     #[arg(long)]
     background_load: bool,
-    /// A fast smoke run: 1 and 2 threads, 20 ms per cell, 2 rounds.
+    /// Adds the seed's other ways out to the default selection: a tracing collector, epoch
+    /// reclamation and immortal counts (churn, cycles), worker processes (cpu-disjoint, and a
+    /// message's round trip), tasks on one thread (io, io-many, mixed).
+    #[arg(long)]
+    ways_out: bool,
+    /// A fast smoke run: 1 and 2 threads, 20 ms per cell, 2 rounds, the ways out included.
     #[arg(long)]
     quick: bool,
     /// Spin forever: the busy process of `--background-load`.
     #[arg(long, hide = true)]
     busy: bool,
+    /// Be a worker process of the `processes` strategy, and do nothing else.
+    #[arg(long, hide = true)]
+    worker: Option<procs::Worker>,
+    /// The worker's index: its thread index in the threads' version of the workload.
+    #[arg(long, hide = true, default_value_t = 0)]
+    worker_index: usize,
     /// Where the JSON and the chart go.
     #[arg(long, default_value = "target/lab")]
     out: PathBuf,
@@ -85,6 +109,10 @@ pub struct Round {
     /// The I/O thread's waits for the lock (mixed workload; `CPython`: every sleep's lateness),
     /// sorted.
     pub waits: Vec<Duration>,
+    /// The collections' pauses (cycles), or the workers' start-ups (processes), sorted.
+    pub pauses: Vec<Duration>,
+    /// The workers' private resident memory, in bytes, averaged (processes).
+    pub bytes: Option<f64>,
 }
 
 impl Round {
@@ -96,16 +124,26 @@ impl Round {
 
     /// The `q`-quantile of the waits, in seconds.
     pub fn wait(&self, q: f64) -> Option<f64> {
-        let last = self.waits.len().checked_sub(1)?;
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            clippy::cast_precision_loss,
-            reason = "an index into a short vector"
-        )]
-        let index = (last as f64 * q).round() as usize;
-        self.waits.get(index).map(Duration::as_secs_f64)
+        quantile(&self.waits, q)
     }
+
+    /// The `q`-quantile of the pauses, in seconds.
+    pub fn pause(&self, q: f64) -> Option<f64> {
+        quantile(&self.pauses, q)
+    }
+}
+
+/// The `q`-quantile of sorted durations, in seconds; `None` without any.
+pub fn quantile(sorted: &[Duration], q: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "an index into a short vector"
+    )]
+    let index = (last as f64 * q).round() as usize;
+    sorted.get(index).map(Duration::as_secs_f64)
 }
 
 /// One measured cell of the lab: every round of one workload, strategy and thread count.
@@ -131,6 +169,16 @@ impl Cell {
     pub fn wait(&self, q: f64) -> Option<Vec<f64>> {
         self.rounds.iter().map(|r| r.wait(q)).collect()
     }
+
+    /// The `q`-quantile of the pauses, per round, in seconds; `None` without pauses.
+    pub fn pause(&self, q: f64) -> Option<Vec<f64>> {
+        self.rounds.iter().map(|r| r.pause(q)).collect()
+    }
+
+    /// The workers' memory, per round, in bytes; `None` where it was not measured.
+    pub fn bytes(&self) -> Option<Vec<f64>> {
+        self.rounds.iter().map(|r| r.bytes).collect()
+    }
 }
 
 /// The name clap uses for a value, for tables and JSON.
@@ -142,6 +190,9 @@ pub fn name(value: &impl ValueEnum) -> String {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
+    if let Some(worker) = args.worker {
+        return Ok(procs::worker(worker, args.work, args.worker_index)?);
+    }
     if args.busy {
         let mut x = 0_u64;
         loop {
@@ -151,8 +202,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let machine = report::Machine::now();
     gilkit::set_switch_interval(Duration::from_micros(args.switch_interval_us));
     let _load = args.background_load.then(BusyProcess::start).transpose()?;
-    let workloads = or_all(args.workloads.clone());
-    let mut strategies = or_all(args.strategies.clone());
+    // Naming a workload of the ways out brings their strategies into the default selection.
+    let ways_out = args.ways_out || args.quick || args.workloads.iter().any(|w| w.is_way_out());
+    let workloads = or_all(args.workloads.clone(), |w| ways_out || !w.is_way_out());
+    let mut strategies = or_all(args.strategies.clone(), |s| ways_out || !s.is_way_out());
     if args.no_python {
         println!("CPython: skipped (--no-python)");
         strategies.retain(|s| !s.is_cpython());
@@ -170,16 +223,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .any(|c| c.strategy.is_cpython())
         .then(|| cpython::Python::new(args.python.unwrap_or_else(|| "python3".into())));
     println!("{machine}\n{}", report::settings(rounds, params));
-    measure(&mut cells, rounds, params, &mut python)?;
+    // Memory first, while the collectors' registries hold nothing of the cells.
+    let bytes = strategies
+        .iter()
+        .any(|s| s.is_way_out())
+        .then(collect::bytes);
+    let mut transfers = strategies
+        .contains(&Strategy::Processes)
+        .then(procs::Transfers::default);
+    measure(&mut cells, rounds, params, &mut python, &mut transfers)?;
+    let ways = bytes.map(|bytes| ways::Extras { bytes, transfers });
     let run = report::Run {
         machine,
         rounds,
         params,
         python: python.and_then(|py| py.version),
         strategies,
+        ways,
     };
 
     report::table(&cells);
+    if let Some(extras) = &run.ways {
+        ways::table(&cells, extras);
+    }
     std::fs::create_dir_all(&args.out)?;
     let json = args.out.join("results.json");
     let svg = args.out.join("throughput.svg");
@@ -229,10 +295,10 @@ fn plan(workloads: &[Workload], strategies: &[Strategy], threads: &[usize]) -> V
     let mut cells = Vec::new();
     for &workload in workloads {
         for &strategy in strategies {
-            let counts = if workload == Workload::Mixed {
-                &[2][..]
-            } else {
-                threads
+            let counts = match workload {
+                Workload::Mixed => &[2][..],
+                Workload::IoMany => &[tasks::IO_MANY][..],
+                _ => threads,
             };
             for &threads in counts.iter().filter(|&&t| strategy.runs(workload, t)) {
                 cells.push(Cell {
@@ -247,11 +313,13 @@ fn plan(workloads: &[Workload], strategies: &[Strategy], threads: &[usize]) -> V
     cells
 }
 
-/// One job of a round: a cell measured here, or every `CPython` cell, by its script.
+/// One job of a round: a cell measured here, every `CPython` cell, by its script, or the round
+/// trips of messages between processes.
 #[derive(Clone, Copy)]
 enum Job {
     Here(usize),
     Cpython,
+    Transfers,
 }
 
 /// Measures every cell `rounds` times, interleaved: each round runs every job once, every other
@@ -262,6 +330,7 @@ fn measure(
     rounds: u32,
     params: Params,
     python: &mut Option<cpython::Python>,
+    transfers: &mut Option<procs::Transfers>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut jobs: Vec<Job> = (0..cells.len())
         .filter(|&i| !cells[i].strategy.is_cpython())
@@ -269,6 +338,9 @@ fn measure(
         .collect();
     if python.is_some() {
         jobs.push(Job::Cpython);
+    }
+    if transfers.is_some() {
+        jobs.push(Job::Transfers);
     }
     let bar = ProgressBar::new(u64::from(rounds) * jobs.len() as u64).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} (eta {eta})")?,
@@ -294,13 +366,22 @@ fn measure(
                         p.duration *= 4;
                     }
                     let sample = workloads::run(c.workload, c.strategy, c.threads, p);
-                    let mut waits = sample.waits;
+                    let (mut waits, mut pauses) = (sample.waits, sample.pauses);
                     waits.sort_unstable();
+                    pauses.sort_unstable();
                     cells[i].rounds.push(Round {
                         ops: sample.ops,
                         seconds: sample.elapsed.as_secs_f64(),
                         waits,
+                        pauses,
+                        bytes: sample.bytes,
                     });
+                }
+                Job::Transfers => {
+                    bar.set_message(format!("round {}: messages", round + 1));
+                    if let Some(t) = transfers.as_mut() {
+                        t.measure_round()?;
+                    }
                 }
                 Job::Cpython => {
                     bar.set_message(format!("round {}: CPython", round + 1));
@@ -342,9 +423,14 @@ impl Drop for BusyProcess {
     }
 }
 
-fn or_all<T: ValueEnum + Clone>(chosen: Vec<T>) -> Vec<T> {
+/// The values chosen on the command line, or else every value that `by_default` lets in.
+fn or_all<T: ValueEnum + Clone>(chosen: Vec<T>, by_default: impl Fn(&T) -> bool) -> Vec<T> {
     if chosen.is_empty() {
-        T::value_variants().to_vec()
+        T::value_variants()
+            .iter()
+            .filter(|v| by_default(v))
+            .cloned()
+            .collect()
     } else {
         chosen
     }

@@ -94,6 +94,8 @@ pub struct Run {
     /// `CPython 3.11.7`, when the script ran.
     pub python: Option<String>,
     pub strategies: Vec<Strategy>,
+    /// What the ways out measured beside their cells (`--ways-out`).
+    pub ways: Option<crate::ways::Extras>,
 }
 
 /// How the cells ran, printed before the table and in the chart's caption.
@@ -196,24 +198,24 @@ pub fn duration(v: f64) -> String {
     format!("{n}{unit}")
 }
 
-fn find(cells: &[Cell], w: Workload, s: Strategy, t: usize) -> Option<&Cell> {
+pub(crate) fn find(cells: &[Cell], w: Workload, s: Strategy, t: usize) -> Option<&Cell> {
     cells
         .iter()
         .find(|c| c.workload == w && c.strategy == s && c.threads == t)
 }
 
 /// Operations per second of one cell, per round.
-fn ops(cells: &[Cell], w: Workload, s: Strategy, t: usize) -> Option<Vec<f64>> {
+pub(crate) fn ops(cells: &[Cell], w: Workload, s: Strategy, t: usize) -> Option<Vec<f64>> {
     find(cells, w, s, t).map(Cell::throughput)
 }
 
 /// `a / b` per round: both were measured in the same round.
-fn ratio(a: &[f64], b: &[f64]) -> Vec<f64> {
+pub(crate) fn ratio(a: &[f64], b: &[f64]) -> Vec<f64> {
     a.iter().zip(b).map(|(a, b)| a / b).collect()
 }
 
 /// Throughput at 2 threads over 1 thread, per round; not a measure of parallelism below 2 cores.
-fn scaling(cells: &[Cell], w: Workload, s: Strategy) -> Option<Vec<f64>> {
+pub(crate) fn scaling(cells: &[Cell], w: Workload, s: Strategy) -> Option<Vec<f64>> {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     if cores < 2 {
         return None;
@@ -222,7 +224,7 @@ fn scaling(cells: &[Cell], w: Workload, s: Strategy) -> Option<Vec<f64>> {
 }
 
 /// Per-round figures as `median (min–max)`.
-fn show(values: &[f64], unit: Unit) -> String {
+pub(crate) fn show(values: &[f64], unit: Unit) -> String {
     Spread::of(values).map_or_else(String::new, |s| s.show(unit))
 }
 
@@ -312,17 +314,27 @@ pub fn json(cells: &[Cell], run: &Run, claims: &[Claim]) -> Value {
             "ops_per_second": spread(Some(c.throughput()), 1.0),
             "io_wait_p50_us": spread(c.wait(0.5), 1e6),
             "io_wait_p99_us": spread(c.wait(0.99), 1e6),
+            "pause_p50_us": spread(c.pause(0.5), 1e6),
+            "pause_p99_us": spread(c.pause(0.99), 1e6),
+            "pause_max_us": spread(c.pause(1.0), 1e6),
+            "worker_private_bytes": spread(c.bytes(), 1.0),
             "rounds": c.rounds.iter().map(|r| json!({
                 "ops": r.ops,
                 "seconds": r.seconds,
                 "io_wait_p50_us": r.wait(0.5).map(|w| w * 1e6),
                 "io_wait_p99_us": r.wait(0.99).map(|w| w * 1e6),
                 "io_wait_samples": r.waits.len(),
+                "pause_p50_us": r.pause(0.5).map(|w| w * 1e6),
+                "pause_p99_us": r.pause(0.99).map(|w| w * 1e6),
+                "pause_max_us": r.pause(1.0).map(|w| w * 1e6),
+                "pauses": r.pauses.len(),
+                "worker_private_bytes": r.bytes,
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "bytes_per_object": run.strategies.iter()
             .filter_map(|s| Some((name(s), json!(s.bytes_per_object()?))))
             .collect::<serde_json::Map<_, _>>(),
+        "ways_out": run.ways.as_ref().map(crate::ways::json),
         "claims": claims.iter().map(Claim::json).collect::<Vec<_>>(),
     })
 }
@@ -374,7 +386,7 @@ pub struct Finding {
 
 impl Finding {
     /// `holds`: whether each round is on the holding side.
-    fn new(figures: String, holds: impl IntoIterator<Item = bool>) -> Self {
+    pub(crate) fn new(figures: String, holds: impl IntoIterator<Item = bool>) -> Self {
         Self {
             figures,
             verdict: Verdict::of(holds),
@@ -422,10 +434,17 @@ pub fn claims(cells: &[Cell], run: &Run) -> Vec<Claim> {
     claims.push(count_claim(cells));
     claims.extend(convoy_claims(cells));
     claims.push(memory_claim(run));
+    if let Some(extras) = &run.ways {
+        claims.extend(crate::ways::claims(cells, extras));
+    }
     claims
 }
 
-fn claim(text: impl Into<String>, ours: Option<Finding>, cpython: Option<Finding>) -> Claim {
+pub(crate) fn claim(
+    text: impl Into<String>,
+    ours: Option<Finding>,
+    cpython: Option<Finding>,
+) -> Claim {
     Claim {
         text: text.into(),
         ours,
@@ -696,7 +715,7 @@ fn memory_claim(run: &Run) -> Claim {
     let all_cost_more = run
         .strategies
         .iter()
-        .filter(|s| **s != Strategy::Unsync && !s.is_cpython())
+        .filter(|s| **s != Strategy::Unsync && s.bytes_per_object().is_some())
         .all(|s| s.bytes_per_object() > bare);
     claim(
         format!(

@@ -29,6 +29,21 @@ pub enum Workload {
     Mixed,
     /// Clone and drop a handle to one shared object.
     Churn,
+    /// Make a two-object reference cycle, touch it, drop it (a way out: `--ways-out`): counts
+    /// alone leak it, so `atomic-rc` runs its cycle collector every [`COLLECT_EVERY`](crate::collect::COLLECT_EVERY) ops, and
+    /// `dumpster` its tracing one. Records each collection's pause.
+    Cycles,
+    /// [`tasks::IO_MANY`](crate::tasks::IO_MANY) waiters, each an increment then a
+    /// [`tasks::IO_MANY_BLOCK`](crate::tasks::IO_MANY_BLOCK) block (a way out: `--ways-out`):
+    /// threads under the GIL (released across the block) against tasks on one thread.
+    IoMany,
+}
+
+impl Workload {
+    /// Whether it belongs to the seed's other ways out, run with `--ways-out` (or `--quick`).
+    pub fn is_way_out(self) -> bool {
+        matches!(self, Self::Cycles | Self::IoMany)
+    }
 }
 
 /// A lock strategy or a baseline.
@@ -65,6 +80,25 @@ pub enum Strategy {
     Arc,
     /// Baseline for churn: `std::rc::Rc`, one thread.
     Rc,
+    /// `#[atomic_rc(immortal)]` (churn only): clone and drop never touch the count (PEP 683).
+    Immortal,
+    /// A way out: `dumpster`'s concurrent garbage collector (`dumpster::sync::Gc`) on churn and
+    /// cycles. See [`crate::collect`] for why this crate, and what it still counts.
+    Dumpster,
+    /// A way out, the reclamation side alone (churn only): `crossbeam-epoch`. Each op pins the
+    /// epoch and loads the shared pointer, in place of a clone, then unpins, in place of a drop.
+    Epoch,
+    /// A way out (CPU-bound on disjoint data only): the work in worker processes, each this
+    /// binary again with its own copy of the object, the ops sent back over a pipe. The thread
+    /// count is the number of processes. See [`crate::procs`].
+    Processes,
+    /// A way out (I/O, many waits, mixed): tasks on tokio's current-thread runtime, one thread,
+    /// no GIL. The thread count is the number of tasks; in the mixed workload the CPU-bound task
+    /// yields after every op. See [`crate::tasks`].
+    Async,
+    /// As `async` (mixed only), but the CPU-bound task yields only every
+    /// [`tasks::HOG_OPS`](crate::tasks::HOG_OPS) ops: the convoy, by another name.
+    AsyncConvoy,
 }
 
 impl Strategy {
@@ -76,6 +110,13 @@ impl Strategy {
             return false;
         }
         match self {
+            S::Immortal | S::Epoch => workload == Workload::Churn,
+            S::Dumpster => matches!(workload, Workload::Churn | Workload::Cycles),
+            S::Processes => workload == Workload::CpuDisjoint,
+            S::Async => matches!(workload, Workload::Io | Workload::IoMany | Workload::Mixed),
+            S::AsyncConvoy => workload == Workload::Mixed,
+            _ if workload == Workload::Cycles => self == S::AtomicRc,
+            _ if workload == Workload::IoMany => self == S::GilReleased,
             S::Cpython => matches!(workload, Workload::CpuDisjoint | Workload::Mixed),
             S::GilDomains => workload == Workload::CpuDisjoint,
             S::CpythonReleased => matches!(workload, Workload::CpuDisjoint | Workload::Io),
@@ -91,8 +132,23 @@ impl Strategy {
                 Workload::Churn => {
                     matches!(self, S::Gil | S::AtomicRc | S::Biased | S::Arc | S::Rc)
                 }
+                Workload::Cycles | Workload::IoMany => unreachable!("matched above"),
             },
         }
+    }
+
+    /// Whether it belongs to the seed's other ways out, run with `--ways-out` (or `--quick`).
+    /// `immortal` is one of the attribute's modes, but it is measured beside them only.
+    pub fn is_way_out(self) -> bool {
+        matches!(
+            self,
+            Self::Immortal
+                | Self::Dumpster
+                | Self::Epoch
+                | Self::Processes
+                | Self::Async
+                | Self::AsyncConvoy
+        )
     }
 
     /// Whether `lab/cpython.py` measures it, not this process.
@@ -101,7 +157,9 @@ impl Strategy {
     }
 
     /// Bytes one shared object of `FIELDS` `u64` fields takes under this strategy: the heap
-    /// block (with its counts) plus the handle that points to it; `None` for `CPython`.
+    /// block (with its counts) plus the handle that points to it, computed from `size_of`;
+    /// `None` for `CPython` and for the ways out, whose bytes [`crate::collect::bytes`]
+    /// measures with a counting allocator (processes and tasks share no object this way).
     pub fn bytes_per_object(self) -> Option<usize> {
         use std::mem::size_of;
         let handle = size_of::<usize>();
@@ -115,9 +173,17 @@ impl Strategy {
             Self::Gil | Self::GilReleased | Self::GilPriority | Self::GilDomains => {
                 size_of::<usize>() + size_of::<GilObject>() + handle
             }
-            Self::AtomicRc | Self::Biased => AtomicRc::<AtomicObject>::block_size() + handle,
+            Self::AtomicRc | Self::Biased | Self::Immortal => {
+                AtomicRc::<AtomicObject>::block_size() + handle
+            }
             Self::Arc | Self::Rc => 2 * size_of::<usize>() + size_of::<Plain>() + handle,
-            Self::Cpython | Self::CpythonReleased => return None,
+            Self::Cpython
+            | Self::CpythonReleased
+            | Self::Dumpster
+            | Self::Epoch
+            | Self::Processes
+            | Self::Async
+            | Self::AsyncConvoy => return None,
         })
     }
 }
@@ -139,11 +205,17 @@ pub struct Sample {
     pub elapsed: Duration,
     /// The I/O thread's waits for the lock, in the mixed workload.
     pub waits: Vec<Duration>,
+    /// The collections' pauses (cycles), or each worker's start-up (processes).
+    pub pauses: Vec<Duration>,
+    /// Each worker's private resident memory, in bytes, averaged (processes).
+    pub bytes: Option<f64>,
 }
 
+/// The object's fields, bare.
 #[derive(Default)]
-struct Plain {
-    fields: [u64; FIELDS],
+pub struct Plain {
+    /// The fields.
+    pub fields: [u64; FIELDS],
 }
 
 type BareLocks = [parking_lot::Mutex<u64>; FIELDS];
@@ -219,7 +291,7 @@ impl AtomicObject {
 }
 
 /// CPU work that the optimizer cannot remove.
-fn work(seed: u64, rounds: u32) -> u64 {
+pub fn work(seed: u64, rounds: u32) -> u64 {
     let mut x = seed | 1;
     for _ in 0..rounds {
         x ^= x << 13;
@@ -230,7 +302,7 @@ fn work(seed: u64, rounds: u32) -> u64 {
 }
 
 /// Runs `worker(thread index, stop flag)` on `threads` threads for `duration`; sums the ops.
-fn timed(
+pub fn timed(
     threads: usize,
     duration: Duration,
     worker: impl Fn(usize, &AtomicBool) -> u64 + Sync,
@@ -256,12 +328,12 @@ fn timed(
     Sample {
         ops,
         elapsed: start.elapsed(),
-        waits: Vec::new(),
+        ..Sample::default()
     }
 }
 
 /// Repeats `op` in batches until `stop` is raised; returns how many ops ran.
-fn until_stopped(stop: &AtomicBool, mut op: impl FnMut()) -> u64 {
+pub fn until_stopped(stop: &AtomicBool, mut op: impl FnMut()) -> u64 {
     let mut n = 0;
     while !stop.load(Relaxed) {
         for _ in 0..BATCH {
@@ -292,10 +364,22 @@ fn until_stopped_gil<D: Domain>(
 
 /// Runs one cell of the lab: `strategy` on `workload` with `threads` threads.
 pub fn run(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> Sample {
-    match workload {
-        Workload::Churn => churn(strategy, threads, p),
-        Workload::Mixed => mixed(strategy, p),
-        Workload::Access => access(strategy, threads, p),
+    match (workload, strategy) {
+        (Workload::Cycles, _) => crate::collect::cycles(strategy, threads, p),
+        (Workload::Churn, Strategy::Dumpster | Strategy::Epoch | Strategy::Immortal) => {
+            crate::collect::churn(strategy, threads, p)
+        }
+        (Workload::CpuDisjoint, Strategy::Processes) => crate::procs::cpu(threads, p),
+        (Workload::Io | Workload::Mixed, Strategy::Async | Strategy::AsyncConvoy) => {
+            crate::tasks::run(workload, strategy, threads, p)
+        }
+        (Workload::IoMany, Strategy::Async) => {
+            crate::tasks::run(Workload::Io, strategy, threads, crate::tasks::io_many(p))
+        }
+        (Workload::IoMany, _) => update(Workload::Io, strategy, threads, crate::tasks::io_many(p)),
+        (Workload::Churn, _) => churn(strategy, threads, p),
+        (Workload::Mixed, _) => mixed(strategy, p),
+        (Workload::Access, _) => access(strategy, threads, p),
         _ => update(workload, strategy, threads, p),
     }
 }
@@ -437,9 +521,7 @@ fn update(workload: Workload, strategy: Strategy, threads: usize, p: Params) -> 
             2 => in_domain::<Domain2>(stop, || compute(i)),
             _ => in_domain::<Domain3>(stop, || compute(i)),
         }),
-        Strategy::Biased | Strategy::Arc | Strategy::Rc => unreachable!("churn only"),
-        Strategy::GilPriority => unreachable!("mixed only"),
-        Strategy::Cpython | Strategy::CpythonReleased => unreachable!("run by cpython.py"),
+        _ => unreachable!("{} does not update this object", crate::name(&strategy)),
     }
 }
 
@@ -559,6 +641,7 @@ fn mixed(strategy: Strategy, p: Params) -> Sample {
         ops: cpu_ops.load(Relaxed),
         elapsed: start.elapsed(),
         waits,
+        ..Sample::default()
     }
 }
 

@@ -771,7 +771,10 @@ struct PaddedPair {
 #[test]
 fn padded_fields_sit_on_separate_cache_lines_and_lock_as_usual() {
     let pair = PaddedPair::new(1, 2, 3);
-    let (a, b) = (std::ptr::addr_of!(pair.a) as usize, std::ptr::addr_of!(pair.b) as usize);
+    let (a, b) = (
+        std::ptr::addr_of!(pair.a) as usize,
+        std::ptr::addr_of!(pair.b) as usize,
+    );
     let line = std::mem::align_of_val(&pair.a);
     assert!(line >= 64, "aligned to {line} bytes");
     assert!(a.abs_diff(b) >= line, "`a` at {a:#x}, `b` at {b:#x}");

@@ -37,7 +37,13 @@ fn style(s: Strategy) -> (RGBColor, Marker, &'static str) {
             M::Diamond,
             "bare parking_lot per field",
         ),
+        Strategy::ParkingLotPadded => (
+            RGBColor(197, 176, 213),
+            M::Diamond,
+            "parking_lot per field, padded",
+        ),
         Strategy::PerField => (RGBColor(44, 160, 44), M::Up, "#[per_field_lock]"),
+        Strategy::PerFieldPadded => (RGBColor(152, 223, 138), M::Up, "#[per_field_lock(padded)]"),
         Strategy::Gil => (
             RGBColor(255, 127, 14),
             M::Circle,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use gilkit::field_lock::CachePadded;
 use gilkit::refcount::{AtomicRc, Mode};
 use gilkit::{global_lock, per_field_lock, Domain, Gil};
 
@@ -19,6 +20,9 @@ const BATCH: u64 = 32;
 pub enum Workload {
     /// A bare field increment: the per-access cost of each strategy.
     Access,
+    /// A bare increment of the thread's own field: short critical sections on disjoint fields,
+    /// where locks that share a cache line slow each other down (false sharing).
+    AccessDisjoint,
     /// CPU work added to field 0, under the strategy's lock: every thread updates the same field.
     CpuSame,
     /// CPU work added to the thread's own field, under the strategy's lock for that field.
@@ -55,8 +59,14 @@ pub enum Strategy {
     StdMutex,
     /// Baseline: a bare `parking_lot::Mutex` per field.
     ParkingLot,
+    /// Baseline for `access-disjoint`: a bare `parking_lot::Mutex` per field, each on a cache
+    /// line of its own (`CachePadded`).
+    ParkingLotPadded,
     /// `#[per_field_lock]`: a lock per field, through the generated API.
     PerField,
+    /// `#[per_field_lock(padded)]` (`access-disjoint` only): each field's lock on a cache line
+    /// of its own.
+    PerFieldPadded,
     /// `#[global_lock]`: the GIL is held while working and blocking.
     Gil,
     /// `CPython` beside `gil` (`lab/cpython.py`): pure-Python work, the GIL held.
@@ -119,6 +129,10 @@ impl Strategy {
             _ if workload == Workload::IoMany => self == S::GilReleased,
             S::Cpython => matches!(workload, Workload::CpuDisjoint | Workload::Mixed),
             S::GilDomains => workload == Workload::CpuDisjoint,
+            S::PerFieldPadded | S::ParkingLotPadded => workload == Workload::AccessDisjoint,
+            _ if workload == Workload::AccessDisjoint => {
+                matches!(self, S::PerField | S::ParkingLot)
+            }
             S::CpythonReleased => matches!(workload, Workload::CpuDisjoint | Workload::Io),
             _ => match workload {
                 Workload::Access => !matches!(
@@ -132,7 +146,9 @@ impl Strategy {
                 Workload::Churn => {
                     matches!(self, S::Gil | S::AtomicRc | S::Biased | S::Arc | S::Rc)
                 }
-                Workload::Cycles | Workload::IoMany => unreachable!("matched above"),
+                Workload::AccessDisjoint | Workload::Cycles | Workload::IoMany => {
+                    unreachable!("matched above")
+                }
             },
         }
     }
@@ -169,7 +185,13 @@ impl Strategy {
                 2 * size_of::<usize>() + size_of::<std::sync::Mutex<Plain>>() + handle
             }
             Self::ParkingLot => 2 * size_of::<usize>() + size_of::<BareLocks>() + handle,
+            Self::ParkingLotPadded => {
+                2 * size_of::<usize>() + size_of::<PaddedBareLocks>() + handle
+            }
             Self::PerField => 2 * size_of::<usize>() + size_of::<PerFieldObject>() + handle,
+            Self::PerFieldPadded => {
+                2 * size_of::<usize>() + size_of::<PaddedPerFieldObject>() + handle
+            }
             Self::Gil | Self::GilReleased | Self::GilPriority | Self::GilDomains => {
                 size_of::<usize>() + size_of::<GilObject>() + handle
             }
@@ -220,6 +242,9 @@ pub struct Plain {
 
 type BareLocks = [parking_lot::Mutex<u64>; FIELDS];
 
+/// The same, each lock on a cache line of its own.
+type PaddedBareLocks = [CachePadded<parking_lot::Mutex<u64>>; FIELDS];
+
 /// The shared object under the GIL: one lock for everything, so the fields can be one array.
 #[global_lock]
 #[derive(Default)]
@@ -248,6 +273,16 @@ fn in_domain<D: Domain>(stop: &AtomicBool, compute: impl Fn() -> u64) -> u64 {
             black_box(&obj.fields).get_mut(g)[0] += compute();
         })
     })
+}
+
+/// The shared object with a lock per field, each on a cache line of its own.
+#[per_field_lock(padded)]
+#[derive(Default)]
+struct PaddedPerFieldObject {
+    f0: u64,
+    f1: u64,
+    f2: u64,
+    f3: u64,
 }
 
 /// The shared object with a lock per field.
@@ -380,6 +415,7 @@ pub fn run(workload: Workload, strategy: Strategy, threads: usize, p: Params) ->
         (Workload::Churn, _) => churn(strategy, threads, p),
         (Workload::Mixed, _) => mixed(strategy, p),
         (Workload::Access, _) => access(strategy, threads, p),
+        (Workload::AccessDisjoint, _) => access_disjoint(strategy, threads, p),
         _ => update(workload, strategy, threads, p),
     }
 }
@@ -424,6 +460,48 @@ fn access(strategy: Strategy, threads: usize, p: Params) -> Sample {
             })
         }
         _ => unreachable!("access runs only the strategies above"),
+    }
+}
+
+/// A bare increment of the thread's own field, each behind its own lock, padded or not.
+fn access_disjoint(strategy: Strategy, threads: usize, p: Params) -> Sample {
+    /// Increments field `i` of a `#[per_field_lock]` object.
+    macro_rules! increment {
+        ($obj:expr, $i:expr) => {
+            match $i % FIELDS {
+                0 => *$obj.f0().lock() += 1,
+                1 => *$obj.f1().lock() += 1,
+                2 => *$obj.f2().lock() += 1,
+                _ => *$obj.f3().lock() += 1,
+            }
+        };
+    }
+    match strategy {
+        Strategy::ParkingLot => {
+            let obj: BareLocks = Default::default();
+            timed(threads, p.duration, |i, stop| {
+                until_stopped(stop, || *black_box(&obj)[i % FIELDS].lock() += 1)
+            })
+        }
+        Strategy::ParkingLotPadded => {
+            let obj: PaddedBareLocks = Default::default();
+            timed(threads, p.duration, |i, stop| {
+                until_stopped(stop, || *black_box(&obj)[i % FIELDS].lock() += 1)
+            })
+        }
+        Strategy::PerField => {
+            let obj = PerFieldObject::default();
+            timed(threads, p.duration, |i, stop| {
+                until_stopped(stop, || increment!(black_box(&obj), i))
+            })
+        }
+        Strategy::PerFieldPadded => {
+            let obj = PaddedPerFieldObject::default();
+            timed(threads, p.duration, |i, stop| {
+                until_stopped(stop, || increment!(black_box(&obj), i))
+            })
+        }
+        _ => unreachable!("access-disjoint runs only the strategies above"),
     }
 }
 

@@ -88,6 +88,19 @@ pub mod __private {
         DebugFn(write)
     }
 
+    /// `value`, where its type must be `Debug`: `#[global_lock(debug)]` calls it with each field's
+    /// type, so that an error names the field, and a private type stays out of the method's
+    /// signature.
+    #[inline]
+    pub fn debug_field<T: ?Sized + core::fmt::Debug>(value: &T) -> impl core::fmt::Debug + '_ {
+        value
+    }
+
+    /// Names a lifetime in an `impl Trait` return type, so that the hidden type may capture it
+    /// (edition 2021 captures only the lifetimes it names; `use<..>` needs Rust 1.82).
+    pub trait Captures<T: ?Sized> {}
+    impl<T: ?Sized, U: ?Sized> Captures<T> for U {}
+
     /// Every field of `object` borrowed mutably at once: what the generated `fields_mut` calls.
     pub fn fields_mut<'a, D: crate::Domain, S: ?Sized + GilFields<D>>(
         gil: &'a mut crate::Gil<D>,

@@ -11,7 +11,9 @@ pub use attrs::{
     FieldAttrs,
 };
 pub use generics::{maybe_unsized, mentions_generics, unique_lifetime};
-pub use names::{clashing_names, crate_path_doc, lints_allowed, narrowest, param};
+pub use names::{
+    clashing_names, crate_path_doc, lints_allowed, narrowest, param, twin_named_like_the_struct,
+};
 pub use plain::{Plain, PlainField};
 
 use proc_macro2::TokenStream;

@@ -189,6 +189,25 @@ pub fn clashing_names(
     errors
 }
 
+/// An error if `fields = Name` names the struct itself: the twin would be a second definition of
+/// it.
+pub fn twin_named_like_the_struct(
+    name: &syn::Ident,
+    item: &syn::ItemStruct,
+    attribute: &str,
+) -> Option<syn::Error> {
+    (name.unraw() == item.ident.unraw()).then(|| {
+        syn::Error::new(
+            name.span(),
+            format!(
+                "`fields = {name}` names the struct itself; give the struct of plain fields a \
+                 name of its own: `#[{attribute}(fields = {name}Fields)]`",
+                name = name.unraw()
+            ),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::narrowest;

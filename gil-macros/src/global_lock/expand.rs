@@ -130,7 +130,10 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
 
 /// `debug`: the fields under the token, as `#[derive(Debug)]` would print them (a derive sees
 /// only the cells, which it cannot open). Each field's type must be `Debug`: the bound sits on the
-/// method, at the field's type, so the error names the field.
+/// method, at the field's type, so the error names the field; for a field under `#[cfg]` whose
+/// type names no generic parameter, the check sits in the body, gated with the field, since its
+/// type may exist only under that `cfg` (a `where` clause cannot be gated). The returned value
+/// borrows `self` and the token, and names the struct's lifetimes.
 fn debug_method(
     args: &Args,
     input: &Input,
@@ -139,13 +142,19 @@ fn debug_method(
     lt: &syn::Lifetime,
 ) -> Option<TokenStream> {
     let name = args.debug.as_ref()?;
-    let (vis, ident) = (&input.item.vis, input.item.ident.unraw().to_string());
+    let item = input.item;
+    let (vis, ident) = (&item.vis, item.ident.unraw().to_string());
     let token = format_ident!("__gil_token", span = Span::mixed_site());
     let out = format_ident!("__gil_out", span = Span::mixed_site());
     let formatter = format_ident!("__gil_formatter", span = Span::mixed_site());
-    let tuple = matches!(input.item.fields, syn::Fields::Unnamed(_));
+    let tuple = matches!(item.fields, syn::Fields::Unnamed(_));
+    // Errors point at the field's type, but paths resolve at the call site: with the type's own
+    // span, `::core` would be read in the user's edition (2015: a path from the crate root).
+    let at = |ty: &syn::Type| Span::call_site().located_at(ty.span());
+    let bound_on_method =
+        |f: &Field| f.attrs.cfgs.is_empty() || common::mentions_generics(&f.syn.ty, &item.generics);
     let fields = input.fields.iter().map(|f| {
-        let (cfgs, member) = (f.attrs.cfg_tokens(), &f.member);
+        let (cfgs, member, ty) = (f.attrs.cfg_tokens(), &f.member, &f.syn.ty);
         let label = match member {
             syn::Member::Named(name) => {
                 let name = name.unraw().to_string();
@@ -153,11 +162,21 @@ fn debug_method(
             }
             syn::Member::Unnamed(_) => TokenStream::new(),
         };
-        quote!(#cfgs { #out.field(#label &self.#member.get(#token)); })
+        let value = quote!(self.#member.get(#token));
+        let value = if bound_on_method(f) {
+            value
+        } else {
+            quote_spanned!(at(ty)=> #krate::__private::debug_field::<#ty>(#value))
+        };
+        quote!(#cfgs { #out.field(#label &#value); })
     });
-    let bounds = input.fields.iter().map(|f| {
+    let bounds = input.fields.iter().filter(|f| bound_on_method(f)).map(|f| {
         let ty = &f.syn.ty;
-        quote_spanned!(ty.span()=> #ty: ::core::fmt::Debug)
+        quote_spanned!(at(ty)=> #ty: ::core::fmt::Debug)
+    });
+    let captures = item.generics.lifetimes().map(|l| {
+        let l = &l.lifetime;
+        quote!(+ #krate::__private::Captures<&#l ()>)
     });
     let start = if tuple {
         quote!(debug_tuple)
@@ -171,7 +190,8 @@ fn debug_method(
     Some(quote! {
         #[doc = #doc]
         #[inline]
-        #vis fn #name<#lt>(&#lt self, #token: &#lt #krate::Gil<#domain>) -> impl ::core::fmt::Debug + #lt
+        #vis fn #name<#lt>(&#lt self, #token: &#lt #krate::Gil<#domain>)
+            -> impl ::core::fmt::Debug + #lt #(#captures)*
         where
             #(#bounds,)*
         {

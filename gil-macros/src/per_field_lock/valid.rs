@@ -42,21 +42,28 @@ pub fn validate(args: &Args, input: &Input) -> syn::Result<()> {
         ],
     ));
     let [constructor, into_handle] = args.names();
-    errors.extend(common::clashing_names(
-        &[
-            (
-                constructor.clone(),
-                args.constructor.as_ref(),
-                "constructor",
-            ),
-            (
-                into_handle.clone(),
-                args.into_handle.as_ref(),
-                "into_handle",
-            ),
-        ],
-        ATTRIBUTE,
-    ));
+    let mut names = Vec::new();
+    if let Some(fields) = &args.fields {
+        names.push((
+            syn::Ident::new("into_fields", fields.span()),
+            None,
+            "fields",
+        ));
+        errors.extend(common::twin_named_like_the_struct(fields, item, ATTRIBUTE));
+    }
+    names.extend([
+        (
+            constructor.clone(),
+            args.constructor.as_ref(),
+            "constructor",
+        ),
+        (
+            into_handle.clone(),
+            args.into_handle.as_ref(),
+            "into_handle",
+        ),
+    ]);
+    errors.extend(common::clashing_names(&names, ATTRIBUTE));
     for field in &input.fields {
         let name = field.ident.unraw();
         let locked = field

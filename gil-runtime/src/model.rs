@@ -69,8 +69,12 @@ pub use crate::__model_statics as statics;
 /// Declares `static`s that a model can use: plain `static`s normally, and under `--cfg loom`
 /// statics that loom creates afresh in every execution (as `loom::lazy_static!`), since loom's
 /// locks and cells have no `const` constructor and each execution must start from the initial
-/// value. Use the static as usual: under loom it dereferences to the value, so method calls and
-/// `&*NAME` read the same in both builds.
+/// value. Use the static as usual: under loom it dereferences to the value, so method calls, and
+/// `&NAME` where a `&T` is expected, read the same in both builds (in a generic position, as
+/// `fn f<T>(x: &T)`, `&NAME` has another type under loom: write `f::<Ty>(&NAME)`). Write
+/// `'static` in a type with references (`&'static str`): under loom the type also appears where
+/// an elided lifetime does not mean `'static`. `#[cfg]` on a static works in both builds, also
+/// for alternatives of one name.
 ///
 /// ```
 /// # use gil_runtime as gilkit;
@@ -107,19 +111,34 @@ macro_rules! __model_statics {
 
 /// Under loom: for each static, a unit struct and a static of it, which dereferences to the
 /// value of the current execution (the shape of `loom::lazy_static!`, whose own macro cannot take
-/// a visibility from another macro).
+/// a visibility from another macro). A static's `#[cfg]`s gate all three items, its other
+/// attributes only the static.
 #[doc(hidden)]
 #[macro_export]
 #[cfg(loom)]
 macro_rules! __model_statics {
-    ($($(#[$m:meta])* $vis:vis static $name:ident: $ty:ty = $init:expr;)*) => {$(
+    () => {};
+    ($(#[$($m:tt)*])* $vis:vis static $name:ident: $ty:ty = $init:expr; $($rest:tt)*) => {
+        $crate::__model_statics!(@sort [] [] $(#[$($m)*])* ; $vis static $name: $ty = $init);
+        $crate::__model_statics!($($rest)*);
+    };
+    (@sort [$($cfg:tt)*] [$($other:tt)*] #[cfg $c:tt] $($rest:tt)*) => {
+        $crate::__model_statics!(@sort [$($cfg)* #[cfg $c]] [$($other)*] $($rest)*);
+    };
+    (@sort [$($cfg:tt)*] [$($other:tt)*] #[$($m:tt)*] $($rest:tt)*) => {
+        $crate::__model_statics!(@sort [$($cfg)*] [$($other)* #[$($m)*]] $($rest)*);
+    };
+    (@sort [$($cfg:tt)*] [$($other:tt)*] ; $vis:vis static $name:ident: $ty:ty = $init:expr) => {
+        $($cfg)*
         #[allow(non_camel_case_types, reason = "named like the static it stands for")]
         #[doc(hidden)]
         $vis struct $name {
             __gil_private: (),
         }
-        $(#[$m])*
+        $($cfg)*
+        $($other)*
         $vis static $name: $name = $name { __gil_private: () };
+        $($cfg)*
         impl ::core::ops::Deref for $name {
             type Target = $ty;
             fn deref(&self) -> &$ty {
@@ -131,5 +150,5 @@ macro_rules! __model_statics {
                 __GIL_VALUE.get()
             }
         }
-    )*};
+    };
 }

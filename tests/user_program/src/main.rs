@@ -18,6 +18,11 @@ use gilkit::{global_lock, per_field_lock, GilCell};
 gilkit::model::statics! {
     /// Deposits made, counted under the GIL.
     static DEPOSITS: GilCell<u64> = GilCell::new(0);
+    /// The currency, one of two by configuration (a `#[cfg]` on each alternative).
+    #[cfg(feature = "audit")]
+    static CURRENCY: GilCell<&'static str> = GilCell::new("EUR (audited)");
+    #[cfg(not(feature = "audit"))]
+    static CURRENCY: GilCell<&'static str> = GilCell::new("EUR");
 }
 
 /// A bank account behind the GIL; its audit trail exists only with the `audit` feature.
@@ -83,7 +88,8 @@ fn main() {
     );
     #[cfg(feature = "audit")]
     gilkit::with_gil(|g| assert_eq!(account.audit.get(g).len(), 2000));
-    println!("balance {balance} after {deposits} deposits; totals {sum} over {count}");
+    let currency = gilkit::with_gil(|g| *CURRENCY.get(g));
+    println!("balance {balance} {currency} after {deposits} deposits; totals {sum} over {count}");
 }
 
 #[cfg(test)]

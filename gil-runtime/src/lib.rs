@@ -55,20 +55,18 @@ pub mod __private {
         crate::GilRc::new_unbounded(value)
     }
 
-    /// The cells of a `#[global_lock]` struct in domain `D`, for its `fields_mut`; implemented
-    /// by the macro.
+    /// The cells of a `#[global_lock]` struct in domain `D`, borrowed for `'a`, for its
+    /// `fields_mut`; the macro implements it for a private wrapper of `&'a Struct`.
     ///
     /// # Safety
-    /// `__cells` returns cells that are distinct fields of `self`: never one cell twice, never
-    /// one inside another.
-    pub unsafe trait GilFields<D> {
-        /// A tuple of `&GilCell<_, D>`s (nested past 12).
-        type __Cells<'a>: crate::CellsMut<'a, D>
-        where
-            Self: 'a;
+    /// `__cells` returns cells that are distinct fields of one object: never one cell twice,
+    /// never one inside another.
+    pub unsafe trait GilFields<'a, D> {
+        /// A tuple of `&'a GilCell<_, D>`s (nested past 12).
+        type __Cells: crate::CellsMut<'a, D>;
 
         /// The cells.
-        fn __cells(&self) -> Self::__Cells<'_>;
+        fn __cells(self) -> Self::__Cells;
     }
 
     /// A `Debug` value that formats with `write`: what `#[global_lock(debug)]`'s method returns.
@@ -102,15 +100,15 @@ pub mod __private {
     impl<T: ?Sized, U: ?Sized> Captures<T> for U {}
 
     /// Every field of `object` borrowed mutably at once: what the generated `fields_mut` calls.
-    pub fn fields_mut<'a, D: crate::Domain, S: ?Sized + GilFields<D>>(
+    pub fn fields_mut<'a, D: crate::Domain, F: GilFields<'a, D>>(
         gil: &'a mut crate::Gil<D>,
-        object: &'a S,
-    ) -> <S::__Cells<'a> as crate::CellsMut<'a, D>>::Mut {
+        fields: F,
+    ) -> <F::__Cells as crate::CellsMut<'a, D>>::Mut {
         let _ = gil;
         // SAFETY: `gil` proves this thread holds the GIL and that no other borrow made through
-        // the token is alive for `'a`; the cells are distinct fields of `object` (the contract of
-        // the `unsafe` trait), so no two of the `&mut` alias.
-        unsafe { crate::CellsMut::__get_mut_unchecked(object.__cells()) }
+        // the token is alive for `'a`; the cells are distinct fields of one object (the contract
+        // of the `unsafe` trait), so no two of the `&mut` alias.
+        unsafe { crate::CellsMut::__get_mut_unchecked(fields.__cells()) }
     }
 
     /// Checks at compile time that `D` is a [`crate::Domain`], for `#[global_lock(domain = D)]`.

@@ -259,7 +259,10 @@ fn plain_items(
 }
 
 /// `fields_mut`, and the `GilFields` impl it relies on, once per combination of the fields'
-/// `#[cfg]` conditions: its tuple holds the fields that exist in that configuration.
+/// `#[cfg]` conditions: its tuple holds the fields that exist in that configuration. The impl is
+/// for a private wrapper of `&self`, defined once (the first item of the second list), not for
+/// the struct: an impl for a public struct would put its fields' types in a public interface,
+/// which a private field type may not be (E0446).
 fn fields_mut_variants(
     input: &Input,
     krate: &TokenStream,
@@ -269,7 +272,18 @@ fn fields_mut_variants(
     name: &syn::Ident,
 ) -> Vec<(TokenStream, TokenStream)> {
     let ident = &input.item.ident;
-    let (impl_generics, ty_generics, where_clause) = input.item.generics.split_for_impl();
+    let (_, ty_generics, where_clause) = input.item.generics.split_for_impl();
+    let wrapper = format_ident!("__GilFieldsOf", span = Span::mixed_site());
+    let mut wrapper_generics = input.item.generics.clone();
+    wrapper_generics.params.insert(
+        0,
+        syn::GenericParam::Lifetime(syn::LifetimeParam::new(lt.clone())),
+    );
+    let (w_impl, w_ty, w_where) = wrapper_generics.split_for_impl();
+    let definition = quote! {
+        /// `&self`, as `fields_mut` hands it to the runtime.
+        struct #wrapper #wrapper_generics (&#lt #ident #ty_generics) #where_clause;
+    };
     let mut conditions: Vec<&TokenStream> = Vec::new();
     for cfg in input.fields.iter().filter_map(|f| f.cfg.as_ref()) {
         if !conditions.iter().any(|c| c.to_string() == cfg.to_string()) {
@@ -311,13 +325,13 @@ fn fields_mut_variants(
                 .collect();
             let pattern = nest(bindings.clone());
             let cells_type = nest(types.iter().map(|t| quote!(&#lt #krate::GilCell<#t, #domain>)).collect());
-            let cells = nest(present.iter().map(|f| { let m = &f.member; quote!(&self.#m) }).collect());
+            let cells = nest(present.iter().map(|f| { let m = &f.member; quote!(&self.0.#m) }).collect());
             let method = quote! {
                 #gate
                 #[doc = #doc]
                 #[inline]
                 #vis fn #name<#lt>(&#lt self, #token: &#lt mut #krate::Gil<#domain>) -> (#(&#lt mut #types,)*) {
-                    let #pattern = #krate::__private::fields_mut(#token, self);
+                    let #pattern = #krate::__private::fields_mut(#token, #wrapper(self));
                     (#(#bindings,)*)
                 }
             };
@@ -327,16 +341,17 @@ fn fields_mut_variants(
             let cells_impl = quote! {
                 #gate
                 #[automatically_derived]
-                unsafe impl #impl_generics #krate::__private::GilFields<#domain> for #ident #ty_generics #where_clause {
-                    type __Cells<#lt> = #cells_type where Self: #lt;
+                unsafe impl #w_impl #krate::__private::GilFields<#lt, #domain> for #wrapper #w_ty #w_where {
+                    type __Cells = #cells_type;
                     #[inline]
-                    fn __cells(&self) -> Self::__Cells<'_> {
+                    fn __cells(self) -> Self::__Cells {
                         #cells
                     }
                 }
             };
             (method, cells_impl)
         })
+        .chain(std::iter::once((TokenStream::new(), definition)))
         .collect()
 }
 

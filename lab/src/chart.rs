@@ -192,7 +192,11 @@ pub fn draw(cells: &[Cell], run: &Run, path: &Path) -> Res {
     for ((workload, title), area) in panels.iter().zip(&slots) {
         threads_panel(&root, area, cells, *workload, title)?;
     }
-    legend(&slots[5], cells, run)?;
+    let plotted = |c: &&Cell| {
+        c.workload == Workload::Mixed || panels.iter().any(|(w, _)| *w == c.workload)
+    };
+    let shown: Vec<&Cell> = cells.iter().filter(plotted).collect();
+    legend(&slots[5], &shown, run)?;
     let (wait_area, cpu_area) = mixed_row.split_horizontally(900);
     let mixed: Vec<&Cell> = cells
         .iter()
@@ -329,9 +333,9 @@ fn threads_panel(root: &Area, area: &Area, cells: &[Cell], w: Workload, title: &
     Ok(())
 }
 
-/// One fixed legend for every panel: the strategies of this run, and how to read the marks.
-fn legend(area: &Area, cells: &[Cell], run: &Run) -> Res {
-    let area = area.margin(30, 10, 40, 10);
+/// One fixed legend for every panel: the strategies the panels plot, and how to read the marks.
+fn legend(area: &Area, cells: &[&Cell], run: &Run) -> Res {
+    let area = area.margin(24, 4, 40, 10);
     let font = ("sans-serif", LABEL).into_font().color(&BLACK);
     let mut strategies: Vec<Strategy> = cells.iter().map(|c| c.strategy).collect();
     strategies.sort_by_key(|s| run.strategies.iter().position(|r| r == s));
@@ -345,9 +349,9 @@ fn legend(area: &Area, cells: &[Cell], run: &Run) -> Res {
         ))?;
         draw_marker(&area, (18, y + 8), s, true)?;
         area.draw_text(&format!("{}: {words}", name(&s)), &font, (48, y))?;
-        y += 22;
+        y += 20;
     }
-    y += 8;
+    y += 4;
     for note in [
         "points sit a little apart at each thread count",
         "mixed I/O wait: filled = p50, outline = p99",
@@ -355,7 +359,7 @@ fn legend(area: &Area, cells: &[Cell], run: &Run) -> Res {
         "    it stands beside; its ops are its own (README)",
     ] {
         area.draw_text(note, &font, (0, y))?;
-        y += 22;
+        y += 20;
     }
     Ok(())
 }

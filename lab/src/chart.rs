@@ -192,9 +192,8 @@ pub fn draw(cells: &[Cell], run: &Run, path: &Path) -> Res {
     for ((workload, title), area) in panels.iter().zip(&slots) {
         threads_panel(&root, area, cells, *workload, title)?;
     }
-    let plotted = |c: &&Cell| {
-        c.workload == Workload::Mixed || panels.iter().any(|(w, _)| *w == c.workload)
-    };
+    let plotted =
+        |c: &&Cell| c.workload == Workload::Mixed || panels.iter().any(|(w, _)| *w == c.workload);
     let shown: Vec<&Cell> = cells.iter().filter(plotted).collect();
     legend(&slots[5], &shown, run)?;
     let (wait_area, cpu_area) = mixed_row.split_horizontally(900);

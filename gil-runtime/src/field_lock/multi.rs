@@ -68,21 +68,43 @@ pub fn lock_fields<'a, S: LockSet<'a>>(set: S) -> S::Guards {
 
 /// Refuses a lock named twice, then fills `order` with the indices of `keys`, sorted by key.
 ///
-/// The duplicate check looks at the locks' own addresses alone, sorted by themselves, and not at
-/// the object and declaration index that the accessors supply: were those wrong, a lock named
-/// twice might not sit next to itself in key order, and the call would hang instead of panicking.
+/// The duplicate check looks at the locks' own addresses alone, and not at the object and
+/// declaration index that the accessors supply: were those wrong, a lock named twice might not
+/// sit next to itself in key order, and the call would hang instead of panicking. Up to
+/// [`PAIRWISE`] locks it compares every pair (a few comparisons, cheaper than a second sort);
+/// beyond, it sorts by address.
 fn sort(keys: &[OrderKey], order: &mut [usize], at: &'static Location<'static>) {
     for (i, slot) in order.iter_mut().enumerate() {
         *slot = i;
     }
-    order.sort_unstable_by_key(|&i| keys[i].lock);
-    let duplicate = order.windows(2).any(|w| keys[w[0]].lock == keys[w[1]].lock);
+    let duplicate = if keys.len() <= PAIRWISE {
+        keys.iter()
+            .enumerate()
+            .any(|(i, k)| keys[i + 1..].iter().any(|other| other.lock == k.lock))
+    } else {
+        order.sort_unstable_by_key(|&i| keys[i].lock);
+        order.windows(2).any(|w| keys[w[0]].lock == keys[w[1]].lock)
+    };
     assert!(
         !duplicate,
         "gil: `lock_fields` at {at} names the same field lock twice; it would deadlock on itself"
     );
-    order.sort_unstable_by_key(|&i| keys[i]);
+    if keys.len() <= PAIRWISE {
+        // An insertion sort: for a pair, one comparison.
+        for i in 1..order.len() {
+            let mut j = i;
+            while j > 0 && keys[order[j - 1]] > keys[order[j]] {
+                order.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+    } else {
+        order.sort_unstable_by_key(|&i| keys[i]);
+    }
 }
+
+/// Up to this many locks, [`sort`] looks for a lock named twice by comparing every pair.
+const PAIRWISE: usize = 8;
 
 macro_rules! tuple_lock_set {
     ($n:literal; $($t:ident $v:ident $g:ident $i:tt),+) => {

@@ -1,0 +1,221 @@
+//! Every per-operation ratio the README quotes, each side timed in the same process in alternating
+//! rounds (A, B, B, A), so that drift on a shared machine hits both sides alike.
+//!
+//! Run with `cargo bench --bench ratios` (about 10 s). For each pair it prints the median of the
+//! per-round ratios (B's time over A's, lower is faster for B) and their range; run it three times
+//! and quote the spread of the medians. A round times a batch of operations on each side, twice;
+//! `black_box` keeps each operation from being folded away.
+
+use std::hint::black_box;
+use std::rc::Rc;
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use gilkit::field_lock::lock_fields;
+use gilkit::refcount::{AtomicRc, Mode};
+use gilkit::{global_lock, per_field_lock, GilCell};
+
+/// Rounds per pair; each round times both sides twice.
+const ROUNDS: usize = 21;
+/// How long one batch of one side should take, roughly.
+const BATCH: Duration = Duration::from_millis(2);
+
+/// Two counters behind a lock each.
+#[per_field_lock]
+struct Pair {
+    a: u64,
+    b: u64,
+}
+
+/// One counter behind the GIL.
+#[global_lock]
+struct Counter {
+    value: u64,
+}
+
+/// The nanoseconds per operation of `op`, run `n` times.
+fn per_op(n: u64, op: &mut dyn FnMut()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..n {
+        op();
+    }
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "a count of operations, far below 2^52"
+    )]
+    let n = n as f64;
+    start.elapsed().as_secs_f64() * 1e9 / n
+}
+
+/// How many operations of `op` fill about one batch.
+fn batch_size(op: &mut dyn FnMut()) -> u64 {
+    let mut n = 1_000;
+    loop {
+        let start = Instant::now();
+        for _ in 0..n {
+            op();
+        }
+        if start.elapsed() >= BATCH / 4 {
+            return n * 4;
+        }
+        n *= 2;
+    }
+}
+
+/// The median and range of `b`'s time over `a`'s, per round (A, B, B, A).
+fn ratio(a: &mut dyn FnMut(), b: &mut dyn FnMut()) -> (f64, f64, f64) {
+    let (na, nb) = (batch_size(a), batch_size(b));
+    let mut ratios: Vec<f64> = (0..ROUNDS)
+        .map(|_| {
+            let a1 = per_op(na, a);
+            let b1 = per_op(nb, b);
+            let b2 = per_op(nb, b);
+            let a2 = per_op(na, a);
+            (b1 + b2) / (a1 + a2)
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    (ratios[ROUNDS / 2], ratios[0], ratios[ROUNDS - 1])
+}
+
+/// Prints one pair's ratio.
+fn row(what: &str, baseline: &str, a: &mut dyn FnMut(), b: &mut dyn FnMut()) {
+    let (median, low, high) = ratio(a, b);
+    println!("{what:<52} {baseline:<38} {median:>6.3}x ({low:.3}-{high:.3})");
+}
+
+fn main() {
+    println!(
+        "{:<52} {:<38} {:>7} (min-max over {ROUNDS} rounds)",
+        "operation", "baseline", "ratio"
+    );
+
+    let mut plain = 0_u64;
+    let counter = Counter::new(0);
+    {
+        let mut guard = gilkit::acquire();
+        let g: &mut gilkit::Gil = &mut guard;
+        row(
+            "GIL-held field access (increment)",
+            "unsynchronized increment",
+            &mut || *black_box(&mut plain) += 1,
+            &mut || *black_box(&counter).value.get_mut(g) += 1,
+        );
+    }
+
+    locks();
+    counts();
+}
+
+/// The GIL's and the field locks' rows.
+fn locks() {
+    let mutex = parking_lot::Mutex::new(0_u64);
+    row(
+        "uncontended GIL acquire+release",
+        "parking_lot::Mutex lock+unlock",
+        &mut || drop(black_box(black_box(&mutex).lock())),
+        &mut || drop(black_box(gilkit::acquire())),
+    );
+
+    let pair = Pair::new(0, 0);
+    row(
+        "per_field_lock lock+increment+unlock",
+        "parking_lot::Mutex, the same",
+        &mut || *black_box(&mutex).lock() += 1,
+        &mut || *black_box(&pair).a().lock() += 1,
+    );
+    let (m1, m2) = (
+        parking_lot::Mutex::new(0_u64),
+        parking_lot::Mutex::new(0_u64),
+    );
+    let mut two_mutexes = || {
+        let (mut x, mut y) = (black_box(&m1).lock(), black_box(&m2).lock());
+        *x += 1;
+        *y += 1;
+    };
+    row(
+        "two fields of one object, nested",
+        "two parking_lot::Mutex, fixed order",
+        &mut two_mutexes,
+        &mut || {
+            let mut x = black_box(&pair).a().lock();
+            let mut y = black_box(&pair).b().lock();
+            *x += 1;
+            *y += 1;
+        },
+    );
+    let (from, to) = (Pair::new(0, 0), Pair::new(0, 0));
+    row(
+        "lock_fields of two objects",
+        "two parking_lot::Mutex, fixed order",
+        &mut two_mutexes,
+        &mut || {
+            let (mut x, mut y) = lock_fields((black_box(&from).a(), black_box(&to).a()));
+            *x += 1;
+            *y += 1;
+        },
+    );
+}
+
+/// The reference counts' rows.
+fn counts() {
+    let arc = Arc::new(0_u64);
+    let rc = Rc::new(0_u64);
+    let mut arc_clone = || drop(black_box(black_box(&arc).clone()));
+    let atomic = AtomicRc::new(0_u64);
+    row(
+        "AtomicRc (atomic) clone+drop",
+        "Arc clone+drop",
+        &mut arc_clone,
+        &mut || drop(black_box(black_box(&atomic).clone())),
+    );
+    let biased = AtomicRc::with_mode(0_u64, Mode::Biased);
+    row(
+        "biased clone+drop, owner thread",
+        "Rc clone+drop",
+        &mut || drop(black_box(black_box(&rc).clone())),
+        &mut || drop(black_box(black_box(&biased).clone())),
+    );
+    row(
+        "biased clone+drop, owner thread",
+        "Arc clone+drop",
+        &mut arc_clone,
+        &mut || drop(black_box(black_box(&biased).clone())),
+    );
+    let immortal = AtomicRc::with_mode(0_u64, Mode::Immortal);
+    row(
+        "immortal clone+drop",
+        "Arc clone+drop",
+        &mut arc_clone,
+        &mut || drop(black_box(black_box(&immortal).clone())),
+    );
+
+    // A biased object whose owner is alive and idle: this thread is not its owner.
+    let (to_bench, from_owner) = mpsc::channel();
+    let (done, wait) = mpsc::channel::<()>();
+    let owner = std::thread::spawn(move || {
+        let handle = AtomicRc::with_mode(0_u64, Mode::Biased);
+        to_bench
+            .send(handle.clone())
+            .expect("the bench waits for it");
+        wait.recv().expect("the bench says when");
+    });
+    let foreign = from_owner.recv().expect("the owner sends it");
+    row(
+        "biased clone+drop, another thread",
+        "Arc clone+drop",
+        &mut arc_clone,
+        &mut || drop(black_box(black_box(&foreign).clone())),
+    );
+    drop(foreign);
+    done.send(()).expect("the owner waits");
+    owner.join().expect("the owner does not panic");
+
+    let cell = GilCell::new(0_u64);
+    let plain_bytes = std::mem::size_of::<[u64; 4]>();
+    println!(
+        "\nbytes: GilCell<u64> {}, [u64; 4] {plain_bytes}, AtomicRc<[u64; 4]> block {}",
+        std::mem::size_of_val(&cell),
+        AtomicRc::<[u64; 4]>::block_size()
+    );
+}

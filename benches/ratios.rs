@@ -182,6 +182,13 @@ fn counts() {
         &mut arc_clone,
         &mut || drop(black_box(black_box(&biased).clone())),
     );
+    let local = AtomicRc::to_local(&biased).expect("this thread made it");
+    row(
+        "LocalRc clone+drop (biased, owner thread)",
+        "Rc clone+drop",
+        &mut || drop(black_box(black_box(&rc).clone())),
+        &mut || drop(black_box(black_box(&local).clone())),
+    );
     let immortal = AtomicRc::with_mode(0_u64, Mode::Immortal);
     row(
         "immortal clone+drop",

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use gilkit::refcount::{AtomicRc, Mode};
+use gilkit::refcount::{AtomicRc, LocalRc, Mode};
 
 /// A documented struct: docs, derives and visibility pass through.
 #[gilkit::atomic_rc]
@@ -258,4 +258,83 @@ mod renamed {
 fn the_crate_option_is_accepted() {
     let shared: renamed::Shared = renamed::Renamed(4).into_handle();
     assert_eq!(shared.0, 4);
+}
+
+/// Counts its drops, so that a test sees the object freed once.
+struct DropCount(&'static AtomicU64);
+
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The owner's `LocalRc`s clone and drop beside shared handles on other threads, converting both
+/// ways; the object is freed once, by whichever handle goes last.
+#[test]
+fn local_handles_count_with_the_shared_ones_and_free_once() {
+    static DROPS: AtomicU64 = AtomicU64::new(0);
+    let shared = AtomicRc::with_mode(DropCount(&DROPS), Mode::Biased);
+    let local = AtomicRc::to_local(&shared).expect("this thread is the owner");
+    let copies: Vec<LocalRc<DropCount>> = (0..100).map(|_| local.clone()).collect();
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let mine = LocalRc::to_shared(&local);
+            std::thread::spawn(move || {
+                assert!(AtomicRc::to_local(&mine).is_none(), "not the owner");
+                drop(mine.clone());
+            })
+        })
+        .collect();
+    drop(copies);
+    drop(shared);
+    for w in workers {
+        w.join().expect("no panic");
+    }
+    assert_eq!(DROPS.load(Ordering::Relaxed), 0);
+    drop(local); // the last handle: the owner's last local reference
+    gilkit::refcount::merge_deferred();
+    assert_eq!(DROPS.load(Ordering::Relaxed), 1);
+}
+
+/// Only a biased object's owner gets a local handle, and only until it merges.
+#[test]
+fn local_handles_are_refused_off_the_owner_or_its_mode_or_after_the_merge() {
+    assert!(AtomicRc::to_local(&AtomicRc::new(1)).is_none());
+    assert!(AtomicRc::to_local(&AtomicRc::with_mode(1, Mode::Immortal)).is_none());
+    let biased = AtomicRc::with_mode(1, Mode::Biased);
+    let elsewhere = biased.clone();
+    std::thread::spawn(move || assert!(AtomicRc::to_local(&elsewhere).is_none()))
+        .join()
+        .expect("no panic");
+    let from_another_owner = std::thread::spawn(|| AtomicRc::with_mode(2, Mode::Biased))
+        .join()
+        .expect("no panic");
+    // Its owner exited and merged: nobody owns it any more.
+    assert!(AtomicRc::to_local(&from_another_owner).is_none());
+    assert_eq!(*AtomicRc::to_local(&biased).expect("the owner"), 1);
+}
+
+thread_local! {
+    static KEPT: std::cell::RefCell<Option<LocalRc<DropCount>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A local handle kept in a thread-local is dropped while the thread exits, before or after the
+/// exit merge (their order is not specified): the object is still freed once.
+#[test]
+fn a_local_handle_dropped_during_the_owners_exit_frees_once() {
+    static DROPS: AtomicU64 = AtomicU64::new(0);
+    let outside = std::thread::spawn(|| {
+        let shared = AtomicRc::with_mode(DropCount(&DROPS), Mode::Biased);
+        let local = AtomicRc::to_local(&shared).expect("the owner");
+        KEPT.with(|k| *k.borrow_mut() = Some(local.clone()));
+        drop(local);
+        shared
+    })
+    .join()
+    .expect("no panic");
+    assert_eq!(DROPS.load(Ordering::Relaxed), 0);
+    drop(outside);
+    assert_eq!(DROPS.load(Ordering::Relaxed), 1);
 }

@@ -6,7 +6,7 @@
 //! (the test command does, with no preemption bound).
 #![cfg(loom)]
 
-use gilkit::refcount::{AtomicRc, Mode};
+use gilkit::refcount::{AtomicRc, LocalRc, Mode};
 use loom::cell::UnsafeCell;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
@@ -400,4 +400,49 @@ fn control_collector_ignoring_outside_references_cuts_a_live_cycle() {
     collect_while_an_outside_handle_drops(
         gilkit::refcount::__collect_cycles_ignoring_outside_references,
     );
+}
+
+// --- the owner's local handle --------------------------------------------------------------------
+
+/// The owner (this thread) clones and drops local handles (plain counts, no thread check) and
+/// converts between local and shared handles, while a non-owner uses and drops a shared handle
+/// (and tries to make a local one, which `make_local` must refuse): freed once, after the use.
+fn local_and_shared(make_local: fn(&AtomicRc<Probe>) -> Option<LocalRc<Probe>>) {
+    loom::model(move || {
+        let (probe, drops) = Probe::new();
+        let rc = AtomicRc::with_mode(probe, Mode::Biased);
+        let shared = rc.clone();
+        let t = thread::spawn(move || {
+            if let Some(local) = make_local(&shared) {
+                drop(local.clone());
+                drop(local);
+            }
+            shared.write();
+            drop(shared);
+        });
+        let local = AtomicRc::to_local(&rc).expect("the owner makes a local handle");
+        let copy = local.clone();
+        drop(rc);
+        let back = LocalRc::to_shared(&copy);
+        drop(local);
+        drop(copy); // the owner's last local reference: it merges
+        drop(back);
+        t.join().unwrap();
+        // The non-owner's drop may have come first and been handed to this thread's inbox.
+        gilkit::refcount::merge_deferred();
+        assert_freed_once(drops);
+    });
+}
+
+#[test]
+fn local_handles_on_the_owner_beside_a_shared_one_free_once() {
+    local_and_shared(AtomicRc::to_local);
+}
+
+/// A local handle made on a non-owner thread counts in the owner's local count from two threads
+/// at once: loom reports the race on it.
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn control_a_local_handle_on_another_thread_races_the_owner() {
+    local_and_shared(|rc| Some(AtomicRc::__to_local_on_any_thread(rc)));
 }

@@ -1,4 +1,4 @@
-//! The typed handles: [`AtomicRc`] and [`Weak`].
+//! The typed handles: [`AtomicRc`], [`Weak`] and [`LocalRc`].
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -62,6 +62,40 @@ pub struct AtomicRc<T> {
 pub struct Weak<T> {
     ptr: NonNull<Inner<T>>,
     _owns: PhantomData<Inner<T>>,
+}
+
+/// A handle to a [biased](Mode::Biased) object that only its owner thread can hold: it is
+/// neither `Send` nor `Sync`, so its clone and drop count in the owner's local count with plain
+/// integer operations and no check of the thread, as `Rc` does.
+///
+/// [`AtomicRc::to_local`] makes one on the owner thread; [`LocalRc::to_shared`] makes an
+/// [`AtomicRc`] to hand to other threads. Both conversions are explicit, and both handles count
+/// the same object.
+///
+/// ```
+/// # use gil_runtime as gilkit;
+/// use gilkit::refcount::{AtomicRc, LocalRc, Mode};
+///
+/// let shared = AtomicRc::with_mode(String::from("node"), Mode::Biased);
+/// let local = AtomicRc::to_local(&shared).expect("this thread made it");
+/// let copies: Vec<LocalRc<String>> = (0..3).map(|_| local.clone()).collect(); // plain increments
+/// let elsewhere = LocalRc::to_shared(&copies[0]);
+/// std::thread::spawn(move || assert_eq!(*elsewhere, "node")).join().unwrap();
+/// // Another thread cannot make one:
+/// std::thread::spawn(move || assert!(AtomicRc::to_local(&shared).is_none())).join().unwrap();
+/// ```
+///
+/// ```compile_fail,E0277
+/// # use gil_runtime as gilkit;
+/// use gilkit::refcount::{AtomicRc, Mode};
+/// let shared = AtomicRc::with_mode(1_u64, Mode::Biased);
+/// let local = AtomicRc::to_local(&shared).unwrap();
+/// std::thread::spawn(move || drop(local)); // `LocalRc` is not `Send`
+/// ```
+pub struct LocalRc<T> {
+    ptr: NonNull<Inner<T>>,
+    /// Owns a `T` as `AtomicRc` does, and is tied to this thread (`!Send`, `!Sync`).
+    _owns: PhantomData<(Inner<T>, *const ())>,
 }
 
 // SAFETY: as `Arc<T>`: the handles share `&T` across threads and the last one drops the `T`
@@ -493,6 +527,97 @@ unsafe fn clear_erased<T: Trace>(object: NonNull<Header>) {
 unsafe fn release_weak_erased<T>(object: NonNull<Header>) {
     // SAFETY: as the caller promises.
     unsafe { release_weak::<T>(object.cast()) }
+}
+
+impl<T> AtomicRc<T> {
+    /// A [`LocalRc`] to this object, if it is [biased](Mode::Biased), this thread is its owner,
+    /// and the owner has not merged (it merges when its last local reference goes, or when it
+    /// exits); `None` otherwise.
+    ///
+    /// # Panics
+    /// Aborts the process if the owner's count would overflow, as `Rc` does.
+    #[must_use]
+    pub fn to_local(this: &Self) -> Option<LocalRc<T>> {
+        this.header().add_local().then(|| LocalRc {
+            ptr: this.ptr,
+            _owns: PhantomData,
+        })
+    }
+
+    #[cfg(loom)]
+    /// Broken on purpose, for the loom negative controls only: a local handle made without
+    /// checking that this thread is the owner.
+    #[doc(hidden)]
+    pub fn __to_local_on_any_thread(this: &Self) -> LocalRc<T> {
+        // SAFETY: none; the control shows loom catching the race this allows.
+        this.header()
+            .local
+            .with_mut(|local| unsafe { (*local).count += 1 });
+        LocalRc {
+            ptr: this.ptr,
+            _owns: PhantomData,
+        }
+    }
+}
+
+impl<T> LocalRc<T> {
+    /// A new shareable handle to this object, for other threads (on this thread it counts as
+    /// any owner's handle does).
+    #[must_use]
+    pub fn to_shared(this: &Self) -> AtomicRc<T> {
+        this.header().increment();
+        AtomicRc {
+            ptr: this.ptr,
+            _owns: PhantomData,
+        }
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: the object lives while this handle holds its count. Only the header is
+        // borrowed, never the value.
+        unsafe { header_of(self.ptr).as_ref() }
+    }
+}
+
+impl<T> Clone for LocalRc<T> {
+    /// A new local handle: a plain increment of the owner's local count.
+    #[inline]
+    fn clone(&self) -> Self {
+        self.header().increment_owner();
+        Self {
+            ptr: self.ptr,
+            _owns: PhantomData,
+        }
+    }
+}
+
+impl<T> Drop for LocalRc<T> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: this handle gives up its count and is never used again; it was made on the
+        // owner thread and cannot leave it (`!Send`, `!Sync`), so this is the owner thread.
+        if unsafe { Header::decrement_owner(self.ptr.cast(), Merge::Correct) } {
+            // SAFETY: the decrement saw the last count go, and fenced.
+            unsafe { free::<T>(self.ptr.cast()) }
+        }
+    }
+}
+
+impl<T> Deref for LocalRc<T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        // SAFETY: the object lives while this handle holds its count, which it gives up only
+        // when dropped, after every borrow of `self`.
+        unsafe { value_of(self.ptr) }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for LocalRc<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
 }
 
 impl<T> Clone for AtomicRc<T> {

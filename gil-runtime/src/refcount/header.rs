@@ -143,6 +143,20 @@ impl Header {
         })
     }
 
+    /// Counts one more local reference if this thread is the owner of this biased object and has
+    /// not merged; whether it did.
+    pub(crate) fn add_local(&self) -> bool {
+        self.mode == Mode::Biased
+            && self
+                .with_local(|local| {
+                    if local.count >= MAX_COUNT {
+                        overflow();
+                    }
+                    local.count += 1;
+                })
+                .is_some()
+    }
+
     /// Gives up one strong count, and frees the object through its type-erased `free` if it was
     /// the last.
     ///
@@ -176,6 +190,13 @@ impl Header {
             self.increment_shared();
             return;
         }
+        self.increment_owner();
+    }
+
+    /// The owner's increment of a biased object: a plain one of its local count, unless merged
+    /// or full. The caller is the owner thread (a `LocalRc` calls it with no further check).
+    #[inline]
+    pub(crate) fn increment_owner(&self) {
         {
             // SAFETY: this is the owner thread, the only one that touches `local`.
             let done = self.local.with_mut(|local| unsafe {
@@ -243,6 +264,19 @@ impl Header {
             // SAFETY: the caller gives up one count of this live object.
             return unsafe { Self::decrement_shared(this, merge) };
         }
+        // SAFETY: as the caller promises, and this is the owner thread.
+        unsafe { Self::decrement_owner(this, merge) }
+    }
+
+    /// The owner's decrement of a biased object: a plain one of its local count, unless it is the
+    /// owner's last local reference (which merges) or merged. Returns as `decrement` does.
+    ///
+    /// # Safety
+    /// As `decrement`, and the caller is the owner thread of this biased object.
+    #[inline]
+    pub(crate) unsafe fn decrement_owner(this: NonNull<Self>, merge: Merge) -> bool {
+        // SAFETY: the caller's count keeps the object alive.
+        let header = unsafe { this.as_ref() };
         if merge == Merge::Correct {
             // SAFETY: this is the owner thread, the only one that touches `local`.
             let done = header.local.with_mut(|local| unsafe {

@@ -114,7 +114,7 @@ mod owner;
 #[doc(hidden)]
 pub use collect::__collect_cycles_ignoring_outside_references;
 pub use collect::{collect_cycles, Trace, Visitor};
-pub use handle::{AtomicRc, Weak};
+pub use handle::{AtomicRc, LocalRc, Weak};
 
 #[cfg(all(test, not(loom)))]
 mod tests;

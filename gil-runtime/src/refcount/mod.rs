@@ -1,4 +1,5 @@
-//! Atomic reference counts without a global lock: [`AtomicRc`] and [`Weak`], in three modes.
+//! Atomic reference counts without a global lock: [`AtomicRc`] and [`Weak`], in three modes, and
+//! [`LocalRc`], the owner thread's handle to a biased object.
 //!
 //! | [`Mode`]    | clone / drop on the owner thread | on any other thread       | freed            |
 //! |-------------|----------------------------------|---------------------------|------------------|
@@ -16,8 +17,10 @@
 //! assert_eq!(AtomicRc::strong_count(&shared), 1);
 //!
 //! let biased = AtomicRc::with_mode(5_u8, Mode::Biased); // owned by this thread
-//! let cheap = biased.clone(); // a non-atomic increment
-//! assert_eq!(*cheap, 5);
+//! let cheap = biased.clone(); // a non-atomic increment, after a check of the thread
+//! let local = AtomicRc::to_local(&biased).unwrap(); // `!Send`: tied to this thread
+//! let cheapest = local.clone(); // a non-atomic increment, no check: `Rc`'s cost
+//! assert_eq!(*cheapest, 5);
 //! ```
 //!
 //! # Atomic mode
@@ -44,7 +47,11 @@
 //! The shared word is `shared_count << 2 | MERGED`, in wrapping (two's complement) arithmetic.
 //! Non-owners add and subtract `1 << 2`, so they never change the `MERGED` bit.
 //!
-//! - `local` is read and written by the owner thread only, while the object is *unmerged*.
+//! - `local` is read and written by the owner thread only, while the object is *unmerged*. An
+//!   `AtomicRc` checks the thread on every clone and drop; a [`LocalRc`] is made only on the owner
+//!   thread and cannot leave it (`!Send`, `!Sync`), so it counts with no check. Once merged (the
+//!   owner's exit merges while a `LocalRc` in a thread-local may still live), `local` holds the
+//!   merged mark, which every local fast path reads as "go the slow way".
 //!   Thread ids come from a global counter and are never reused, so no other thread can ever
 //!   pass for the owner, not even after it exited.
 //! - **Merge**: the owner sets its `local` to a "merged" mark, and then adds `local << 2 | MERGED`

@@ -56,6 +56,11 @@ fn style(s: Strategy) -> (RGBColor, Marker, &'static str) {
         Strategy::GilDomains => (RGBColor(255, 187, 120), M::Up, "a GIL domain per thread"),
         Strategy::AtomicRc => (RGBColor(23, 190, 207), M::Square, "#[atomic_rc]"),
         Strategy::Biased => (RGBColor(188, 189, 34), M::Up, "#[atomic_rc(biased)]"),
+        Strategy::BiasedLocal => (
+            RGBColor(219, 219, 141),
+            M::Diamond,
+            "LocalRc (biased), owner",
+        ),
         Strategy::Arc => (RGBColor(31, 119, 180), M::Cross, "std Arc"),
         Strategy::Rc => (RGBColor(140, 109, 49), M::Down, "std Rc, one thread"),
         Strategy::Immortal => (RGBColor(99, 99, 99), M::Diamond, "#[atomic_rc(immortal)]"),

@@ -636,9 +636,16 @@ fn count_claim(cells: &[Cell]) -> Claim {
             let arc = churn(S::Arc).map_or_else(String::new, |arc| {
                 format!(", arc {}", show(&ratio(&rc, &arc), times))
             });
+            let local = churn(S::BiasedLocal).map_or_else(String::new, |local| {
+                format!(
+                    ", biased-local (LocalRc) {}",
+                    show(&ratio(&rc, &local), times)
+                )
+            });
             Finding::new(
                 format!(
-                    "clone+drop on the owner thread takes, against Rc: atomic-rc {}{arc}, biased {}",
+                    "clone+drop on the owner thread takes, against Rc: atomic-rc {}{arc}, biased \
+                     {}{local}",
                     show(&atomic, times),
                     show(&biased, times)
                 ),

@@ -86,6 +86,9 @@ pub enum Strategy {
     AtomicRc,
     /// `#[atomic_rc(biased)]` (churn only): the thread that made the object counts without atomics.
     Biased,
+    /// `#[atomic_rc(biased)]`'s owner handle, `LocalRc` (churn only, one thread: it cannot leave
+    /// its owner): plain counts with no thread check.
+    BiasedLocal,
     /// Baseline for churn: `std::sync::Arc`.
     Arc,
     /// Baseline for churn: `std::rc::Rc`, one thread.
@@ -115,7 +118,7 @@ impl Strategy {
     /// Whether this strategy can run `workload` on `threads` threads.
     pub fn runs(self, workload: Workload, threads: usize) -> bool {
         use Strategy as S;
-        let single_threaded = matches!(self, S::Unsync | S::Rc);
+        let single_threaded = matches!(self, S::Unsync | S::Rc | S::BiasedLocal);
         if single_threaded && (threads > 1 || workload == Workload::Mixed) {
             return false;
         }
@@ -143,9 +146,10 @@ impl Strategy {
                     !matches!(self, S::GilPriority | S::Biased | S::Arc | S::Rc)
                 }
                 Workload::Mixed => !matches!(self, S::Biased | S::Arc | S::Rc),
-                Workload::Churn => {
-                    matches!(self, S::Gil | S::AtomicRc | S::Biased | S::Arc | S::Rc)
-                }
+                Workload::Churn => matches!(
+                    self,
+                    S::Gil | S::AtomicRc | S::Biased | S::BiasedLocal | S::Arc | S::Rc
+                ),
                 Workload::AccessDisjoint | Workload::Cycles | Workload::IoMany => {
                     unreachable!("matched above")
                 }
@@ -195,7 +199,7 @@ impl Strategy {
             Self::Gil | Self::GilReleased | Self::GilPriority | Self::GilDomains => {
                 size_of::<usize>() + size_of::<GilObject>() + handle
             }
-            Self::AtomicRc | Self::Biased | Self::Immortal => {
+            Self::AtomicRc | Self::Biased | Self::BiasedLocal | Self::Immortal => {
                 AtomicRc::<AtomicObject>::block_size() + handle
             }
             Self::Arc | Self::Rc => 2 * size_of::<usize>() + size_of::<Plain>() + handle,
@@ -759,6 +763,11 @@ fn churn(strategy: Strategy, threads: usize, p: Params) -> Sample {
                 until_stopped(stop, || drop(black_box(Arc::clone(&obj))))
             })
         }
+        Strategy::BiasedLocal => timed(1, p.duration, |_, stop| {
+            let obj = AtomicRc::with_mode(Plain::default(), Mode::Biased);
+            let local = AtomicRc::to_local(&obj).expect("this thread made it");
+            until_stopped(stop, || drop(black_box(local.clone())))
+        }),
         Strategy::Rc => timed(1, p.duration, |_, stop| {
             let obj = std::rc::Rc::new(Plain::default());
             until_stopped(stop, || drop(black_box(std::rc::Rc::clone(&obj))))

@@ -425,8 +425,8 @@ fn local_and_shared(make_local: fn(&AtomicRc<Probe>) -> Option<LocalRc<Probe>>) 
         drop(rc);
         let back = LocalRc::to_shared(&copy);
         drop(local);
-        drop(copy); // the owner's last local reference: it merges
-        drop(back);
+        drop(copy);
+        drop(back); // the owner's local count is still 1: `shared`, counted here when cloned
         t.join().unwrap();
         // The non-owner's drop may have come first and been handed to this thread's inbox.
         gilkit::refcount::merge_deferred();
@@ -445,4 +445,37 @@ fn local_handles_on_the_owner_beside_a_shared_one_free_once() {
 #[should_panic(expected = "Causality violation")]
 fn control_a_local_handle_on_another_thread_races_the_owner() {
     local_and_shared(|rc| Some(AtomicRc::__to_local_on_any_thread(rc)));
+}
+
+/// The owner's last local reference is a `LocalRc` (no thread check on its drop), and its drop
+/// merges while a non-owner upgrades a `Weak` (counting in the shared word), uses the object and
+/// drops it: loom runs the merge before, between and after the non-owner's steps; then the owner
+/// upgrades a `Weak` of its own and drops that handle after its merge (a merged owner's decrement
+/// must go to the shared word). Freed once, after the use, and never revived. (In
+/// `local_and_shared` the merge is always the inbox drain's, never a `LocalRc`'s drop.)
+#[test]
+fn a_local_handle_merging_races_a_non_owner_upgrade() {
+    loom::model(|| {
+        let (probe, drops) = Probe::new();
+        let rc = AtomicRc::with_mode(probe, Mode::Biased);
+        let weak = AtomicRc::downgrade(&rc);
+        let mine = weak.clone();
+        let t = thread::spawn(move || {
+            if let Some(strong) = weak.upgrade() {
+                strong.write();
+            }
+        });
+        let local = AtomicRc::to_local(&rc).expect("the owner makes a local handle");
+        drop(rc);
+        let copy = local.clone();
+        drop(local);
+        drop(copy); // the owner's last local reference: it merges
+                    // After the merge the owner counts in the shared word too, also racing the non-owner.
+        if let Some(again) = mine.upgrade() {
+            assert!(AtomicRc::to_local(&again).is_none(), "merged");
+            drop(again);
+        }
+        t.join().unwrap();
+        assert_freed_once(drops);
+    });
 }

@@ -583,7 +583,9 @@ impl<T> Clone for LocalRc<T> {
     /// A new local handle: a plain increment of the owner's local count.
     #[inline]
     fn clone(&self) -> Self {
-        self.header().increment_owner();
+        // SAFETY: a local handle is made on the owner thread and cannot leave it (`!Send`,
+        // `!Sync`), so this is the owner thread.
+        unsafe { self.header().increment_owner() };
         Self {
             ptr: self.ptr,
             _owns: PhantomData,

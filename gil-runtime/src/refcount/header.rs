@@ -190,13 +190,18 @@ impl Header {
             self.increment_shared();
             return;
         }
-        self.increment_owner();
+        // SAFETY: this is the owner thread, checked just above.
+        unsafe { self.increment_owner() };
     }
 
     /// The owner's increment of a biased object: a plain one of its local count, unless merged
-    /// or full. The caller is the owner thread (a `LocalRc` calls it with no further check).
+    /// or full.
+    ///
+    /// # Safety
+    /// The caller is the owner thread of this biased object (a `LocalRc` calls it with no further
+    /// check): on any other thread the plain increment races the owner's.
     #[inline]
-    pub(crate) fn increment_owner(&self) {
+    pub(crate) unsafe fn increment_owner(&self) {
         {
             // SAFETY: this is the owner thread, the only one that touches `local`.
             let done = self.local.with_mut(|local| unsafe {

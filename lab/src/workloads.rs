@@ -133,6 +133,7 @@ impl Strategy {
             S::Cpython => matches!(workload, Workload::CpuDisjoint | Workload::Mixed),
             S::GilDomains => workload == Workload::CpuDisjoint,
             S::PerFieldPadded | S::ParkingLotPadded => workload == Workload::AccessDisjoint,
+            S::BiasedLocal => workload == Workload::Churn,
             _ if workload == Workload::AccessDisjoint => {
                 matches!(self, S::PerField | S::ParkingLot)
             }
@@ -146,10 +147,9 @@ impl Strategy {
                     !matches!(self, S::GilPriority | S::Biased | S::Arc | S::Rc)
                 }
                 Workload::Mixed => !matches!(self, S::Biased | S::Arc | S::Rc),
-                Workload::Churn => matches!(
-                    self,
-                    S::Gil | S::AtomicRc | S::Biased | S::BiasedLocal | S::Arc | S::Rc
-                ),
+                Workload::Churn => {
+                    matches!(self, S::Gil | S::AtomicRc | S::Biased | S::Arc | S::Rc)
+                }
                 Workload::AccessDisjoint | Workload::Cycles | Workload::IoMany => {
                     unreachable!("matched above")
                 }

@@ -27,12 +27,13 @@ publish = false
 gilkit = { path = "$PWD" }
 TOML
 cat >"$user/src/main.rs" <<'RUST'
-#[gilkit::global_lock]
-pub struct Account {
+#[gilkit::global_lock(debug, fields = AccountFields)]
+pub struct Account<'a> {
     pub balance: i64,
+    pub owner: &'a str,
 }
 
-#[gilkit::per_field_lock]
+#[gilkit::per_field_lock(padded, fields = TotalsFields)]
 pub struct Totals {
     pub count: u64,
 }
@@ -42,11 +43,23 @@ pub struct Node {
     pub value: u64,
 }
 
+gilkit::model::statics! {
+    static HITS: gilkit::GilCell<u64> = gilkit::GilCell::new(0);
+}
+
 fn main() {
-    let account = Account::new(1).into_handle();
-    gilkit::with_gil(|g| *account.fields_mut(g).0 += 1);
-    *Totals::new(0).count().lock() += 1;
-    assert_eq!(Node { value: 3 }.into_handle().value, 3);
+    let account = Account::from(AccountFields { balance: 1, owner: "a" });
+    gilkit::with_gil(|g| {
+        *account.fields_mut(g).0 += 1;
+        *HITS.get_mut(g) += 1;
+        assert_eq!(format!("{:?}", account.debug(g)), r#"Account { balance: 2, owner: "a" }"#);
+    });
+    let totals = Totals::from(TotalsFields { count: 0 });
+    *totals.count().lock() += 1;
+    assert_eq!(totals.into_fields().count, 1);
+    let node = Node { value: 3 }.into_handle();
+    let local = gilkit::refcount::AtomicRc::to_local(&node).expect("the owner");
+    assert_eq!(local.clone().value, 3);
 }
 RUST
 cp Cargo.lock "$user/"

@@ -78,6 +78,42 @@ fn ratio(a: &mut dyn FnMut(), b: &mut dyn FnMut()) -> (f64, f64, f64) {
     (ratios[ROUNDS / 2], ratios[0], ratios[ROUNDS - 1])
 }
 
+/// Two threads, each doing `op` `n` times at once: the wall time per operation.
+fn per_op_on_two_threads(n: u64, op: &(dyn Fn() + Sync)) -> f64 {
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                for _ in 0..n {
+                    op();
+                }
+            });
+        }
+    });
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "a count of operations, far below 2^52"
+    )]
+    let n = (2 * n) as f64;
+    start.elapsed().as_secs_f64() * 1e9 / n
+}
+
+/// `ratio` for two threads contending: each round times `a`, `b`, `b`, `a` on two threads.
+fn contended_ratio(a: &(dyn Fn() + Sync), b: &(dyn Fn() + Sync)) -> (f64, f64, f64) {
+    const N: u64 = 20_000;
+    let mut ratios: Vec<f64> = (0..ROUNDS)
+        .map(|_| {
+            let a1 = per_op_on_two_threads(N, a);
+            let b1 = per_op_on_two_threads(N, b);
+            let b2 = per_op_on_two_threads(N, b);
+            let a2 = per_op_on_two_threads(N, a);
+            (b1 + b2) / (a1 + a2)
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    (ratios[ROUNDS / 2], ratios[0], ratios[ROUNDS - 1])
+}
+
 /// Prints one pair's ratio.
 fn row(what: &str, baseline: &str, a: &mut dyn FnMut(), b: &mut dyn FnMut()) {
     let (median, low, high) = ratio(a, b);
@@ -115,6 +151,15 @@ fn locks() {
         "parking_lot::Mutex lock+unlock",
         &mut || drop(black_box(black_box(&mutex).lock())),
         &mut || drop(black_box(gilkit::acquire())),
+    );
+
+    let counter = Counter::new(0);
+    let (median, low, high) = contended_ratio(&|| *black_box(&mutex).lock() += 1, &|| {
+        gilkit::with_gil(|g| *black_box(&counter).value.get_mut(g) += 1);
+    });
+    println!(
+        "{:<52} {:<38} {median:>6.3}x ({low:.3}-{high:.3})",
+        "2 threads, each acquiring the GIL per increment", "one contended parking_lot::Mutex"
     );
 
     let pair = Pair::new(0, 0);

@@ -109,10 +109,12 @@ struct Measured {
     slices: f64,
 }
 
-/// Requests counted by the server, under the GIL.
-static SERVED: GilCell<u64> = GilCell::new(0);
-/// What the CPU-bound thread computes, under the GIL, so that its work is not optimized away.
-static CHECKSUM: GilCell<u64> = GilCell::new(0);
+gilkit::model::statics! {
+    /// Requests counted by the server, under the GIL.
+    static SERVED: GilCell<u64> = GilCell::new(0);
+    /// What the CPU-bound thread computes, under the GIL, so that its work is not optimized away.
+    static CHECKSUM: GilCell<u64> = GilCell::new(0);
+}
 
 fn main() {
     let args = Args::parse();

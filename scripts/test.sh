@@ -27,6 +27,10 @@ cargo fmt --all --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+step "cargo clippy of the loom build (--cfg loom, warnings are errors)"
+RUSTFLAGS="--cfg loom" cargo clippy --target-dir target/loom -p gil-runtime -p gilkit \
+    --all-targets --quiet -- -D warnings
+
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 

@@ -291,7 +291,7 @@
 //!   `#[cfg_attr(predicate, field(rw))]` is honoured, one such `cfg_attr` per field.
 //! - **Names.** Constructor parameters are named `__gil_<field>`, so a `const` or unit struct
 //!   named like a field changes nothing; generated lifetimes and helpers avoid the struct's own
-//!   names. Every generated name can be changed: `into_handle =` (all three), `constructor =`
+//!   names. Every generated name can be changed but `into_fields` (a field of that name is refused when `fields =` asks for it): `into_handle =` (all three), `constructor =`
 //!   (`#[global_lock]`, `#[per_field_lock]`), `fields_mut =` and `debug =` (`#[global_lock]`),
 //!   `class = "Name"` (`#[per_field_lock]`), `handle =` (`#[atomic_rc]`). A `#[per_field_lock]` field whose accessor would
 //!   take a generated method's name is an error that names the option. A method or type of your

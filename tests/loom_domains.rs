@@ -62,9 +62,9 @@ fn control_nested_acquisitions_in_opposite_orders_deadlock() {
             let _g = gilkit::acquire();
             let _p = hooks::acquire_nested::<Physics>();
         });
-        let _p = Physics::acquire();
-        let _g = hooks::acquire_nested::<DefaultDomain>();
-        drop((_g, _p));
+        let physics = Physics::acquire();
+        let default = hooks::acquire_nested::<DefaultDomain>();
+        drop((default, physics));
         t.join().unwrap();
     });
 }

@@ -170,6 +170,10 @@ impl DomainState {
 
     /// A domain's state, re-created in every loom execution.
     #[cfg(loom)]
+    #[allow(
+        clippy::new_without_default,
+        reason = "hidden: only `domain!` makes one, for a `static`"
+    )]
     #[must_use]
     pub const fn new() -> Self {
         Self(Global::new(State::new))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: everything CI checks. Run it from anywhere: `bash scripts/test.sh`.
 #
-# 1. formatting, clippy (warnings are errors) and rustdoc (warnings are errors);
+# 1. formatting, clippy of the normal and the loom build, and rustdoc (warnings are errors);
 # 2. unit, integration, doc and compile-fail (trybuild) tests, and the examples, a user's program
 #    and the lab as smoke tests;
 # 3. the loom models, built with `--cfg loom` in release in their own target dir, exhaustively:

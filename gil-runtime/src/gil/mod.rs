@@ -255,6 +255,13 @@ fn lock<D: Domain>(waiter: Waiter) -> Option<Duration> {
     if state.raw.try_lock() {
         return None;
     }
+    // A new acquisition spins briefly first: the holder may be about to let go. A thread back
+    // from `allow_threads` goes straight to waiting, so that it is counted (and, under the
+    // priority policy, asks) at once.
+    #[cfg(not(loom))]
+    if waiter == Waiter::New && state.raw.try_lock_spinning() {
+        return None;
+    }
     let start = Instant::now();
     // bpo-7946's fix of the convoy effect: ask at once, not after a whole interval, so the
     // holder lets go at its next checkpoint.

@@ -258,13 +258,30 @@ impl Header {
         }
         // Biased from here on.
         if !owner::is_current(header.owner) {
+            let word = header.strong.load(Ordering::Relaxed);
             // Once merged, always merged: the flag cannot change under a plain `fetch_sub`.
-            if header.strong.load(Ordering::Relaxed) & MERGED != 0 {
+            if word & MERGED != 0 {
                 if header.strong.fetch_sub(SHARED_ONE, Ordering::Release) != SHARED_ONE | MERGED {
                     return false;
                 }
                 acquire_fence(&header.strong);
                 return true;
+            }
+            // Unmerged, with a shared count that stays at zero or above: the first turn of
+            // `decrement_shared`'s loop, inline (nothing to hand over, and an unmerged object is
+            // never freed by a non-owner).
+            if shared_count(word) > 0
+                && header
+                    .strong
+                    .compare_exchange_weak(
+                        word,
+                        word.wrapping_sub(SHARED_ONE),
+                        Ordering::Release,
+                        Ordering::Relaxed,
+                    )
+                    .is_ok()
+            {
+                return false;
             }
             // SAFETY: the caller gives up one count of this live object.
             return unsafe { Self::decrement_shared(this, merge) };

@@ -73,6 +73,7 @@ pub fn lock_fields<'a, S: LockSet<'a>>(set: S) -> S::Guards {
 /// sit next to itself in key order, and the call would hang instead of panicking. Up to
 /// [`PAIRWISE`] locks it compares every pair (a few comparisons, cheaper than a second sort);
 /// beyond, it sorts by address.
+#[inline]
 fn sort(keys: &[OrderKey], order: &mut [usize], at: &'static Location<'static>) {
     for (i, slot) in order.iter_mut().enumerate() {
         *slot = i;

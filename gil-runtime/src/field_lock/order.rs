@@ -425,6 +425,7 @@ mod imp {
         Held
     }
 
+    #[inline]
     pub(crate) fn held_count() -> usize {
         0
     }
@@ -462,6 +463,7 @@ pub(crate) use imp::{check, hold, new_group, Held};
 /// assert_eq!(held_count(), 0);
 /// ```
 #[must_use]
+#[inline]
 pub fn held_count() -> usize {
     imp::held_count()
 }

@@ -258,33 +258,8 @@ impl Header {
         }
         // Biased from here on.
         if !owner::is_current(header.owner) {
-            let word = header.strong.load(Ordering::Relaxed);
-            // Once merged, always merged: the flag cannot change under a plain `fetch_sub`.
-            if word & MERGED != 0 {
-                if header.strong.fetch_sub(SHARED_ONE, Ordering::Release) != SHARED_ONE | MERGED {
-                    return false;
-                }
-                acquire_fence(&header.strong);
-                return true;
-            }
-            // Unmerged, with a shared count that stays at zero or above: the first turn of
-            // `decrement_shared`'s loop, inline (nothing to hand over, and an unmerged object is
-            // never freed by a non-owner).
-            if shared_count(word) > 0
-                && header
-                    .strong
-                    .compare_exchange_weak(
-                        word,
-                        word.wrapping_sub(SHARED_ONE),
-                        Ordering::Release,
-                        Ordering::Relaxed,
-                    )
-                    .is_ok()
-            {
-                return false;
-            }
             // SAFETY: the caller gives up one count of this live object.
-            return unsafe { Self::decrement_shared(this, merge) };
+            return unsafe { Self::decrement_non_owner(this, merge) };
         }
         // SAFETY: as the caller promises, and this is the owner thread.
         unsafe { Self::decrement_owner(this, merge) }
@@ -347,6 +322,44 @@ impl Header {
             // SAFETY: the caller gives up one count of this live object.
             None => unsafe { Self::decrement_shared(this, merge) },
         }
+    }
+
+    /// A non-owner's decrement of a biased object. Out of line, so that the inline fast paths
+    /// of `decrement` (atomic, immortal, the owner's) stay small.
+    ///
+    /// # Safety
+    /// As `decrement`.
+    #[inline(never)]
+    unsafe fn decrement_non_owner(this: NonNull<Self>, merge: Merge) -> bool {
+        // SAFETY: the caller's count keeps the object alive.
+        let header = unsafe { this.as_ref() };
+        let word = header.strong.load(Ordering::Relaxed);
+        // Once merged, always merged: the flag cannot change under a plain `fetch_sub`.
+        if word & MERGED != 0 {
+            if header.strong.fetch_sub(SHARED_ONE, Ordering::Release) != SHARED_ONE | MERGED {
+                return false;
+            }
+            acquire_fence(&header.strong);
+            return true;
+        }
+        // Unmerged, with a shared count that stays at zero or above: the first turn of
+        // `decrement_shared`'s loop (nothing to hand over, and an unmerged object is never freed
+        // by a non-owner).
+        if shared_count(word) > 0
+            && header
+                .strong
+                .compare_exchange_weak(
+                    word,
+                    word.wrapping_sub(SHARED_ONE),
+                    Ordering::Release,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+        {
+            return false;
+        }
+        // SAFETY: the caller gives up one count of this live object.
+        unsafe { Self::decrement_shared(this, merge) }
     }
 
     /// A decrement of the shared word, by a non-owner or a merged owner.

@@ -11,9 +11,7 @@ pub use attrs::{
     FieldAttrs,
 };
 pub use generics::{maybe_unsized, mentions_generics, unique_lifetime};
-pub use names::{
-    clashing_names, crate_path_doc, lints_allowed, narrowest, param, twin_named_like_the_struct,
-};
+pub use names::{clashing_names, crate_path_doc, generated_names, lints_allowed, narrowest, param};
 pub use plain::{Plain, PlainField};
 
 use proc_macro2::TokenStream;

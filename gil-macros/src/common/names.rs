@@ -188,9 +188,28 @@ pub fn clashing_names(
     errors
 }
 
+/// The generated methods' names to check for clashes, starting with `into_fields` if `fields`
+/// (`fields = Name`) asks for it, in which case an error is pushed if `Name` is the struct's own.
+pub fn generated_names<'a>(
+    fields: Option<&syn::Ident>,
+    item: &syn::ItemStruct,
+    attribute: &str,
+    errors: &mut Vec<syn::Error>,
+) -> Vec<(syn::Ident, Option<&'a syn::Ident>, &'static str)> {
+    let Some(fields) = fields else {
+        return Vec::new();
+    };
+    errors.extend(twin_named_like_the_struct(fields, item, attribute));
+    vec![(
+        syn::Ident::new("into_fields", fields.span()),
+        None,
+        "fields",
+    )]
+}
+
 /// An error if `fields = Name` names the struct itself: the twin would be a second definition of
 /// it.
-pub fn twin_named_like_the_struct(
+fn twin_named_like_the_struct(
     name: &syn::Ident,
     item: &syn::ItemStruct,
     attribute: &str,

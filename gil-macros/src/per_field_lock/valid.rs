@@ -42,15 +42,7 @@ pub fn validate(args: &Args, input: &Input) -> syn::Result<()> {
         ],
     ));
     let [constructor, into_handle] = args.names();
-    let mut names = Vec::new();
-    if let Some(fields) = &args.fields {
-        names.push((
-            syn::Ident::new("into_fields", fields.span()),
-            None,
-            "fields",
-        ));
-        errors.extend(common::twin_named_like_the_struct(fields, item, ATTRIBUTE));
-    }
+    let mut names = common::generated_names(args.fields.as_ref(), item, ATTRIBUTE, &mut errors);
     names.extend([
         (
             constructor.clone(),

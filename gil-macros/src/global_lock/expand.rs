@@ -335,8 +335,8 @@ fn fields_mut_variants(
                     (#(#bindings,)*)
                 }
             };
-            // The contract holds by construction, whatever `crate = path` names: the cells are
-            // distinct fields of `self`, so no two `&mut` alias. (A runtime check could not tell
+            // SAFETY (of the generated impl): the contract holds by construction, whatever
+            // `crate = path` names: the cells are distinct fields of `self`, so no two `&mut` alias. (A runtime check could not tell
             // two zero-sized fields at one offset from one field named twice.)
             let cells_impl = quote! {
                 #gate

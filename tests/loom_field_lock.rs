@@ -249,3 +249,67 @@ fn control_walkers_coupling_in_opposite_directions_deadlock() {
         t.join().unwrap();
     });
 }
+
+// --- PEP 703's object model: a lock per field, biased counts (`rc = biased`) --------------------
+
+/// A counter shared through biased counts. Its destructor checks that both increments are seen
+/// (loom reports a causality violation if the free is not ordered after a thread's use) and
+/// counts the frees; the loom `Arc` is reported as leaked if the object is never freed.
+#[per_field_lock(rc = biased)]
+struct Tally {
+    count: u64,
+    #[field(no_lock)]
+    frees: &'static loom::sync::atomic::AtomicUsize,
+    #[field(no_lock)]
+    leak_check: std::mem::ManuallyDrop<Arc<()>>,
+}
+
+impl Drop for Tally {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            return; // a model already failed: a second panic would abort the test process
+        }
+        let previous = self
+            .frees
+            .fetch_add(1, loom::sync::atomic::Ordering::Relaxed);
+        assert_eq!(previous, 0, "double free");
+        assert_eq!(*self.count.get_mut(), 2, "an increment is lost");
+        // SAFETY: dropped once: a second drop panicked above.
+        unsafe { std::mem::ManuallyDrop::drop(&mut self.leak_check) };
+    }
+}
+
+/// The owner thread makes the object and sends a clone away; each thread increments under the
+/// field lock and drops its handle, in either order. The non-owner's drop may be the last: it
+/// hands its reference to the owner, whose `merge_deferred` frees the object.
+fn biased_tally(non_owner_drop: fn(gilkit::refcount::AtomicRc<Tally>)) {
+    loom::model(move || {
+        let frees = leak(loom::sync::atomic::AtomicUsize::new(0));
+        let mine = Tally::new(0, frees, std::mem::ManuallyDrop::new(Arc::new(()))).into_handle();
+        let sent = mine.clone();
+        let t = thread::spawn(move || {
+            *sent.count().lock() += 1;
+            non_owner_drop(sent);
+        });
+        *mine.count().lock() += 1;
+        drop(mine);
+        gilkit::refcount::merge_deferred();
+        t.join().unwrap();
+        gilkit::refcount::merge_deferred();
+        let frees = frees.load(loom::sync::atomic::Ordering::Relaxed);
+        assert_eq!(frees, 1, "leaked: the object was never freed");
+    });
+}
+
+#[test]
+fn field_locks_on_biased_counts_lose_no_update_and_free_once() {
+    biased_tally(drop);
+}
+
+/// Without the hand-over, the non-owner's last drop counts below zero, and only the owner's exit
+/// would free the object: the check after `merge_deferred` reports the leak.
+#[test]
+#[should_panic = "leaked"]
+fn control_biased_field_locks_without_hand_over_leak() {
+    biased_tally(gilkit::refcount::AtomicRc::__drop_without_hand_over);
+}

@@ -29,9 +29,16 @@ pub fn conflicting_strategies(attrs: &[syn::Attribute], this: &str) -> Vec<syn::
             let message = if name == this {
                 format!("`#[{this}]` is applied twice to one type; remove one")
             } else {
+                let pair = [this, name.as_str()];
+                let composed = if pair.contains(&"per_field_lock") && pair.contains(&"atomic_rc") {
+                    "; for field locks shared through atomic or biased counts, write \
+                     `#[per_field_lock(rc = atomic)]` or `#[per_field_lock(rc = biased)]`"
+                } else {
+                    ""
+                };
                 format!(
                     "conflicting lock strategies: `#[{this}]` and `#[{name}]` on one type; \
-                     choose one of `#[global_lock]`, `#[per_field_lock]`, `#[atomic_rc]`"
+                     choose one of `#[global_lock]`, `#[per_field_lock]`, `#[atomic_rc]`{composed}"
                 )
             };
             STRATEGIES

@@ -8,8 +8,10 @@ use syn::{Ident, LitStr, Path, Token};
 use crate::common::{rename, set_once, unknown_argument, value};
 
 const ATTRIBUTE: &str = "per_field_lock";
-const EXPECTED: &str = "expected one of: `padded`, `fields = Name`, `crate = path`, \
-                        `constructor = name`, `into_handle = name`, `class = \"TypeName\"`";
+const EXPECTED: &str = "expected one of: `padded`, `rc = atomic | biased | immortal`, \
+                        `fields = Name`, `crate = path`, `constructor = name`, \
+                        `into_handle = name`, `class = \"TypeName\"`";
+const EXPECTED_RC: &str = "expected one of: `atomic`, `biased`, `immortal`";
 const EXPECTED_FIELD: &str = "expected one of: `rw`, `no_lock`";
 
 mod kw {
@@ -18,16 +20,19 @@ mod kw {
     syn::custom_keyword!(class);
     syn::custom_keyword!(fields);
     syn::custom_keyword!(padded);
+    syn::custom_keyword!(rc);
     syn::custom_keyword!(rw);
     syn::custom_keyword!(no_lock);
 }
 
-/// `#[per_field_lock(padded, fields = Name, crate = path, constructor = name, into_handle = name,
-/// class = "Name")]`, all optional.
+/// `#[per_field_lock(padded, rc = atomic, fields = Name, crate = path, constructor = name,
+/// into_handle = name, class = "Name")]`, all optional.
 #[derive(Default)]
 pub struct Args {
     /// `padded`: each locked field on a cache line of its own.
     pub padded: Option<Span>,
+    /// `rc = ..`: the counts that `into_handle` shares the object through, instead of an `Arc`.
+    pub rc: Option<(Counts, Span)>,
     /// The name of the struct's twin with plain fields, if one is wanted.
     pub fields: Option<Ident>,
     /// The path of the `gilkit` crate, for crates that rename it.
@@ -47,6 +52,11 @@ impl Parse for Args {
             if input.peek(kw::padded) {
                 let key = input.parse::<kw::padded>()?;
                 set_once(&mut args.padded, key.span, key.span, ATTRIBUTE, "padded")?;
+            } else if input.peek(kw::rc) {
+                let key = input.parse::<kw::rc>()?;
+                input.parse::<Token![=]>()?;
+                let counts: Counts = input.parse()?;
+                set_once(&mut args.rc, (counts, key.span), key.span, ATTRIBUTE, "rc")?;
             } else if input.peek(kw::fields) {
                 let key = input.parse::<kw::fields>()?;
                 let name = value(
@@ -109,6 +119,50 @@ impl Args {
             name(&self.constructor, "new"),
             name(&self.into_handle, "into_handle"),
         ]
+    }
+}
+
+/// `rc = ..`: the library's own counts, as `#[atomic_rc]` has them, around a locked object.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Counts {
+    /// `rc = atomic`: `Arc`'s protocol.
+    Atomic,
+    /// `rc = biased`: PEP 703's biased counts, owned by the thread that calls `into_handle`.
+    Biased,
+    /// `rc = immortal`: never counted, never freed.
+    Immortal,
+}
+
+impl Counts {
+    /// The `refcount::Mode` variant of these counts.
+    pub fn mode(self) -> &'static str {
+        match self {
+            Counts::Atomic => "Atomic",
+            Counts::Biased => "Biased",
+            Counts::Immortal => "Immortal",
+        }
+    }
+}
+
+impl Parse for Counts {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let name: Ident = Ident::parse_any(input)
+            .map_err(|e| syn::Error::new(e.span(), format!("`rc` takes a name; {EXPECTED_RC}")))?;
+        match name.to_string().as_str() {
+            "atomic" => Ok(Counts::Atomic),
+            "biased" => Ok(Counts::Biased),
+            "immortal" => Ok(Counts::Immortal),
+            "collect" => Err(syn::Error::new(
+                name.span(),
+                "`rc = collect` is not supported: the cycle collector would trace through the \
+                 field locks while other threads hold them; break cycles with \
+                 `refcount::Weak`, or use `#[atomic_rc(collect)]` with locks in its fields",
+            )),
+            _ => Err(syn::Error::new(
+                name.span(),
+                format!("unknown counts `{name}`; {EXPECTED_RC}"),
+            )),
+        }
     }
 }
 

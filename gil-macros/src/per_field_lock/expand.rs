@@ -6,7 +6,7 @@ use syn::ext::IdentExt as _;
 use syn::spanned::Spanned;
 
 use super::ast::{Field, Input};
-use super::attr::{Args, Kind};
+use super::attr::{Args, Counts, Kind};
 use crate::common;
 
 pub fn expand(args: &Args, input: &Input) -> TokenStream {
@@ -76,6 +76,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
     );
     let allow = common::lints_allowed("per_field_lock", item);
     let [plain, from_plain, into_fields] = plain_items(args, input, &inits, &allow);
+    let into_handle_fn = into_handle_fn(args, &krate, &into_handle, vis);
 
     quote! {
         #locked
@@ -93,12 +94,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
                     Self { #(#inits),* }
                 }
 
-                /// Moves this object into a `Handle` (an `Arc`), to share it across threads.
-                #[must_use]
-                #[inline]
-                #vis fn #into_handle(self) -> #krate::field_lock::Handle<Self> {
-                    #krate::field_lock::Handle::new(self)
-                }
+                #into_handle_fn
 
                 #(#accessors)*
 
@@ -107,6 +103,52 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
 
             #from_plain
         };
+    }
+}
+
+/// `into_handle`: into an `Arc`, or into the library's own counts with `rc = ..`.
+fn into_handle_fn(
+    args: &Args,
+    krate: &TokenStream,
+    into_handle: &syn::Ident,
+    vis: &syn::Visibility,
+) -> TokenStream {
+    let Some((counts, _)) = args.rc else {
+        return quote! {
+            /// Moves this object into a `Handle` (an `Arc`), to share it across threads.
+            #[must_use]
+            #[inline]
+            #vis fn #into_handle(self) -> #krate::field_lock::Handle<Self> {
+                #krate::field_lock::Handle::new(self)
+            }
+        };
+    };
+    let mode = syn::Ident::new(counts.mode(), proc_macro2::Span::call_site());
+    let doc = match counts {
+        Counts::Atomic => {
+            "Moves this object into an `AtomicRc` counted atomically, as `Arc`, to share it across \
+             threads: a lock per field and atomic counts."
+        }
+        Counts::Biased => {
+            "Moves this object into an `AtomicRc` with biased counts, owned by the calling thread \
+             (PEP 703's object model: a lock per field and biased counts). On this thread, \
+             `AtomicRc::to_local` gives a `LocalRc` that counts as `Rc` does."
+        }
+        Counts::Immortal => {
+            "Moves this object into an immortal `AtomicRc`: never counted, never freed (PEP 683), \
+             its fields still behind their locks."
+        }
+    };
+    quote! {
+        #[doc = #doc]
+        #[must_use]
+        #[inline]
+        #vis fn #into_handle(self) -> #krate::refcount::AtomicRc<Self>
+        where
+            Self: 'static,
+        {
+            #krate::refcount::AtomicRc::with_mode(self, #krate::refcount::Mode::#mode)
+        }
     }
 }
 

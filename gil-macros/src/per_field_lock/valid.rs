@@ -3,7 +3,7 @@
 use syn::ext::IdentExt as _;
 
 use super::ast::Input;
-use super::attr::{Args, Kind};
+use super::attr::{Args, Counts, Kind};
 use crate::common;
 
 const ATTRIBUTE: &str = "per_field_lock";
@@ -30,6 +30,29 @@ pub fn validate(args: &Args, input: &Input) -> syn::Result<()> {
         ));
     }
     errors.extend(common::packed_repr(&item.attrs, ATTRIBUTE));
+    if let (Some((counts @ (Counts::Biased | Counts::Immortal), span)), Some(lifetime)) =
+        (args.rc, item.generics.lifetimes().next())
+    {
+        let (name, why) = match counts {
+            Counts::Biased => (
+                "biased",
+                "a biased object's last drop on another thread is handed to its owner thread, \
+                 which may drop it after the borrowed data is gone",
+            ),
+            _ => ("immortal", "an immortal object is never freed"),
+        };
+        errors.push(syn::Error::new(
+            lifetime.lifetime.span(),
+            format!(
+                "`rc = {name}` needs a type that borrows nothing (`'static`): {why}; use \
+                 `rc = atomic`, or own the data instead of borrowing it"
+            ),
+        ));
+        errors.push(syn::Error::new(
+            span,
+            format!("`rc = {name}` is chosen here"),
+        ));
+    }
     errors.extend(common::refused_derives(
         &item.attrs,
         ATTRIBUTE,

@@ -30,29 +30,7 @@ pub fn validate(args: &Args, input: &Input) -> syn::Result<()> {
         ));
     }
     errors.extend(common::packed_repr(&item.attrs, ATTRIBUTE));
-    if let (Some((counts @ (Counts::Biased | Counts::Immortal), span)), Some(lifetime)) =
-        (args.rc, item.generics.lifetimes().next())
-    {
-        let (name, why) = match counts {
-            Counts::Biased => (
-                "biased",
-                "a biased object's last drop on another thread is handed to its owner thread, \
-                 which may drop it after the borrowed data is gone",
-            ),
-            _ => ("immortal", "an immortal object is never freed"),
-        };
-        errors.push(syn::Error::new(
-            lifetime.lifetime.span(),
-            format!(
-                "`rc = {name}` needs a type that borrows nothing (`'static`): {why}; use \
-                 `rc = atomic`, or own the data instead of borrowing it"
-            ),
-        ));
-        errors.push(syn::Error::new(
-            span,
-            format!("`rc = {name}` is chosen here"),
-        ));
-    }
+    errors.extend(counts_of_a_borrowing_type(args, &item.generics));
     errors.extend(common::refused_derives(
         &item.attrs,
         ATTRIBUTE,
@@ -114,4 +92,32 @@ pub fn validate(args: &Args, input: &Input) -> syn::Result<()> {
         }
     }
     common::combine(errors)
+}
+
+/// `rc = biased` or `rc = immortal` on a type with a lifetime: its value may be dropped after the
+/// borrow ends, or never.
+fn counts_of_a_borrowing_type(args: &Args, generics: &syn::Generics) -> Vec<syn::Error> {
+    let (Some((counts @ (Counts::Biased | Counts::Immortal), span)), Some(lifetime)) =
+        (args.rc, generics.lifetimes().next())
+    else {
+        return Vec::new();
+    };
+    let (name, why) = match counts {
+        Counts::Biased => (
+            "biased",
+            "a biased object's last drop on another thread is handed to its owner thread, \
+             which may drop it after the borrowed data is gone",
+        ),
+        _ => ("immortal", "an immortal object is never freed"),
+    };
+    vec![
+        syn::Error::new(
+            lifetime.lifetime.span(),
+            format!(
+                "`rc = {name}` needs a type that borrows nothing (`'static`): {why}; use \
+                 `rc = atomic`, or own the data instead of borrowing it"
+            ),
+        ),
+        syn::Error::new(span, format!("`rc = {name}` is chosen here")),
+    ]
 }

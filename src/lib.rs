@@ -321,7 +321,7 @@ pub use gil_runtime::{
     try_acquire, with_gil, with_gils, CellsMut, DefaultDomain, Domain, Gil, GilCell, GilGuard,
     GilRc, GilStats, SwitchPolicy, TryAcquireError, DEFAULT_SWITCH_INTERVAL,
 };
-pub use gil_runtime::{refcount, stats};
+pub use gil_runtime::{object, refcount, stats};
 
 pub use gil_runtime::model;
 

@@ -15,6 +15,7 @@ mod sync;
 pub mod field_lock;
 pub mod gil;
 pub mod model;
+pub mod object;
 pub mod refcount;
 pub mod stats;
 

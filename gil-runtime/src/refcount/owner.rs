@@ -97,7 +97,14 @@ pub(crate) fn unregister(slot: usize) {
 ///
 /// If a destructor panics, the references not yet dropped go back to the inbox: none is lost.
 pub(crate) fn drain_inbox() {
-    let Ok(Some(inbox)) = OWNED.try_with(|owned| owned.inbox.get().cloned()) else {
+    // The flag first: most calls find nothing, and must not pay for cloning the `Arc`.
+    let Ok(Some(inbox)) = OWNED.try_with(|owned| {
+        owned
+            .inbox
+            .get()
+            .filter(|inbox| inbox.pending.load(Ordering::Acquire))
+            .cloned()
+    }) else {
         return;
     };
     let mut rest = Requeue(inbox.take().into_iter(), &inbox);

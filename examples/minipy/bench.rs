@@ -4,8 +4,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::eval::Output;
-use crate::{run_source, STRATEGIES};
+use super::eval::{run_source, Output, STRATEGIES};
 
 /// The shipped programs, in the order of the table.
 pub const PROGRAMS: [&str; 4] = ["nbody", "lists", "words", "fib"];

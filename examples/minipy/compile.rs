@@ -8,8 +8,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::ast::{BinOp, CmpOp, Expr, Stmt, StmtKind, Target, UnaryOp};
-use crate::value::{Builtin, Module};
+use super::ast::{BinOp, CmpOp, Expr, Stmt, StmtKind, Target, UnaryOp};
+use super::value::{Builtin, Module};
 
 /// A resolved expression.
 pub enum Ex {

@@ -8,12 +8,12 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use gilkit::object::{Context, Locked, Shared, Strategy};
+use gilkit::object::{Atomic, Biased, Context, GlobalLock, Locked, Shared, Strategy};
 
-use crate::ast::{BinOp, UnaryOp};
-use crate::compile::{Compiled, Constant, Ex, Sk, St, Tg};
-use crate::ops::{binop, compare, get_item, inplace, overflow, set_item};
-use crate::value::{share_all, Builtin, Dict, Module, ThreadState, Value};
+use super::ast::{BinOp, UnaryOp};
+use super::compile::{Compiled, Constant, Ex, Sk, St, Tg};
+use super::ops::{binop, compare, get_item, inplace, overflow, set_item};
+use super::value::{share_all, Builtin, Dict, Module, ThreadState, Value};
 
 /// Statements between two eval-breaker checks.
 pub const CHECK_INTERVAL: u32 = 64;
@@ -79,6 +79,33 @@ pub struct Program<S: Strategy> {
     out: Output,
     /// Whether a thread ended with an exception.
     failed: AtomicBool,
+}
+
+/// The strategies, by the name the command line and the reports use.
+pub const STRATEGIES: [&str; 3] = ["gil", "biased", "atomic"];
+
+/// Parses and runs `source` under the strategy named `strategy`.
+///
+/// # Errors
+/// A syntax error, an exception that ended the program, or a thread that ended with one.
+pub fn run_source(
+    strategy: &str,
+    source: &str,
+    argv: &[String],
+    out: Output,
+) -> Result<String, String> {
+    let module = super::parser::parse(source).map_err(|e| format!("SyntaxError: {e}"))?;
+    let code =
+        super::compile::compile(&module).map_err(|e| format!("line {}: {}", e.line, e.msg))?;
+    match strategy {
+        "gil" => run::<GlobalLock>(code, argv, out),
+        "biased" => run::<Biased>(code, argv, out),
+        "atomic" => run::<Atomic>(code, argv, out),
+        other => Err(format!(
+            "unknown strategy '{other}': expected one of {}",
+            STRATEGIES.join(", ")
+        )),
+    }
 }
 
 /// Runs `code` with `sys.argv == argv` under strategy `S`, on a thread of its own (with a stack

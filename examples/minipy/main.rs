@@ -34,35 +34,7 @@ mod ops;
 mod parser;
 mod value;
 
-use gilkit::object::{Atomic, Biased, GlobalLock};
-
-use eval::Output;
-
-/// The strategies, by the name the command line and the reports use.
-pub const STRATEGIES: [&str; 3] = ["gil", "biased", "atomic"];
-
-/// Parses and runs `source` under the strategy named `strategy`.
-///
-/// # Errors
-/// A syntax error, an exception that ended the program, or a thread that ended with one.
-pub fn run_source(
-    strategy: &str,
-    source: &str,
-    argv: &[String],
-    out: Output,
-) -> Result<String, String> {
-    let module = parser::parse(source).map_err(|e| format!("SyntaxError: {e}"))?;
-    let code = compile::compile(&module).map_err(|e| format!("line {}: {}", e.line, e.msg))?;
-    match strategy {
-        "gil" => eval::run::<GlobalLock>(code, argv, out),
-        "biased" => eval::run::<Biased>(code, argv, out),
-        "atomic" => eval::run::<Atomic>(code, argv, out),
-        other => Err(format!(
-            "unknown strategy '{other}': expected one of {}",
-            STRATEGIES.join(", ")
-        )),
-    }
-}
+use eval::{run_source, Output, STRATEGIES};
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();

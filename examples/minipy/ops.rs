@@ -5,9 +5,9 @@
 
 use gilkit::object::{Context, Shared, Strategy};
 
-use crate::ast::{BinOp, CmpOp};
-use crate::eval::Error;
-use crate::value::{share_all, Value};
+use super::ast::{BinOp, CmpOp};
+use super::eval::Error;
+use super::value::{share_all, Value};
 
 type R<T> = Result<T, Error>;
 

@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 
 use gilkit::object::{Context, Locked, Shared, Strategy, Token};
 
-use crate::eval::Error;
+use super::eval::Error;
 
 /// A minipy value.
 pub enum Value<S: Strategy> {

@@ -174,14 +174,14 @@ fn bounds(spreads: impl Iterator<Item = Spread>) -> (f64, f64) {
 const TITLE: u32 = 19;
 const LABEL: u32 = 15;
 
-/// The whole chart: caption, five throughput panels, the legend, and the mixed workload's panels.
+/// The whole chart: caption, six throughput panels, the legend, and the mixed workload's panels.
 pub fn draw(cells: &[Cell], run: &Run, path: &Path) -> Res {
-    let root = SVGBackend::new(path, (1500, 1330)).into_drawing_area();
+    let root = SVGBackend::new(path, (2000, 1330)).into_drawing_area();
     root.fill(&WHITE)?;
     let (top, body) = root.split_vertically(100);
     caption(&top, run)?;
     let (rows, mixed_row) = body.split_vertically(820);
-    let slots = rows.split_evenly((2, 3));
+    let slots = rows.split_evenly((2, 4));
     let block = tick(run.params.block.as_secs_f64(), seconds);
     let io_title = format!("io: an increment, then a {block} sleep");
     let panels = [
@@ -193,6 +193,7 @@ pub fn draw(cells: &[Cell], run: &Run, path: &Path) -> Res {
         ),
         (Workload::Io, &io_title),
         (Workload::Churn, "churn: clone and drop a handle"),
+        (Workload::Interp, "interp: minipy's fib.py, fib(20) per op"),
     ];
     for ((workload, title), area) in panels.iter().zip(&slots) {
         threads_panel(&root, area, cells, *workload, title)?;
@@ -200,7 +201,7 @@ pub fn draw(cells: &[Cell], run: &Run, path: &Path) -> Res {
     let plotted =
         |c: &&Cell| c.workload == Workload::Mixed || panels.iter().any(|(w, _)| *w == c.workload);
     let shown: Vec<&Cell> = cells.iter().filter(plotted).collect();
-    legend(&slots[5], &shown, run)?;
+    legend(&slots[6], &shown, run)?;
     let (wait_area, cpu_area) = mixed_row.split_horizontally(900);
     let mixed: Vec<&Cell> = cells
         .iter()

@@ -22,6 +22,7 @@ mod chart;
 mod collect;
 mod cpython;
 mod memory;
+mod minipy;
 mod procs;
 mod report;
 mod tasks;

@@ -434,6 +434,7 @@ pub fn claims(cells: &[Cell], run: &Run) -> Vec<Claim> {
     claims.push(count_claim(cells));
     claims.extend(convoy_claims(cells));
     claims.push(memory_claim(run));
+    claims.push(interp_claim(cells));
     if let Some(extras) = &run.ways {
         claims.extend(crate::ways::claims(cells, extras));
     }
@@ -547,6 +548,29 @@ fn gil_claims(cells: &[Cell]) -> Vec<Claim> {
             None,
         ),
     ]
+}
+
+/// The interpreter claim: minipy's threads run one at a time under the GIL and in parallel
+/// free-threaded, on the same code and the same object model.
+fn interp_claim(cells: &[Cell]) -> Claim {
+    use Strategy as S;
+    use Workload as W;
+    let found = scaling(cells, W::Interp, S::Biased)
+        .zip(scaling(cells, W::Interp, S::Gil))
+        .map(|(free, gil)| {
+            let holds = free.iter().zip(&gil).map(|(&f, &g)| f > 1.6 && g < 1.3);
+            Finding::new(
+                format!("biased {}, gil {}", show(&free, times), show(&gil, times)),
+                holds,
+            )
+        });
+    claim(
+        "one interpreter, two object models: minipy's fib.py scales free-threaded and not under \
+         the GIL (2 threads over 1.6x the work of 1 with a lock per object and biased counts, \
+         under 1.3x under the GIL)",
+        found,
+        None,
+    )
 }
 
 /// The claims about a lock per field.

@@ -41,6 +41,10 @@ pub enum Workload {
     /// [`tasks::IO_MANY_BLOCK`](crate::tasks::IO_MANY_BLOCK) block (a way out: `--ways-out`):
     /// threads under the GIL (released across the block) against tasks on one thread.
     IoMany,
+    /// minipy (`examples/minipy`) running `fib.py`: an interpreter thread per lab thread, each
+    /// op a `fib(20)`. The interpreter's objects under the GIL (`gil`), free-threaded with a lock
+    /// per object and biased counts (`biased`), or with atomic counts (`atomic-rc`).
+    Interp,
 }
 
 impl Workload {
@@ -129,6 +133,7 @@ impl Strategy {
             S::Async => matches!(workload, Workload::Io | Workload::IoMany | Workload::Mixed),
             S::AsyncConvoy => workload == Workload::Mixed,
             _ if workload == Workload::Cycles => self == S::AtomicRc,
+            _ if workload == Workload::Interp => matches!(self, S::Gil | S::Biased | S::AtomicRc),
             _ if workload == Workload::IoMany => self == S::GilReleased,
             S::Cpython => matches!(workload, Workload::CpuDisjoint | Workload::Mixed),
             S::GilDomains => workload == Workload::CpuDisjoint,
@@ -150,7 +155,10 @@ impl Strategy {
                 Workload::Churn => {
                     matches!(self, S::Gil | S::AtomicRc | S::Biased | S::Arc | S::Rc)
                 }
-                Workload::AccessDisjoint | Workload::Cycles | Workload::IoMany => {
+                Workload::AccessDisjoint
+                | Workload::Cycles
+                | Workload::IoMany
+                | Workload::Interp => {
                     unreachable!("matched above")
                 }
             },
@@ -417,6 +425,7 @@ pub fn run(workload: Workload, strategy: Strategy, threads: usize, p: Params) ->
         }
         (Workload::IoMany, _) => update(Workload::Io, strategy, threads, crate::tasks::io_many(p)),
         (Workload::Churn, _) => churn(strategy, threads, p),
+        (Workload::Interp, _) => crate::minipy::run(strategy, threads, p),
         (Workload::Mixed, _) => mixed(strategy, p),
         (Workload::Access, _) => access(strategy, threads, p),
         (Workload::AccessDisjoint, _) => access_disjoint(strategy, threads, p),

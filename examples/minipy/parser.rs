@@ -1,0 +1,1443 @@
+//! The minipy parser: turns the lexer's tokens into the syntax tree of `ast`.
+//!
+//! A recursive-descent parser with Python 3's precedence. It never panics, and it refuses input
+//! nested more than [`MAX_DEPTH`] levels deep (brackets, blocks, unary operators, and each
+//! operator of a chain such as `a + b + c`), so neither parsing nor walking or dropping the tree
+//! can overflow the stack.
+
+use std::fmt;
+
+use crate::ast::{BinOp, CmpOp, Expr, Stmt, StmtKind, Target, UnaryOp};
+use crate::lexer::{tokenize, Tok, Token};
+
+/// The deepest nesting the parser accepts: 100 nested brackets parse, 101 do not.
+pub const MAX_DEPTH: u32 = 100;
+
+/// A syntax error, with the position (1-based line and column) where it was found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseError {
+    /// The line, counting from 1.
+    pub line: u32,
+    /// The column in characters, counting from 1.
+    pub col: u32,
+    /// What is wrong.
+    pub msg: String,
+}
+
+impl fmt::Display for ParseError {
+    /// Writes `line L, column C: MSG`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}: {}", self.line, self.col, self.msg)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parses a whole minipy program into its statements.
+///
+/// ```ignore
+/// let stmts = parser::parse("x = 1\nprint(x + 2)\n")?;
+/// assert_eq!(stmts.len(), 2);
+/// ```
+///
+/// # Errors
+///
+/// Returns the first lexical or syntax error in source order, including uses of Python
+/// features that minipy does not have (slices, `;`, chained comparisons, ...).
+pub fn parse(source: &str) -> Result<Vec<Stmt>, ParseError> {
+    let mut parser = Parser { tokens: tokenize(source), pos: 0, depth: 0, in_function: false, in_loop: false };
+    parser.file()
+}
+
+/// Stands in for a token past the end; `tokenize` always ends with `Eof` or `Error`, so it is
+/// never actually used.
+static END: Token = Token { tok: Tok::Eof, line: 0, col: 0 };
+
+struct Parser {
+    tokens: Vec<Token>,
+    pos: usize,
+    /// Current nesting, checked against `MAX_DEPTH`.
+    depth: u32,
+    /// Inside a `def` (so `return` is allowed).
+    in_function: bool,
+    /// Inside a loop of the current function (so `break` and `continue` are allowed).
+    in_loop: bool,
+}
+
+impl Parser {
+    // ----- tokens -----
+
+    fn token(&self) -> &Token {
+        self.tokens.get(self.pos).or_else(|| self.tokens.last()).unwrap_or(&END)
+    }
+
+    fn peek(&self) -> &Tok {
+        &self.token().tok
+    }
+
+    fn peek_at(&self, ahead: usize) -> &Tok {
+        self.tokens.get(self.pos + ahead).map_or(&END.tok, |t| &t.tok)
+    }
+
+    fn at(&self, tok: &Tok) -> bool {
+        self.peek() == tok
+    }
+
+    /// Moves to the next token and returns the one passed; stays on the last token.
+    fn advance(&mut self) -> Token {
+        let token = self.token().clone();
+        if self.pos + 1 < self.tokens.len() {
+            self.pos += 1;
+        }
+        token
+    }
+
+    fn eat(&mut self, tok: &Tok) -> bool {
+        if self.at(tok) {
+            self.advance();
+            true
+        } else {
+            false
+        }
+    }
+
+    // ----- errors and depth -----
+
+    fn error_at(line: u32, col: u32, msg: impl Into<String>) -> ParseError {
+        ParseError { line, col, msg: msg.into() }
+    }
+
+    /// An error at the current token; if that token is a lexical error, that error instead.
+    fn error_here(&self, msg: impl Into<String>) -> ParseError {
+        let token = self.token();
+        match &token.tok {
+            Tok::Error(lex_msg) => Self::error_at(token.line, token.col, lex_msg.clone()),
+            _ => Self::error_at(token.line, token.col, msg),
+        }
+    }
+
+    fn unexpected(&self, expected: &str) -> ParseError {
+        self.error_here(format!("expected {expected}, found {}", self.peek()))
+    }
+
+    fn expect(&mut self, tok: &Tok, expected: &str) -> Result<Token, ParseError> {
+        if self.at(tok) {
+            Ok(self.advance())
+        } else {
+            Err(self.unexpected(expected))
+        }
+    }
+
+    fn expect_name(&mut self, expected: &str) -> Result<String, ParseError> {
+        if let Tok::Name(name) = self.peek() {
+            let name = name.clone();
+            self.advance();
+            Ok(name)
+        } else {
+            Err(self.unexpected(expected))
+        }
+    }
+
+    fn position(&self) -> (u32, u32) {
+        let token = self.token();
+        (token.line, token.col)
+    }
+
+    /// Goes one level deeper; an error beyond `MAX_DEPTH`.
+    fn enter(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error_here(format!(
+                "too deeply nested (more than {MAX_DEPTH} levels of brackets, blocks and operators)"
+            )));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self, levels: u32) {
+        self.depth = self.depth.saturating_sub(levels);
+    }
+
+    // ----- statements -----
+
+    fn file(&mut self) -> Result<Vec<Stmt>, ParseError> {
+        let mut body = Vec::new();
+        while !self.at(&Tok::Eof) {
+            body.push(self.statement()?);
+        }
+        Ok(body)
+    }
+
+    fn statement(&mut self) -> Result<Stmt, ParseError> {
+        let line = self.token().line;
+        let kind = match self.peek() {
+            Tok::If => self.if_stmt()?,
+            Tok::While => self.while_stmt()?,
+            Tok::For => self.for_stmt()?,
+            Tok::Def => self.def_stmt()?,
+            Tok::Indent => return Err(self.error_here("unexpected indent")),
+            Tok::Elif => return Err(self.error_here("'elif' without a matching 'if'")),
+            Tok::Else => return Err(self.error_here("'else' without a matching 'if'")),
+            _ => {
+                let kind = self.simple_stmt()?;
+                self.expect_newline()?;
+                kind
+            }
+        };
+        Ok(Stmt { line, kind })
+    }
+
+    fn expect_newline(&mut self) -> Result<(), ParseError> {
+        if self.eat(&Tok::Newline) {
+            Ok(())
+        } else {
+            Err(self.unexpected("end of line"))
+        }
+    }
+
+    /// A statement that fits on one line (without its newline).
+    fn simple_stmt(&mut self) -> Result<StmtKind, ParseError> {
+        match self.peek() {
+            Tok::Pass => {
+                self.advance();
+                Ok(StmtKind::Pass)
+            }
+            Tok::Break | Tok::Continue => {
+                if !self.in_loop {
+                    return Err(self.error_here(format!("{} outside a loop", self.peek())));
+                }
+                let kind = if self.advance().tok == Tok::Break { StmtKind::Break } else { StmtKind::Continue };
+                Ok(kind)
+            }
+            Tok::Return => {
+                if !self.in_function {
+                    return Err(self.error_here("'return' outside a function"));
+                }
+                self.advance();
+                if self.at(&Tok::Newline) {
+                    Ok(StmtKind::Return(None))
+                } else {
+                    Ok(StmtKind::Return(Some(self.exprlist()?)))
+                }
+            }
+            Tok::Import => {
+                self.advance();
+                let name = self.expect_name("a module name")?;
+                match self.peek() {
+                    Tok::Dot => Err(self.error_here("dotted module names are not supported")),
+                    Tok::Comma => Err(self.error_here("import one module per 'import' statement")),
+                    _ => Ok(StmtKind::Import(name)),
+                }
+            }
+            Tok::If | Tok::While | Tok::For | Tok::Def => {
+                Err(self.error_here(format!("{} cannot follow ':' on the same line", self.peek())))
+            }
+            _ => self.expr_stmt(),
+        }
+    }
+
+    /// An expression statement, an assignment or an augmented assignment.
+    fn expr_stmt(&mut self) -> Result<StmtKind, ParseError> {
+        let (line, col) = self.position();
+        let lhs = self.exprlist()?;
+        let op = match self.peek() {
+            Tok::Assign => {
+                let target = to_target(lhs, line, col)?;
+                self.advance();
+                let value = self.exprlist()?;
+                if self.at(&Tok::Assign) {
+                    return Err(self.error_here("chained assignment (a = b = c) is not supported"));
+                }
+                return Ok(StmtKind::Assign(target, value));
+            }
+            Tok::PlusAssign => BinOp::Add,
+            Tok::MinusAssign => BinOp::Sub,
+            Tok::StarAssign => BinOp::Mul,
+            Tok::SlashAssign => BinOp::Div,
+            Tok::DoubleSlashAssign => BinOp::FloorDiv,
+            Tok::PercentAssign => BinOp::Mod,
+            _ => return Ok(StmtKind::Expr(lhs)),
+        };
+        if !matches!(lhs, Expr::Name(_) | Expr::Index(..)) {
+            return Err(Self::error_at(
+                line,
+                col,
+                format!("augmented assignment to {} is not possible (a name or an item only)", describe(&lhs)),
+            ));
+        }
+        let target = to_target(lhs, line, col)?;
+        self.advance();
+        let value = self.exprlist()?;
+        Ok(StmtKind::AugAssign(target, op, value))
+    }
+
+    /// The body after a `:`: an indented block, or one simple statement on the same line.
+    fn block(&mut self) -> Result<Vec<Stmt>, ParseError> {
+        self.expect(&Tok::Colon, "':'")?;
+        self.enter()?;
+        let body = if self.eat(&Tok::Newline) {
+            if !self.eat(&Tok::Indent) {
+                return Err(self.error_here("expected an indented block"));
+            }
+            let mut body = Vec::new();
+            while !self.eat(&Tok::Dedent) {
+                body.push(self.statement()?);
+            }
+            body
+        } else {
+            let line = self.token().line;
+            let kind = self.simple_stmt()?;
+            self.expect_newline()?;
+            vec![Stmt { line, kind }]
+        };
+        self.leave(1);
+        Ok(body)
+    }
+
+    /// A loop body: `break` and `continue` are allowed inside.
+    fn loop_body(&mut self) -> Result<Vec<Stmt>, ParseError> {
+        let outer = std::mem::replace(&mut self.in_loop, true);
+        let body = self.block()?;
+        self.in_loop = outer;
+        if self.at(&Tok::Else) {
+            return Err(self.error_here("'else' after a loop is not supported"));
+        }
+        Ok(body)
+    }
+
+    fn if_stmt(&mut self) -> Result<StmtKind, ParseError> {
+        self.advance();
+        let mut branches = Vec::new();
+        let cond = self.expr()?;
+        branches.push((cond, self.block()?));
+        while self.eat(&Tok::Elif) {
+            let cond = self.expr()?;
+            branches.push((cond, self.block()?));
+        }
+        let orelse = if self.eat(&Tok::Else) { self.block()? } else { Vec::new() };
+        Ok(StmtKind::If(branches, orelse))
+    }
+
+    fn while_stmt(&mut self) -> Result<StmtKind, ParseError> {
+        self.advance();
+        let cond = self.expr()?;
+        let body = self.loop_body()?;
+        Ok(StmtKind::While(cond, body))
+    }
+
+    fn for_stmt(&mut self) -> Result<StmtKind, ParseError> {
+        self.advance();
+        let (line, col) = self.position();
+        // Targets are parsed as postfix expressions, so that `in` is not read as a comparison.
+        let first = self.postfix()?;
+        let targets = if self.at(&Tok::Comma) {
+            let mut items = vec![first];
+            while self.eat(&Tok::Comma) {
+                if self.at(&Tok::In) {
+                    break;
+                }
+                items.push(self.postfix()?);
+            }
+            Expr::Tuple(items)
+        } else {
+            first
+        };
+        let target = to_target(targets, line, col)?;
+        self.expect(&Tok::In, "'in'")?;
+        let iter = self.exprlist()?;
+        let body = self.loop_body()?;
+        Ok(StmtKind::For(target, iter, body))
+    }
+
+    fn def_stmt(&mut self) -> Result<StmtKind, ParseError> {
+        self.advance();
+        let name = self.expect_name("a function name")?;
+        self.expect(&Tok::LParen, "'('")?;
+        let mut params: Vec<String> = Vec::new();
+        while !self.eat(&Tok::RParen) {
+            if matches!(self.peek(), Tok::Star | Tok::DoubleStar) {
+                return Err(self.error_here("*args and **kwargs parameters are not supported"));
+            }
+            let (line, col) = self.position();
+            let param = self.expect_name("a parameter name or ')'")?;
+            if params.contains(&param) {
+                return Err(Self::error_at(line, col, format!("duplicate parameter '{param}'")));
+            }
+            params.push(param);
+            match self.peek() {
+                Tok::Assign => return Err(self.error_here("default parameter values are not supported")),
+                Tok::Colon => return Err(self.error_here("parameter annotations are not supported")),
+                _ => {}
+            }
+            if !self.eat(&Tok::Comma) {
+                self.expect(&Tok::RParen, "',' or ')'")?;
+                break;
+            }
+        }
+        let outer = (self.in_function, self.in_loop);
+        (self.in_function, self.in_loop) = (true, false);
+        let body = self.block()?;
+        (self.in_function, self.in_loop) = outer;
+        Ok(StmtKind::Def(name, params, body))
+    }
+
+    // ----- expressions -----
+
+    /// Whether the current token can start an expression.
+    fn starts_expr(&self) -> bool {
+        matches!(
+            self.peek(),
+            Tok::Name(_)
+                | Tok::Int(_)
+                | Tok::Float(_)
+                | Tok::Str(_)
+                | Tok::None
+                | Tok::True
+                | Tok::False
+                | Tok::LParen
+                | Tok::LBracket
+                | Tok::LBrace
+                | Tok::Minus
+                | Tok::Plus
+                | Tok::Not
+                | Tok::Star
+        )
+    }
+
+    /// Expressions separated by commas; more than one, or a trailing comma, make a tuple.
+    fn exprlist(&mut self) -> Result<Expr, ParseError> {
+        let first = self.expr()?;
+        if !self.at(&Tok::Comma) {
+            return Ok(first);
+        }
+        let mut items = vec![first];
+        while self.eat(&Tok::Comma) {
+            if !self.starts_expr() {
+                break;
+            }
+            items.push(self.expr()?);
+        }
+        Ok(Expr::Tuple(items))
+    }
+
+    /// A full expression: `body if cond else orelse`, or anything of higher precedence.
+    fn expr(&mut self) -> Result<Expr, ParseError> {
+        let body = self.or_expr()?;
+        if !self.eat(&Tok::If) {
+            return Ok(body);
+        }
+        self.enter()?;
+        let cond = self.or_expr()?;
+        self.expect(&Tok::Else, "'else' in the conditional expression")?;
+        let orelse = self.expr()?;
+        self.leave(1);
+        Ok(Expr::IfElse(Box::new(cond), Box::new(body), Box::new(orelse)))
+    }
+
+    fn or_expr(&mut self) -> Result<Expr, ParseError> {
+        let mut lhs = self.and_expr()?;
+        let mut levels = 0;
+        while self.eat(&Tok::Or) {
+            self.enter()?;
+            levels += 1;
+            let rhs = self.and_expr()?;
+            lhs = Expr::Or(Box::new(lhs), Box::new(rhs));
+        }
+        self.leave(levels);
+        Ok(lhs)
+    }
+
+    fn and_expr(&mut self) -> Result<Expr, ParseError> {
+        let mut lhs = self.not_expr()?;
+        let mut levels = 0;
+        while self.eat(&Tok::And) {
+            self.enter()?;
+            levels += 1;
+            let rhs = self.not_expr()?;
+            lhs = Expr::And(Box::new(lhs), Box::new(rhs));
+        }
+        self.leave(levels);
+        Ok(lhs)
+    }
+
+    fn not_expr(&mut self) -> Result<Expr, ParseError> {
+        if !self.eat(&Tok::Not) {
+            return self.comparison();
+        }
+        self.enter()?;
+        let operand = self.not_expr()?;
+        self.leave(1);
+        Ok(Expr::Unary(UnaryOp::Not, Box::new(operand)))
+    }
+
+    /// The comparison operator at the current token, if any: `(operator, tokens it takes)`.
+    fn comparison_op(&self) -> Option<(CmpOp, usize)> {
+        let op = match self.peek() {
+            Tok::EqEq => (CmpOp::Eq, 1),
+            Tok::NotEq => (CmpOp::Ne, 1),
+            Tok::Lt => (CmpOp::Lt, 1),
+            Tok::Le => (CmpOp::Le, 1),
+            Tok::Gt => (CmpOp::Gt, 1),
+            Tok::Ge => (CmpOp::Ge, 1),
+            Tok::In => (CmpOp::In, 1),
+            Tok::Is if self.peek_at(1) == &Tok::Not => (CmpOp::IsNot, 2),
+            Tok::Is => (CmpOp::Is, 1),
+            Tok::Not if self.peek_at(1) == &Tok::In => (CmpOp::NotIn, 2),
+            _ => return None,
+        };
+        Some(op)
+    }
+
+    fn comparison(&mut self) -> Result<Expr, ParseError> {
+        let lhs = self.arith()?;
+        let Some((op, width)) = self.comparison_op() else { return Ok(lhs) };
+        for _ in 0..width {
+            self.advance();
+        }
+        self.enter()?;
+        let rhs = self.arith()?;
+        self.leave(1);
+        if self.comparison_op().is_some() {
+            return Err(self.error_here("chained comparisons (a < b < c) are not supported; use 'and'"));
+        }
+        Ok(Expr::Compare(Box::new(lhs), op, Box::new(rhs)))
+    }
+
+    fn arith(&mut self) -> Result<Expr, ParseError> {
+        let mut lhs = self.term()?;
+        let mut levels = 0;
+        loop {
+            let op = match self.peek() {
+                Tok::Plus => BinOp::Add,
+                Tok::Minus => BinOp::Sub,
+                _ => break,
+            };
+            self.advance();
+            self.enter()?;
+            levels += 1;
+            let rhs = self.term()?;
+            lhs = Expr::BinOp(Box::new(lhs), op, Box::new(rhs));
+        }
+        self.leave(levels);
+        Ok(lhs)
+    }
+
+    fn term(&mut self) -> Result<Expr, ParseError> {
+        let mut lhs = self.factor()?;
+        let mut levels = 0;
+        loop {
+            let op = match self.peek() {
+                Tok::Star => BinOp::Mul,
+                Tok::Slash => BinOp::Div,
+                Tok::DoubleSlash => BinOp::FloorDiv,
+                Tok::Percent => BinOp::Mod,
+                _ => break,
+            };
+            self.advance();
+            self.enter()?;
+            levels += 1;
+            let rhs = self.factor()?;
+            lhs = Expr::BinOp(Box::new(lhs), op, Box::new(rhs));
+        }
+        self.leave(levels);
+        Ok(lhs)
+    }
+
+    /// Unary `-` and `+`, which bind looser than `**` on their right: `-2**2` is `-(2**2)`.
+    fn factor(&mut self) -> Result<Expr, ParseError> {
+        let op = match self.peek() {
+            Tok::Minus => UnaryOp::Neg,
+            Tok::Plus => UnaryOp::Pos,
+            _ => return self.power(),
+        };
+        self.advance();
+        self.enter()?;
+        let operand = self.factor()?;
+        self.leave(1);
+        Ok(Expr::Unary(op, Box::new(operand)))
+    }
+
+    /// `base ** exponent`, right-associative; the exponent may carry a unary sign (`2 ** -1`).
+    fn power(&mut self) -> Result<Expr, ParseError> {
+        let base = self.postfix()?;
+        if !self.eat(&Tok::DoubleStar) {
+            return Ok(base);
+        }
+        self.enter()?;
+        let exponent = self.factor()?;
+        self.leave(1);
+        Ok(Expr::BinOp(Box::new(base), BinOp::Pow, Box::new(exponent)))
+    }
+
+    /// An atom followed by calls, subscripts and attributes.
+    fn postfix(&mut self) -> Result<Expr, ParseError> {
+        let mut expr = self.atom()?;
+        let mut levels = 0;
+        loop {
+            match self.peek() {
+                Tok::LParen => {
+                    self.advance();
+                    self.enter()?;
+                    levels += 1;
+                    let (args, kwargs) = self.call_args()?;
+                    expr = Expr::Call(Box::new(expr), args, kwargs);
+                }
+                Tok::LBracket => {
+                    self.advance();
+                    self.enter()?;
+                    levels += 1;
+                    if self.at(&Tok::Colon) {
+                        return Err(self.error_here("slices are not supported"));
+                    }
+                    let index = self.exprlist()?;
+                    if self.at(&Tok::Colon) {
+                        return Err(self.error_here("slices are not supported"));
+                    }
+                    self.expect(&Tok::RBracket, "']'")?;
+                    expr = Expr::Index(Box::new(expr), Box::new(index));
+                }
+                Tok::Dot => {
+                    self.advance();
+                    self.enter()?;
+                    levels += 1;
+                    let name = self.expect_name("an attribute name")?;
+                    expr = Expr::Attr(Box::new(expr), name);
+                }
+                _ => break,
+            }
+        }
+        self.leave(levels);
+        Ok(expr)
+    }
+
+    /// The arguments of a call, after its `(` and up to and including its `)`.
+    fn call_args(&mut self) -> Result<(Vec<Expr>, Vec<(String, Expr)>), ParseError> {
+        let mut args = Vec::new();
+        let mut kwargs: Vec<(String, Expr)> = Vec::new();
+        while !self.eat(&Tok::RParen) {
+            if matches!(self.peek(), Tok::Star | Tok::DoubleStar) {
+                return Err(self.error_here("argument unpacking (*, **) is not supported"));
+            }
+            let (line, col) = self.position();
+            if let (Tok::Name(name), Tok::Assign) = (self.peek(), self.peek_at(1)) {
+                let name = name.clone();
+                if kwargs.iter().any(|(k, _)| *k == name) {
+                    return Err(Self::error_at(line, col, format!("keyword argument '{name}' repeated")));
+                }
+                self.advance();
+                self.advance();
+                let value = self.expr()?;
+                kwargs.push((name, value));
+            } else {
+                if !kwargs.is_empty() {
+                    return Err(self.error_here("positional argument follows keyword argument"));
+                }
+                let arg = self.expr()?;
+                self.refuse_comprehension()?;
+                args.push(arg);
+            }
+            if !self.eat(&Tok::Comma) {
+                self.expect(&Tok::RParen, "',' or ')'")?;
+                break;
+            }
+        }
+        Ok((args, kwargs))
+    }
+
+    fn refuse_comprehension(&self) -> Result<(), ParseError> {
+        if self.at(&Tok::For) {
+            return Err(self.error_here("comprehensions and generator expressions are not supported"));
+        }
+        Ok(())
+    }
+
+    fn atom(&mut self) -> Result<Expr, ParseError> {
+        let expr = match self.peek() {
+            Tok::Name(name) => Expr::Name(name.clone()),
+            Tok::Int(n) => Expr::Int(*n),
+            Tok::Float(x) => Expr::Float(*x),
+            Tok::Str(_) => {
+                // Adjacent string literals are one string, as in Python.
+                let mut text = String::new();
+                while let Tok::Str(s) = self.peek() {
+                    text.push_str(s);
+                    self.advance();
+                }
+                return Ok(Expr::Str(text));
+            }
+            Tok::None => Expr::None,
+            Tok::True => Expr::Bool(true),
+            Tok::False => Expr::Bool(false),
+            Tok::LParen => return self.bracketed(Tok::RParen),
+            Tok::LBracket => return self.bracketed(Tok::RBracket),
+            Tok::LBrace => return self.dict(),
+            Tok::Star => return Err(self.error_here("unpacking with '*' is not supported")),
+            _ => return Err(self.unexpected("an expression")),
+        };
+        self.advance();
+        Ok(expr)
+    }
+
+    /// A parenthesized expression, a tuple or a list; `close` says which.
+    fn bracketed(&mut self, close: Tok) -> Result<Expr, ParseError> {
+        self.advance();
+        self.enter()?;
+        let is_list = close == Tok::RBracket;
+        let mut items = Vec::new();
+        let mut trailing_comma = false;
+        while !self.eat(&close) {
+            items.push(self.expr()?);
+            self.refuse_comprehension()?;
+            trailing_comma = self.eat(&Tok::Comma);
+            if !trailing_comma {
+                self.expect(&close, if is_list { "',' or ']'" } else { "',' or ')'" })?;
+                break;
+            }
+        }
+        self.leave(1);
+        if is_list {
+            Ok(Expr::List(items))
+        } else if items.len() == 1 && !trailing_comma {
+            Ok(items.pop().unwrap_or(Expr::None))
+        } else {
+            Ok(Expr::Tuple(items))
+        }
+    }
+
+    fn dict(&mut self) -> Result<Expr, ParseError> {
+        self.advance();
+        self.enter()?;
+        let mut pairs = Vec::new();
+        while !self.eat(&Tok::RBrace) {
+            let key = self.expr()?;
+            self.refuse_comprehension()?;
+            if matches!(self.peek(), Tok::Comma | Tok::RBrace) {
+                return Err(self.error_here("set displays are not supported"));
+            }
+            self.expect(&Tok::Colon, "':'")?;
+            let value = self.expr()?;
+            self.refuse_comprehension()?;
+            pairs.push((key, value));
+            if !self.eat(&Tok::Comma) {
+                self.expect(&Tok::RBrace, "',' or '}'")?;
+                break;
+            }
+        }
+        self.leave(1);
+        Ok(Expr::Dict(pairs))
+    }
+}
+
+/// Describes an expression for error messages about assignment.
+fn describe(expr: &Expr) -> &'static str {
+    match expr {
+        Expr::None | Expr::Bool(_) | Expr::Int(_) | Expr::Float(_) | Expr::Str(_) => "a literal",
+        Expr::Name(_) => "a name",
+        Expr::Tuple(_) => "a tuple",
+        Expr::List(_) => "a list",
+        Expr::Dict(_) => "a dict display",
+        Expr::BinOp(..) | Expr::Unary(..) => "an operator expression",
+        Expr::Compare(..) => "a comparison",
+        Expr::And(..) | Expr::Or(..) => "a boolean expression",
+        Expr::IfElse(..) => "a conditional expression",
+        Expr::Call(..) => "a function call",
+        Expr::Attr(..) => "an attribute",
+        Expr::Index(..) => "an item",
+    }
+}
+
+/// Turns the left side of `=` (or a `for` target) into a `Target`; `line` and `col` are where it
+/// starts.
+fn to_target(expr: Expr, line: u32, col: u32) -> Result<Target, ParseError> {
+    match expr {
+        Expr::Name(name) => Ok(Target::Name(name)),
+        Expr::Index(container, index) => Ok(Target::Index(*container, *index)),
+        Expr::Tuple(items) | Expr::List(items) => {
+            items.into_iter().map(|item| to_target(item, line, col)).collect::<Result<_, _>>().map(Target::Tuple)
+        }
+        Expr::Attr(..) => Err(Parser::error_at(line, col, "assignment to an attribute is not supported")),
+        other => Err(Parser::error_at(line, col, format!("cannot assign to {}", describe(&other)))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(src: &str) -> Vec<Stmt> {
+        match parse(src) {
+            Ok(stmts) => stmts,
+            Err(e) => panic!("{src:?} failed: {e}"),
+        }
+    }
+
+    fn parse_err(src: &str) -> ParseError {
+        match parse(src) {
+            Ok(stmts) => panic!("{src:?} parsed: {stmts:?}"),
+            Err(e) => e,
+        }
+    }
+
+    /// Asserts that `src` fails with a message containing `part`.
+    fn assert_err(src: &str, part: &str) {
+        let e = parse_err(src);
+        assert!(e.msg.contains(part), "{src:?}: {e} (wanted {part:?})");
+    }
+
+    /// The expression of a one-statement program.
+    fn expr(src: &str) -> Expr {
+        let mut stmts = parse_ok(src);
+        match stmts.pop().map(|s| s.kind) {
+            Some(StmtKind::Expr(e)) if stmts.is_empty() => e,
+            other => panic!("{src:?}: not one expression statement: {other:?}"),
+        }
+    }
+
+    fn name(n: &str) -> Expr {
+        Expr::Name(n.into())
+    }
+
+    fn int(n: i64) -> Expr {
+        Expr::Int(n)
+    }
+
+    fn bin(a: Expr, op: BinOp, b: Expr) -> Expr {
+        Expr::BinOp(Box::new(a), op, Box::new(b))
+    }
+
+    fn un(op: UnaryOp, a: Expr) -> Expr {
+        Expr::Unary(op, Box::new(a))
+    }
+
+    fn cmp(a: Expr, op: CmpOp, b: Expr) -> Expr {
+        Expr::Compare(Box::new(a), op, Box::new(b))
+    }
+
+    fn call(f: Expr, args: Vec<Expr>) -> Expr {
+        Expr::Call(Box::new(f), args, Vec::new())
+    }
+
+    fn stmt(line: u32, kind: StmtKind) -> Stmt {
+        Stmt { line, kind }
+    }
+
+    #[test]
+    fn arithmetic_precedence_and_associativity() {
+        assert_eq!(expr("1 + 2 * 3"), bin(int(1), BinOp::Add, bin(int(2), BinOp::Mul, int(3))));
+        assert_eq!(expr("1 - 2 - 3"), bin(bin(int(1), BinOp::Sub, int(2)), BinOp::Sub, int(3)));
+        assert_eq!(
+            expr("a // b % c / d"),
+            bin(bin(bin(name("a"), BinOp::FloorDiv, name("b")), BinOp::Mod, name("c")), BinOp::Div, name("d"))
+        );
+        assert_eq!(expr("(1 + 2) * 3"), bin(bin(int(1), BinOp::Add, int(2)), BinOp::Mul, int(3)));
+        assert_eq!(expr("2 ** 3 ** 2"), bin(int(2), BinOp::Pow, bin(int(3), BinOp::Pow, int(2))));
+        assert_eq!(expr("-2 ** 2"), un(UnaryOp::Neg, bin(int(2), BinOp::Pow, int(2))));
+        assert_eq!(expr("2 ** -1"), bin(int(2), BinOp::Pow, un(UnaryOp::Neg, int(1))));
+        assert_eq!(expr("a * -b"), bin(name("a"), BinOp::Mul, un(UnaryOp::Neg, name("b"))));
+        assert_eq!(expr("- + x"), un(UnaryOp::Neg, un(UnaryOp::Pos, name("x"))));
+        assert_eq!(expr("-x ** 0.5"), un(UnaryOp::Neg, bin(name("x"), BinOp::Pow, Expr::Float(0.5))));
+        assert_eq!(
+            expr("-f(1)[2].y"),
+            un(
+                UnaryOp::Neg,
+                Expr::Attr(
+                    Box::new(Expr::Index(Box::new(call(name("f"), vec![int(1)])), Box::new(int(2)))),
+                    "y".into()
+                )
+            )
+        );
+    }
+
+    #[test]
+    fn boolean_comparison_and_conditional_precedence() {
+        let (a, b, c) = (name("a"), name("b"), name("c"));
+        assert_eq!(
+            expr("a or b and c"),
+            Expr::Or(Box::new(a.clone()), Box::new(Expr::And(Box::new(b.clone()), Box::new(c.clone()))))
+        );
+        assert_eq!(
+            expr("a or b or c"),
+            Expr::Or(Box::new(Expr::Or(Box::new(a.clone()), Box::new(b.clone()))), Box::new(c.clone()))
+        );
+        assert_eq!(
+            expr("not a == b"),
+            un(UnaryOp::Not, cmp(a.clone(), CmpOp::Eq, b.clone()))
+        );
+        assert_eq!(
+            expr("not a and b"),
+            Expr::And(Box::new(un(UnaryOp::Not, a.clone())), Box::new(b.clone()))
+        );
+        assert_eq!(expr("not not a"), un(UnaryOp::Not, un(UnaryOp::Not, a.clone())));
+        assert_eq!(
+            expr("a + 1 < b * 2"),
+            cmp(bin(a.clone(), BinOp::Add, int(1)), CmpOp::Lt, bin(b.clone(), BinOp::Mul, int(2)))
+        );
+        let ops = [
+            ("==", CmpOp::Eq),
+            ("!=", CmpOp::Ne),
+            ("<", CmpOp::Lt),
+            ("<=", CmpOp::Le),
+            (">", CmpOp::Gt),
+            (">=", CmpOp::Ge),
+            ("in", CmpOp::In),
+            ("not in", CmpOp::NotIn),
+            ("is", CmpOp::Is),
+            ("is not", CmpOp::IsNot),
+        ];
+        for (text, op) in ops {
+            assert_eq!(expr(&format!("a {text} b")), cmp(a.clone(), op, b.clone()), "{text}");
+        }
+        assert_eq!(expr("a is not None"), cmp(a.clone(), CmpOp::IsNot, Expr::None));
+        assert_eq!(
+            expr("a if b else c"),
+            Expr::IfElse(Box::new(b.clone()), Box::new(a.clone()), Box::new(c.clone()))
+        );
+        // The conditional is the loosest: `x + 1 if c else y or z`.
+        assert_eq!(
+            expr("x + 1 if c else y or z"),
+            Expr::IfElse(
+                Box::new(c.clone()),
+                Box::new(bin(name("x"), BinOp::Add, int(1))),
+                Box::new(Expr::Or(Box::new(name("y")), Box::new(name("z"))))
+            )
+        );
+        // Right-nested: `a if b else c if d else e`.
+        assert_eq!(
+            expr("a if b else c if d else e"),
+            Expr::IfElse(
+                Box::new(b),
+                Box::new(a),
+                Box::new(Expr::IfElse(Box::new(name("d")), Box::new(c), Box::new(name("e"))))
+            )
+        );
+    }
+
+    #[test]
+    fn literals() {
+        assert_eq!(expr("0"), int(0));
+        assert_eq!(expr("000"), int(0));
+        assert_eq!(expr("9223372036854775807"), int(i64::MAX));
+        assert_eq!(expr("1.5"), Expr::Float(1.5));
+        assert_eq!(expr(".5"), Expr::Float(0.5));
+        assert_eq!(expr("1e-3"), Expr::Float(0.001));
+        assert_eq!(expr("2."), Expr::Float(2.0));
+        assert_eq!(expr("2.5E+2"), Expr::Float(250.0));
+        assert_eq!(expr("1.e2"), Expr::Float(100.0));
+        assert_eq!(expr("None"), Expr::None);
+        assert_eq!(expr("True"), Expr::Bool(true));
+        assert_eq!(expr("False"), Expr::Bool(false));
+        assert_eq!(expr(r#"'a\n\t\\\'\"b'"#), Expr::Str("a\n\t\\'\"b".into()));
+        assert_eq!(expr(r#""it's""#), Expr::Str("it's".into()));
+        assert_eq!(expr("''"), Expr::Str(String::new()));
+        assert_eq!(expr("'ab' \"cd\""), Expr::Str("abcd".into()));
+        assert_eq!(expr("'é # not a comment'"), Expr::Str("é # not a comment".into()));
+    }
+
+    #[test]
+    fn displays_calls_and_subscripts() {
+        assert_eq!(expr("()"), Expr::Tuple(vec![]));
+        assert_eq!(expr("(1)"), int(1));
+        assert_eq!(expr("(1,)"), Expr::Tuple(vec![int(1)]));
+        assert_eq!(expr("(1, 2,)"), Expr::Tuple(vec![int(1), int(2)]));
+        assert_eq!(expr("[]"), Expr::List(vec![]));
+        assert_eq!(expr("[1, 2,]"), Expr::List(vec![int(1), int(2)]));
+        assert_eq!(expr("[[1], []]"), Expr::List(vec![Expr::List(vec![int(1)]), Expr::List(vec![])]));
+        assert_eq!(expr("{}"), Expr::Dict(vec![]));
+        assert_eq!(
+            expr("{'a': 1, 2: [3],}"),
+            Expr::Dict(vec![(Expr::Str("a".into()), int(1)), (int(2), Expr::List(vec![int(3)]))])
+        );
+        assert_eq!(expr("f()"), call(name("f"), vec![]));
+        assert_eq!(expr("f(1, 2,)"), call(name("f"), vec![int(1), int(2)]));
+        assert_eq!(
+            expr("threading.Thread(target=run, args=(i, n))"),
+            Expr::Call(
+                Box::new(Expr::Attr(Box::new(name("threading")), "Thread".into())),
+                vec![],
+                vec![
+                    ("target".into(), name("run")),
+                    ("args".into(), Expr::Tuple(vec![name("i"), name("n")]))
+                ]
+            )
+        );
+        assert_eq!(
+            expr("f(a, b=a == 1)"),
+            Expr::Call(Box::new(name("f")), vec![name("a")], vec![("b".into(), cmp(name("a"), CmpOp::Eq, int(1)))])
+        );
+        assert_eq!(expr("d[1, 2]"), Expr::Index(Box::new(name("d")), Box::new(Expr::Tuple(vec![int(1), int(2)]))));
+        assert_eq!(
+            expr("a[i][j]"),
+            Expr::Index(Box::new(Expr::Index(Box::new(name("a")), Box::new(name("i")))), Box::new(name("j")))
+        );
+        assert_eq!(expr("1, 2"), Expr::Tuple(vec![int(1), int(2)]));
+        assert_eq!(expr("1,"), Expr::Tuple(vec![int(1)]));
+    }
+
+    #[test]
+    fn implicit_line_joining_inside_brackets() {
+        let src = "x = [1,\n  2,\n# comment\n\n        3]\ny = f(\n1)\n";
+        assert_eq!(
+            parse_ok(src),
+            vec![
+                stmt(1, StmtKind::Assign(Target::Name("x".into()), Expr::List(vec![int(1), int(2), int(3)]))),
+                stmt(6, StmtKind::Assign(Target::Name("y".into()), call(name("f"), vec![int(1)]))),
+            ]
+        );
+    }
+
+    #[test]
+    fn assignments() {
+        let x = || Target::Name("x".into());
+        assert_eq!(parse_ok("x = 1"), vec![stmt(1, StmtKind::Assign(x(), int(1)))]);
+        assert_eq!(
+            parse_ok("a[i] = 1, 2\n"),
+            vec![stmt(
+                1,
+                StmtKind::Assign(Target::Index(name("a"), name("i")), Expr::Tuple(vec![int(1), int(2)]))
+            )]
+        );
+        assert_eq!(
+            parse_ok("a, (b, [c, d[0]]) = t"),
+            vec![stmt(
+                1,
+                StmtKind::Assign(
+                    Target::Tuple(vec![
+                        Target::Name("a".into()),
+                        Target::Tuple(vec![
+                            Target::Name("b".into()),
+                            Target::Tuple(vec![Target::Name("c".into()), Target::Index(name("d"), int(0))])
+                        ])
+                    ]),
+                    name("t")
+                )
+            )]
+        );
+        let ops = [
+            ("+=", BinOp::Add),
+            ("-=", BinOp::Sub),
+            ("*=", BinOp::Mul),
+            ("/=", BinOp::Div),
+            ("//=", BinOp::FloorDiv),
+            ("%=", BinOp::Mod),
+        ];
+        for (text, op) in ops {
+            assert_eq!(parse_ok(&format!("x {text} 2")), vec![stmt(1, StmtKind::AugAssign(x(), op, int(2)))]);
+        }
+        assert_eq!(
+            parse_ok("a[0] -= 1"),
+            vec![stmt(1, StmtKind::AugAssign(Target::Index(name("a"), int(0)), BinOp::Sub, int(1)))]
+        );
+    }
+
+    #[test]
+    fn compound_statements() {
+        let src = "\
+import sys
+def f(a, b,):
+    if a:
+        return
+    elif b:
+        return a, b
+    elif not b:
+        pass
+    else:
+        return 1
+for i, x in e:
+    while x:
+        break
+    continue
+if c: x = 1
+else: g()
+def h(): return 2
+";
+        let x = || Target::Name("x".into());
+        assert_eq!(
+            parse_ok(src),
+            vec![
+                stmt(1, StmtKind::Import("sys".into())),
+                stmt(
+                    2,
+                    StmtKind::Def(
+                        "f".into(),
+                        vec!["a".into(), "b".into()],
+                        vec![stmt(
+                            3,
+                            StmtKind::If(
+                                vec![
+                                    (name("a"), vec![stmt(4, StmtKind::Return(None))]),
+                                    (
+                                        name("b"),
+                                        vec![stmt(
+                                            6,
+                                            StmtKind::Return(Some(Expr::Tuple(vec![name("a"), name("b")])))
+                                        )]
+                                    ),
+                                    (un(UnaryOp::Not, name("b")), vec![stmt(8, StmtKind::Pass)]),
+                                ],
+                                vec![stmt(10, StmtKind::Return(Some(int(1))))]
+                            )
+                        )]
+                    )
+                ),
+                stmt(
+                    11,
+                    StmtKind::For(
+                        Target::Tuple(vec![Target::Name("i".into()), x()]),
+                        name("e"),
+                        vec![
+                            stmt(12, StmtKind::While(name("x"), vec![stmt(13, StmtKind::Break)])),
+                            stmt(14, StmtKind::Continue),
+                        ]
+                    )
+                ),
+                stmt(
+                    15,
+                    StmtKind::If(
+                        vec![(name("c"), vec![stmt(15, StmtKind::Assign(x(), int(1)))])],
+                        vec![stmt(16, StmtKind::Expr(call(name("g"), vec![])))]
+                    )
+                ),
+                stmt(17, StmtKind::Def("h".into(), vec![], vec![stmt(17, StmtKind::Return(Some(int(2))))])),
+            ]
+        );
+    }
+
+    #[test]
+    fn for_targets_and_iterables() {
+        assert_eq!(
+            parse_ok("for a[0] in 1, 2:\n  pass"),
+            vec![stmt(
+                1,
+                StmtKind::For(
+                    Target::Index(name("a"), int(0)),
+                    Expr::Tuple(vec![int(1), int(2)]),
+                    vec![stmt(2, StmtKind::Pass)]
+                )
+            )]
+        );
+        assert_eq!(
+            parse_ok("for (a, b), in x: pass"),
+            vec![stmt(
+                1,
+                StmtKind::For(
+                    Target::Tuple(vec![Target::Tuple(vec![Target::Name("a".into()), Target::Name("b".into())])]),
+                    name("x"),
+                    vec![stmt(1, StmtKind::Pass)]
+                )
+            )]
+        );
+        assert_eq!(
+            parse_ok("for x in a if c else b: pass")[0].kind,
+            StmtKind::For(
+                Target::Name("x".into()),
+                Expr::IfElse(Box::new(name("c")), Box::new(name("a")), Box::new(name("b"))),
+                vec![stmt(1, StmtKind::Pass)]
+            )
+        );
+    }
+
+    #[test]
+    fn indentation() {
+        let src = "\
+if a:
+
+        # a comment at any indentation
+    if b:
+      x = 1
+# another
+
+  # and another
+    y = 2
+z = 3";
+        let assign = |n: &str, v: i64| StmtKind::Assign(Target::Name(n.into()), int(v));
+        assert_eq!(
+            parse_ok(src),
+            vec![
+                stmt(
+                    1,
+                    StmtKind::If(
+                        vec![(
+                            name("a"),
+                            vec![
+                                stmt(
+                                    4,
+                                    StmtKind::If(vec![(name("b"), vec![stmt(5, assign("x", 1))])], vec![])
+                                ),
+                                stmt(9, assign("y", 2)),
+                            ]
+                        )],
+                        vec![]
+                    )
+                ),
+                stmt(10, assign("z", 3)),
+            ]
+        );
+        // Several blocks closed at once, at the end of the input, with and without a newline.
+        for end in ["", "\n", "\n\n   \n"] {
+            let src = format!("while a:\n  while b:\n    while c:\n      pass{end}");
+            assert_eq!(parse_ok(&src).len(), 1);
+        }
+        // Windows line endings.
+        assert_eq!(parse_ok("if a:\r\n    x = 1\r\n\r\ny = 2\r\n").len(), 2);
+        assert_eq!(parse_ok(""), vec![]);
+        assert_eq!(parse_ok("\n\n# only a comment\n   \n"), vec![]);
+    }
+
+    #[test]
+    fn indentation_errors() {
+        let e = parse_err("if a:\n    x = 1\n  y = 2\n");
+        assert_eq!((e.line, e.col), (3, 3));
+        assert!(e.msg.contains("unindent does not match"), "{e}");
+        let e = parse_err("x = 1\n    y = 2\n");
+        assert_eq!((e.line, e.col, e.msg.as_str()), (2, 5, "unexpected indent"));
+        assert_err("  x = 1\n", "unexpected indent");
+        let e = parse_err("if a:\nx = 1\n");
+        assert_eq!((e.line, e.msg.as_str()), (2, "expected an indented block"));
+        assert_err("if a:\n", "expected an indented block");
+        assert_err("if a:\n\tx = 1\n", "tab in indentation");
+        assert_err("if a:\n  \tx = 1\n", "tab in indentation");
+        assert_err("if a: x = 1\n    y = 2\n", "unexpected indent");
+    }
+
+    #[test]
+    fn error_position_and_display() {
+        let e = parse_err("x = 1\ny = (2 +)\n");
+        assert_eq!((e.line, e.col), (2, 9));
+        assert_eq!(e.to_string(), "line 2, column 9: expected an expression, found ')'");
+        // The first error in source order wins, even when it is a syntax error before a lexical one.
+        let e = parse_err("x = = 1\ny = 'unterminated\n");
+        assert_eq!((e.line, e.col), (1, 5));
+        let e = parse_err("x = 1\ny = 'unterminated\n");
+        assert_eq!((e.line, e.col, e.msg.as_str()), (2, 5, "unterminated string literal"));
+    }
+
+    #[test]
+    fn refused_features() {
+        let cases = [
+            ("a = 1; b = 2", "';' is not supported"),
+            ("a = b = 1", "chained assignment"),
+            ("a < b < c", "chained comparisons"),
+            ("a == b in c", "chained comparisons"),
+            ("x[1:2]", "slices"),
+            ("x[:2]", "slices"),
+            ("x = '''doc'''", "triple-quoted"),
+            ("x = \"\"\"doc\"\"\"", "triple-quoted"),
+            ("x = f'{a}'", "string prefix 'f'"),
+            ("x = b'a'", "string prefix 'b'"),
+            ("x = r'a'", "string prefix 'r'"),
+            ("x = 'a\\x41'", "unsupported escape"),
+            ("x = 'abc", "unterminated string"),
+            ("x = 'abc\\", "unterminated string"),
+            ("x = 9223372036854775808", "does not fit in 64 bits"),
+            ("x = 0x10", "invalid number literal"),
+            ("x = 1_000", "invalid number literal"),
+            ("x = 007", "leading zeros"),
+            ("x = 1..2", "invalid number literal"),
+            ("x **= 2", "'**=' is not supported"),
+            ("x = ~1", "'~' is not supported"),
+            ("x = a @ b", "'@' is not supported"),
+            ("x = a << 1", "'<<' is not supported"),
+            ("x = a ! b", "unexpected character '!'"),
+            ("x = 1 + \\\n 2", "backslash"),
+            ("(x := 1)", "':=' is not supported"),
+            ("x = $", "unexpected character '$'"),
+            ("café = 1", "unexpected character 'é'"),
+            ("class A: pass", "'class' is not supported"),
+            ("global x", "'global' is not supported"),
+            ("f = lambda: 1", "'lambda' is not supported"),
+            ("import os.path", "dotted module names"),
+            ("import os, sys", "one module per"),
+            ("import os as o", "'as' is not supported"),
+            ("from os import path", "'from' is not supported"),
+            ("def f(a, a): pass", "duplicate parameter 'a'"),
+            ("def f(a=1): pass", "default parameter values"),
+            ("def f(*a): pass", "*args"),
+            ("def f(a: int): pass", "annotations"),
+            ("def f(a) -> int: pass", "'->' is not supported"),
+            ("f(*a)", "argument unpacking"),
+            ("f(**a)", "argument unpacking"),
+            ("f(a=1, b)", "positional argument follows keyword argument"),
+            ("f(a=1, a=2)", "keyword argument 'a' repeated"),
+            ("f(x for x in y)", "comprehensions"),
+            ("[x for x in y]", "comprehensions"),
+            ("{1, 2}", "set displays"),
+            ("{1}", "set displays"),
+            ("a, *b = c", "unpacking with '*'"),
+            ("f() = 1", "cannot assign to a function call"),
+            ("1 = x", "cannot assign to a literal"),
+            ("a + b = 1", "cannot assign to an operator expression"),
+            ("a.b = 1", "assignment to an attribute"),
+            ("a, b += 1", "augmented assignment to a tuple"),
+            ("a.b += 1", "augmented assignment to an attribute"),
+            ("for f() in x: pass", "cannot assign to a function call"),
+            ("return 1", "'return' outside a function"),
+            ("break", "'break' outside a loop"),
+            ("continue", "'continue' outside a loop"),
+            ("while x:\n  def f():\n    break\n", "'break' outside a loop"),
+            ("while x:\n  pass\nelse:\n  pass\n", "'else' after a loop"),
+            ("for x in y:\n  pass\nelse:\n  pass\n", "'else' after a loop"),
+            ("else:\n  pass\n", "'else' without a matching 'if'"),
+            ("elif x:\n  pass\n", "'elif' without a matching 'if'"),
+            ("if x: if y: pass", "'if' cannot follow ':' on the same line"),
+            ("if x: for y in z: pass", "'for' cannot follow ':' on the same line"),
+            ("x = (1, 2", "'(' was never closed"),
+            ("x = [1, 2)", "does not match opening bracket '['"),
+            ("x = 1)", "unmatched ')'"),
+            ("x = a if b", "expected 'else'"),
+            ("x = a not b", "expected end of line, found 'not'"),
+            ("f(1 2)", "expected ',' or ')'"),
+            ("if x pass", "expected ':'"),
+            ("x = ", "expected an expression"),
+            ("x = 1 +", "expected an expression"),
+        ];
+        for (src, part) in cases {
+            assert_err(src, part);
+        }
+    }
+
+    #[test]
+    fn nesting_limit() {
+        let deep = |open: &str, middle: &str, close: &str, n: usize| {
+            format!("{}{middle}{}\n", open.repeat(n), close.repeat(n))
+        };
+        assert!(parse(&deep("(", "1", ")", 100)).is_ok());
+        assert!(parse(&deep("[", "1", "]", 100)).is_ok());
+        assert_err(&deep("(", "1", ")", 101), "too deeply nested");
+        for n in [1_000, 100_000] {
+            assert_err(&deep("(", "1", ")", n), "too deeply nested");
+            assert_err(&deep("[", "", "]", n), "too deeply nested");
+            assert_err(&deep("{1: ", "1", "}", n), "too deeply nested");
+            assert_err(&deep("f(", "1", ")", n), "too deeply nested");
+            assert_err(&deep("-", "1", "", n), "too deeply nested");
+            assert_err(&deep("not ", "1", "", n), "too deeply nested");
+            assert_err(&format!("x = 1{}\n", " + 1".repeat(n)), "too deeply nested");
+            assert_err(&format!("x = 1{}\n", " ** 1".repeat(n)), "too deeply nested");
+            assert_err(&format!("x = 1{}\n", " or 1".repeat(n)), "too deeply nested");
+            assert_err(&format!("x = a{}\n", ".b".repeat(n)), "too deeply nested");
+            assert_err(&format!("x = a{}\n", "[0]".repeat(n)), "too deeply nested");
+            assert_err(&format!("x = 1{}\n", " if 1 else 1".repeat(n)), "too deeply nested");
+        }
+        // Blocks count too.
+        let mut blocks = String::new();
+        for level in 0..150 {
+            blocks.push_str(&" ".repeat(level));
+            blocks.push_str("if x:\n");
+        }
+        blocks.push_str(&" ".repeat(150));
+        blocks.push_str("pass\n");
+        assert_err(&blocks, "too deeply nested");
+        // Long flat sequences are fine.
+        let items = vec!["1"; 100_000].join(", ");
+        assert!(parse(&format!("x = [{items}]\n")).is_ok());
+        let stmts = "x = 1\n".repeat(10_000);
+        assert_eq!(parse_ok(&stmts).len(), 10_000);
+    }
+
+    /// A tiny deterministic generator (xorshift64*), so the fuzz test needs no dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            usize::try_from(self.next() % (n as u64)).unwrap_or(0)
+        }
+    }
+
+    const SAMPLE: &str = "\
+import sys
+def f(a, b):
+    x = [1, 2.5, 'a\\n', {1: (2,)}]
+    while a < b and not x:
+        a += 1
+        if a % 2 == 0: continue
+        elif a is None:
+            break
+        else:
+            x[0] = -a ** 2 if a else b // 3
+    for i, j in g(a, k=b):
+        print(i, j, x[i].y)
+    return a, b
+";
+
+    #[test]
+    fn garbage_never_panics() {
+        let fragments = [
+            "(", ")", "[", "]", "{", "}", ":", ",", ".", "=", "==", "+", "-", "*", "**", "/", "//", "%",
+            "+=", "<", ">=", "!=", "not", "in", "is", "and", "or", "if", "elif", "else", "while", "for",
+            "def", "return", "break", "continue", "pass", "import", "None", "True", "x", "f", "1", "2.5",
+            ".5", "1e5", "'s'", "\"t\"", "'", "\"", "\\", "#c", " ", "  ", "    ", "\n", "\n    ", "\t",
+            "\r\n", ";", "é", "9999999999999999999999", "0x", "class", "lambda", "\u{0}",
+        ];
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut inputs: Vec<String> = Vec::new();
+        // Random token soups.
+        for _ in 0..300 {
+            let len = rng.below(40);
+            let s: String = (0..len).map(|_| fragments[rng.below(fragments.len())]).collect();
+            inputs.push(s);
+        }
+        // Random characters.
+        for _ in 0..100 {
+            let len = rng.below(60);
+            let s: String = (0..len)
+                .map(|_| char::from_u32(u32::try_from(rng.below(200)).unwrap_or(0)).unwrap_or('?'))
+                .collect();
+            inputs.push(s);
+        }
+        // Every prefix of a valid program, and single-character mutations of it.
+        let chars: Vec<char> = SAMPLE.chars().collect();
+        for end in 0..=chars.len() {
+            inputs.push(chars[..end].iter().collect());
+        }
+        for _ in 0..300 {
+            let mut c = chars.clone();
+            let at = rng.below(c.len());
+            match rng.below(3) {
+                0 => {
+                    c.remove(at);
+                }
+                1 => c.insert(at, fragments[rng.below(fragments.len())].chars().next().unwrap_or(' ')),
+                _ => {
+                    let other = rng.below(c.len());
+                    c.swap(at, other);
+                }
+            }
+            inputs.push(c.into_iter().collect());
+        }
+        assert!(parse(SAMPLE).is_ok());
+        let mut errors = 0;
+        for input in &inputs {
+            match parse(input) {
+                Ok(stmts) => {
+                    let _ = format!("{stmts:?}");
+                }
+                Err(e) => {
+                    errors += 1;
+                    assert!(e.line >= 1 && e.col >= 1, "{input:?}: {e}");
+                    assert!(!e.msg.is_empty());
+                }
+            }
+        }
+        assert!(errors > inputs.len() / 2, "most garbage should be refused ({errors} of {})", inputs.len());
+    }
+
+    #[test]
+    fn example_programs_parse() {
+        for (name, src) in [
+            ("nbody", include_str!("programs/nbody.py")),
+            ("lists", include_str!("programs/lists.py")),
+            ("words", include_str!("programs/words.py")),
+            ("fib", include_str!("programs/fib.py")),
+        ] {
+            if let Err(e) = parse(src) {
+                panic!("{name}.py: {e}");
+            }
+        }
+    }
+}

@@ -50,6 +50,9 @@ for example in examples/*.rs; do
     echo "-- $name ${args[*]:-}"
     cargo run --quiet --release --example "$name" -- "${args[@]}" >/dev/null
 done
+echo "-- minipy: a script, and the bench on small inputs"
+cargo run --quiet --release --example minipy -- --strategy biased examples/minipy/programs/fib.py >/dev/null
+cargo run --quiet --release --example minipy -- bench --rounds 1 --scale 0.05 >/dev/null
 echo "-- user_program, without and with its cfg-gated field"
 cargo run --quiet -p gilkit-user-program >/dev/null
 cargo run --quiet -p gilkit-user-program --features audit >/dev/null

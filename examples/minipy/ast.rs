@@ -1,4 +1,5 @@
-//! The syntax tree of minipy, the Python subset: what `parser::parse` produces and the evaluator runs.
+//! The syntax tree of minipy, the Python subset: what `parser::parse` produces and the
+//! evaluator runs.
 
 /// One statement, with the line (1-based) of its first token.
 #[derive(Debug, Clone, PartialEq)]

@@ -224,7 +224,11 @@ pub fn tokenize(source: &str) -> Vec<Token> {
         at_line_start: true,
     };
     if let Err((line, col, msg)) = lexer.run() {
-        lexer.tokens.push(Token { tok: Tok::Error(msg), line, col });
+        lexer.tokens.push(Token {
+            tok: Tok::Error(msg),
+            line,
+            col,
+        });
     }
     lexer.tokens
 }
@@ -411,8 +415,15 @@ impl Lexer {
                 self.digits(&mut text);
             }
         }
-        if self.peek().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
-            return Err((line, col, "invalid number literal (minipy has decimal ints and floats only)".into()));
+        if self
+            .peek()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        {
+            return Err((
+                line,
+                col,
+                "invalid number literal (minipy has decimal ints and floats only)".into(),
+            ));
         }
         let tok = if is_float {
             match text.parse::<f64>() {
@@ -421,11 +432,21 @@ impl Lexer {
             }
         } else {
             if text.len() > 1 && text.starts_with('0') && text.bytes().any(|b| b != b'0') {
-                return Err((line, col, "leading zeros in decimal integer literals are not permitted".into()));
+                return Err((
+                    line,
+                    col,
+                    "leading zeros in decimal integer literals are not permitted".into(),
+                ));
             }
             match text.parse::<i64>() {
                 Ok(n) => Tok::Int(n),
-                Err(_) => return Err((line, col, format!("integer literal {text} does not fit in 64 bits"))),
+                Err(_) => {
+                    return Err((
+                        line,
+                        col,
+                        format!("integer literal {text} does not fit in 64 bits"),
+                    ))
+                }
             }
         };
         self.push(tok, line, col);
@@ -435,14 +456,26 @@ impl Lexer {
     fn word(&mut self) -> Result<(), LexError> {
         let (line, col) = (self.line, self.col);
         let mut text = String::new();
-        while let Some(c) = self.peek().filter(|c| c.is_ascii_alphanumeric() || *c == '_') {
+        while let Some(c) = self
+            .peek()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        {
             text.push(c);
             self.bump();
         }
         if matches!(self.peek(), Some('"' | '\''))
-            && matches!(text.to_ascii_lowercase().as_str(), "r" | "u" | "f" | "b" | "br" | "rb" | "fr" | "rf")
+            && matches!(
+                text.to_ascii_lowercase().as_str(),
+                "r" | "u" | "f" | "b" | "br" | "rb" | "fr" | "rf"
+            )
         {
-            return Err((line, col, format!("string prefix '{text}' is not supported (no f-strings, bytes or raw strings)")));
+            return Err((
+                line,
+                col,
+                format!(
+                    "string prefix '{text}' is not supported (no f-strings, bytes or raw strings)"
+                ),
+            ));
         }
         let tok = match text.as_str() {
             "def" => Tok::Def,
@@ -475,7 +508,9 @@ impl Lexer {
 
     fn string(&mut self) -> Result<String, LexError> {
         let (line, col) = (self.line, self.col);
-        let Some(quote) = self.bump() else { return self.err("expected a string") };
+        let Some(quote) = self.bump() else {
+            return self.err("expected a string");
+        };
         if self.peek() == Some(quote) && self.peek_at(1) == Some(quote) {
             return Err((line, col, "triple-quoted strings are not supported".into()));
         }
@@ -491,11 +526,12 @@ impl Lexer {
                         Some('\\') => '\\',
                         Some('\'') => '\'',
                         Some('"') => '"',
-                        None | Some('\n') => return Err((line, col, "unterminated string literal".into())),
+                        None | Some('\n') => {
+                            return Err((line, col, "unterminated string literal".into()));
+                        }
                         Some(other) => {
-                            return self.err(format!(
-                                "unsupported escape sequence '\\{other}' (minipy has \\n \\t \\\\ \\' \\\")"
-                            ))
+                            let msg = format!("unsupported escape sequence '\\{other}'");
+                            return self.err(format!("{msg} (minipy has \\n \\t \\\\ \\' \\\")"));
                         }
                     };
                     self.bump();
@@ -515,10 +551,18 @@ impl Lexer {
     /// Lexes an operator or bracket; the current character is not a space, digit, letter or quote.
     fn operator(&mut self) -> Result<Tok, LexError> {
         let (line, col) = (self.line, self.col);
-        let Some(c) = self.bump() else { return self.err("unexpected end of input") };
+        let Some(c) = self.bump() else {
+            return self.err("unexpected end of input");
+        };
         let next = self.peek();
         let next2 = self.peek_at(1);
-        let unsupported = |op: &str| Err((line, col, format!("operator '{op}' is not supported by minipy")));
+        let unsupported = |op: &str| {
+            Err((
+                line,
+                col,
+                format!("operator '{op}' is not supported by minipy"),
+            ))
+        };
         let (tok, extra) = match (c, next, next2) {
             ('+', Some('='), _) => (Tok::PlusAssign, 1),
             ('+', ..) => (Tok::Plus, 0),
@@ -566,15 +610,29 @@ impl Lexer {
                 match self.brackets.pop() {
                     Some((o, ..)) if o == open => (tok, 0),
                     Some((o, ..)) => {
-                        return Err((line, col, format!("closing bracket '{c}' does not match opening bracket '{o}'")))
+                        return Err((
+                            line,
+                            col,
+                            format!("closing bracket '{c}' does not match opening bracket '{o}'"),
+                        ))
                     }
                     None => return Err((line, col, format!("unmatched '{c}'"))),
                 }
             }
             (';', ..) => {
-                return Err((line, col, "';' is not supported: put each statement on its own line".into()))
+                return Err((
+                    line,
+                    col,
+                    "';' is not supported: put each statement on its own line".into(),
+                ))
             }
-            ('\\', ..) => return Err((line, col, "backslash line continuation is not supported".into())),
+            ('\\', ..) => {
+                return Err((
+                    line,
+                    col,
+                    "backslash line continuation is not supported".into(),
+                ))
+            }
             ('@' | '&' | '|' | '^' | '~', ..) => return unsupported(&c.to_string()),
             _ => return Err((line, col, format!("unexpected character {c:?}"))),
         };

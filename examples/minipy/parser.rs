@@ -7,8 +7,8 @@
 
 use std::fmt;
 
-use crate::ast::{BinOp, CmpOp, Expr, Stmt, StmtKind, Target, UnaryOp};
-use crate::lexer::{tokenize, Tok, Token};
+use super::ast::{BinOp, CmpOp, Expr, Stmt, StmtKind, Target, UnaryOp};
+use super::lexer::{tokenize, Tok, Token};
 
 /// The deepest nesting the parser accepts: 100 nested brackets parse, 101 do not.
 pub const MAX_DEPTH: u32 = 100;
@@ -45,13 +45,23 @@ impl std::error::Error for ParseError {}
 /// Returns the first lexical or syntax error in source order, including uses of Python
 /// features that minipy does not have (slices, `;`, chained comparisons, ...).
 pub fn parse(source: &str) -> Result<Vec<Stmt>, ParseError> {
-    let mut parser = Parser { tokens: tokenize(source), pos: 0, depth: 0, in_function: false, in_loop: false };
+    let mut parser = Parser {
+        tokens: tokenize(source),
+        pos: 0,
+        depth: 0,
+        in_function: false,
+        in_loop: false,
+    };
     parser.file()
 }
 
 /// Stands in for a token past the end; `tokenize` always ends with `Eof` or `Error`, so it is
 /// never actually used.
-static END: Token = Token { tok: Tok::Eof, line: 0, col: 0 };
+static END: Token = Token {
+    tok: Tok::Eof,
+    line: 0,
+    col: 0,
+};
 
 struct Parser {
     tokens: Vec<Token>,
@@ -68,7 +78,10 @@ impl Parser {
     // ----- tokens -----
 
     fn token(&self) -> &Token {
-        self.tokens.get(self.pos).or_else(|| self.tokens.last()).unwrap_or(&END)
+        self.tokens
+            .get(self.pos)
+            .or_else(|| self.tokens.last())
+            .unwrap_or(&END)
     }
 
     fn peek(&self) -> &Tok {
@@ -76,25 +89,25 @@ impl Parser {
     }
 
     fn peek_at(&self, ahead: usize) -> &Tok {
-        self.tokens.get(self.pos + ahead).map_or(&END.tok, |t| &t.tok)
+        self.tokens
+            .get(self.pos + ahead)
+            .map_or(&END.tok, |t| &t.tok)
     }
 
     fn at(&self, tok: &Tok) -> bool {
         self.peek() == tok
     }
 
-    /// Moves to the next token and returns the one passed; stays on the last token.
-    fn advance(&mut self) -> Token {
-        let token = self.token().clone();
+    /// Moves to the next token; stays on the last one (`Eof` or `Error`).
+    fn skip(&mut self) {
         if self.pos + 1 < self.tokens.len() {
             self.pos += 1;
         }
-        token
     }
 
     fn eat(&mut self, tok: &Tok) -> bool {
         if self.at(tok) {
-            self.advance();
+            self.skip();
             true
         } else {
             false
@@ -104,7 +117,11 @@ impl Parser {
     // ----- errors and depth -----
 
     fn error_at(line: u32, col: u32, msg: impl Into<String>) -> ParseError {
-        ParseError { line, col, msg: msg.into() }
+        ParseError {
+            line,
+            col,
+            msg: msg.into(),
+        }
     }
 
     /// An error at the current token; if that token is a lexical error, that error instead.
@@ -120,9 +137,9 @@ impl Parser {
         self.error_here(format!("expected {expected}, found {}", self.peek()))
     }
 
-    fn expect(&mut self, tok: &Tok, expected: &str) -> Result<Token, ParseError> {
-        if self.at(tok) {
-            Ok(self.advance())
+    fn expect(&mut self, tok: &Tok, expected: &str) -> Result<(), ParseError> {
+        if self.eat(tok) {
+            Ok(())
         } else {
             Err(self.unexpected(expected))
         }
@@ -131,7 +148,7 @@ impl Parser {
     fn expect_name(&mut self, expected: &str) -> Result<String, ParseError> {
         if let Tok::Name(name) = self.peek() {
             let name = name.clone();
-            self.advance();
+            self.skip();
             Ok(name)
         } else {
             Err(self.unexpected(expected))
@@ -162,29 +179,36 @@ impl Parser {
 
     fn file(&mut self) -> Result<Vec<Stmt>, ParseError> {
         let mut body = Vec::new();
-        while !self.at(&Tok::Eof) {
-            body.push(self.statement()?);
+        while !matches!(self.peek(), Tok::Eof) {
+            self.statement(&mut body)?;
         }
         Ok(body)
     }
 
-    fn statement(&mut self) -> Result<Stmt, ParseError> {
+    // Statement functions append to `out` rather than return a `Stmt`: a `Stmt` is large, and
+    // returning one through each level of nested blocks would cost stack in debug builds.
+
+    /// Parses one statement and appends it to `out`.
+    fn statement(&mut self, out: &mut Vec<Stmt>) -> Result<(), ParseError> {
+        match self.peek() {
+            Tok::If => self.if_stmt(out),
+            Tok::While => self.while_stmt(out),
+            Tok::For => self.for_stmt(out),
+            Tok::Def => self.def_stmt(out),
+            Tok::Indent => Err(self.error_here("unexpected indent")),
+            Tok::Elif => Err(self.error_here("'elif' without a matching 'if'")),
+            Tok::Else => Err(self.error_here("'else' without a matching 'if'")),
+            _ => self.simple_line(out),
+        }
+    }
+
+    /// A simple statement and the end of its line, appended to `out`.
+    fn simple_line(&mut self, out: &mut Vec<Stmt>) -> Result<(), ParseError> {
         let line = self.token().line;
-        let kind = match self.peek() {
-            Tok::If => self.if_stmt()?,
-            Tok::While => self.while_stmt()?,
-            Tok::For => self.for_stmt()?,
-            Tok::Def => self.def_stmt()?,
-            Tok::Indent => return Err(self.error_here("unexpected indent")),
-            Tok::Elif => return Err(self.error_here("'elif' without a matching 'if'")),
-            Tok::Else => return Err(self.error_here("'else' without a matching 'if'")),
-            _ => {
-                let kind = self.simple_stmt()?;
-                self.expect_newline()?;
-                kind
-            }
-        };
-        Ok(Stmt { line, kind })
+        let kind = self.simple_stmt()?;
+        self.expect_newline()?;
+        out.push(Stmt { line, kind });
+        Ok(())
     }
 
     fn expect_newline(&mut self) -> Result<(), ParseError> {
@@ -199,29 +223,34 @@ impl Parser {
     fn simple_stmt(&mut self) -> Result<StmtKind, ParseError> {
         match self.peek() {
             Tok::Pass => {
-                self.advance();
+                self.skip();
                 Ok(StmtKind::Pass)
             }
             Tok::Break | Tok::Continue => {
                 if !self.in_loop {
                     return Err(self.error_here(format!("{} outside a loop", self.peek())));
                 }
-                let kind = if self.advance().tok == Tok::Break { StmtKind::Break } else { StmtKind::Continue };
+                let kind = if matches!(self.peek(), Tok::Break) {
+                    StmtKind::Break
+                } else {
+                    StmtKind::Continue
+                };
+                self.skip();
                 Ok(kind)
             }
             Tok::Return => {
                 if !self.in_function {
                     return Err(self.error_here("'return' outside a function"));
                 }
-                self.advance();
-                if self.at(&Tok::Newline) {
+                self.skip();
+                if matches!(self.peek(), Tok::Newline) {
                     Ok(StmtKind::Return(None))
                 } else {
                     Ok(StmtKind::Return(Some(self.exprlist()?)))
                 }
             }
             Tok::Import => {
-                self.advance();
+                self.skip();
                 let name = self.expect_name("a module name")?;
                 match self.peek() {
                     Tok::Dot => Err(self.error_here("dotted module names are not supported")),
@@ -229,9 +258,10 @@ impl Parser {
                     _ => Ok(StmtKind::Import(name)),
                 }
             }
-            Tok::If | Tok::While | Tok::For | Tok::Def => {
-                Err(self.error_here(format!("{} cannot follow ':' on the same line", self.peek())))
-            }
+            Tok::If | Tok::While | Tok::For | Tok::Def => Err(self.error_here(format!(
+                "{} cannot follow ':' on the same line",
+                self.peek()
+            ))),
             _ => self.expr_stmt(),
         }
     }
@@ -243,9 +273,9 @@ impl Parser {
         let op = match self.peek() {
             Tok::Assign => {
                 let target = to_target(lhs, line, col)?;
-                self.advance();
+                self.skip();
                 let value = self.exprlist()?;
-                if self.at(&Tok::Assign) {
+                if matches!(self.peek(), Tok::Assign) {
                     return Err(self.error_here("chained assignment (a = b = c) is not supported"));
                 }
                 return Ok(StmtKind::Assign(target, value));
@@ -262,11 +292,14 @@ impl Parser {
             return Err(Self::error_at(
                 line,
                 col,
-                format!("augmented assignment to {} is not possible (a name or an item only)", describe(&lhs)),
+                format!(
+                    "augmented assignment to {} is not possible (a name or an item only)",
+                    describe(&lhs)
+                ),
             ));
         }
         let target = to_target(lhs, line, col)?;
-        self.advance();
+        self.skip();
         let value = self.exprlist()?;
         Ok(StmtKind::AugAssign(target, op, value))
     }
@@ -275,21 +308,17 @@ impl Parser {
     fn block(&mut self) -> Result<Vec<Stmt>, ParseError> {
         self.expect(&Tok::Colon, "':'")?;
         self.enter()?;
-        let body = if self.eat(&Tok::Newline) {
+        let mut body = Vec::new();
+        if self.eat(&Tok::Newline) {
             if !self.eat(&Tok::Indent) {
                 return Err(self.error_here("expected an indented block"));
             }
-            let mut body = Vec::new();
             while !self.eat(&Tok::Dedent) {
-                body.push(self.statement()?);
+                self.statement(&mut body)?;
             }
-            body
         } else {
-            let line = self.token().line;
-            let kind = self.simple_stmt()?;
-            self.expect_newline()?;
-            vec![Stmt { line, kind }]
-        };
+            self.simple_line(&mut body)?;
+        }
         self.leave(1);
         Ok(body)
     }
@@ -299,59 +328,102 @@ impl Parser {
         let outer = std::mem::replace(&mut self.in_loop, true);
         let body = self.block()?;
         self.in_loop = outer;
-        if self.at(&Tok::Else) {
+        if matches!(self.peek(), Tok::Else) {
             return Err(self.error_here("'else' after a loop is not supported"));
         }
         Ok(body)
     }
 
-    fn if_stmt(&mut self) -> Result<StmtKind, ParseError> {
-        self.advance();
-        let mut branches = Vec::new();
+    /// A condition and the block after it, for `if` and `elif`.
+    fn branch(&mut self) -> Result<(Expr, Vec<Stmt>), ParseError> {
+        self.skip();
         let cond = self.expr()?;
-        branches.push((cond, self.block()?));
-        while self.eat(&Tok::Elif) {
-            let cond = self.expr()?;
-            branches.push((cond, self.block()?));
-        }
-        let orelse = if self.eat(&Tok::Else) { self.block()? } else { Vec::new() };
-        Ok(StmtKind::If(branches, orelse))
+        let body = self.block()?;
+        Ok((cond, body))
     }
 
-    fn while_stmt(&mut self) -> Result<StmtKind, ParseError> {
-        self.advance();
+    fn if_stmt(&mut self, out: &mut Vec<Stmt>) -> Result<(), ParseError> {
+        let line = self.token().line;
+        let mut branches = vec![self.branch()?];
+        while matches!(self.peek(), Tok::Elif) {
+            branches.push(self.branch()?);
+        }
+        let orelse = if self.eat(&Tok::Else) {
+            self.block()?
+        } else {
+            Vec::new()
+        };
+        out.push(Stmt {
+            line,
+            kind: StmtKind::If(branches, orelse),
+        });
+        Ok(())
+    }
+
+    fn while_stmt(&mut self, out: &mut Vec<Stmt>) -> Result<(), ParseError> {
+        let line = self.token().line;
+        self.skip();
         let cond = self.expr()?;
         let body = self.loop_body()?;
-        Ok(StmtKind::While(cond, body))
+        out.push(Stmt {
+            line,
+            kind: StmtKind::While(cond, body),
+        });
+        Ok(())
     }
 
-    fn for_stmt(&mut self) -> Result<StmtKind, ParseError> {
-        self.advance();
+    fn for_stmt(&mut self, out: &mut Vec<Stmt>) -> Result<(), ParseError> {
+        let line = self.token().line;
+        self.skip();
+        let target = self.for_target()?;
+        self.expect(&Tok::In, "'in'")?;
+        let iter = self.exprlist()?;
+        let body = self.loop_body()?;
+        out.push(Stmt {
+            line,
+            kind: StmtKind::For(target, iter, body),
+        });
+        Ok(())
+    }
+
+    /// The target of a `for`, up to its `in`. Targets are parsed as postfix expressions, so
+    /// that `in` is not read as a comparison.
+    fn for_target(&mut self) -> Result<Target, ParseError> {
         let (line, col) = self.position();
-        // Targets are parsed as postfix expressions, so that `in` is not read as a comparison.
-        let first = self.postfix()?;
-        let targets = if self.at(&Tok::Comma) {
+        let first = *self.postfix()?;
+        let targets = if matches!(self.peek(), Tok::Comma) {
             let mut items = vec![first];
             while self.eat(&Tok::Comma) {
-                if self.at(&Tok::In) {
+                if matches!(self.peek(), Tok::In) {
                     break;
                 }
-                items.push(self.postfix()?);
+                items.push(*self.postfix()?);
             }
             Expr::Tuple(items)
         } else {
             first
         };
-        let target = to_target(targets, line, col)?;
-        self.expect(&Tok::In, "'in'")?;
-        let iter = self.exprlist()?;
-        let body = self.loop_body()?;
-        Ok(StmtKind::For(target, iter, body))
+        to_target(targets, line, col)
     }
 
-    fn def_stmt(&mut self) -> Result<StmtKind, ParseError> {
-        self.advance();
+    fn def_stmt(&mut self, out: &mut Vec<Stmt>) -> Result<(), ParseError> {
+        let line = self.token().line;
+        self.skip();
         let name = self.expect_name("a function name")?;
+        let params = self.params()?;
+        let outer = (self.in_function, self.in_loop);
+        (self.in_function, self.in_loop) = (true, false);
+        let body = self.block()?;
+        (self.in_function, self.in_loop) = outer;
+        out.push(Stmt {
+            line,
+            kind: StmtKind::Def(name, params, body),
+        });
+        Ok(())
+    }
+
+    /// The parameter list of a `def`, from its `(` to its `)`.
+    fn params(&mut self) -> Result<Vec<String>, ParseError> {
         self.expect(&Tok::LParen, "'('")?;
         let mut params: Vec<String> = Vec::new();
         while !self.eat(&Tok::RParen) {
@@ -361,12 +433,20 @@ impl Parser {
             let (line, col) = self.position();
             let param = self.expect_name("a parameter name or ')'")?;
             if params.contains(&param) {
-                return Err(Self::error_at(line, col, format!("duplicate parameter '{param}'")));
+                return Err(Self::error_at(
+                    line,
+                    col,
+                    format!("duplicate parameter '{param}'"),
+                ));
             }
             params.push(param);
             match self.peek() {
-                Tok::Assign => return Err(self.error_here("default parameter values are not supported")),
-                Tok::Colon => return Err(self.error_here("parameter annotations are not supported")),
+                Tok::Assign => {
+                    return Err(self.error_here("default parameter values are not supported"))
+                }
+                Tok::Colon => {
+                    return Err(self.error_here("parameter annotations are not supported"))
+                }
                 _ => {}
             }
             if !self.eat(&Tok::Comma) {
@@ -374,14 +454,13 @@ impl Parser {
                 break;
             }
         }
-        let outer = (self.in_function, self.in_loop);
-        (self.in_function, self.in_loop) = (true, false);
-        let body = self.block()?;
-        (self.in_function, self.in_loop) = outer;
-        Ok(StmtKind::Def(name, params, body))
+        Ok(params)
     }
 
     // ----- expressions -----
+    //
+    // The functions on the recursive path return `Box<Expr>`: the tree stores boxes anyway, and
+    // a small return value keeps the frames of debug builds small.
 
     /// Whether the current token can start an expression.
     fn starts_expr(&self) -> bool {
@@ -407,7 +486,7 @@ impl Parser {
     /// Expressions separated by commas; more than one, or a trailing comma, make a tuple.
     fn exprlist(&mut self) -> Result<Expr, ParseError> {
         let first = self.expr()?;
-        if !self.at(&Tok::Comma) {
+        if !matches!(self.peek(), Tok::Comma) {
             return Ok(first);
         }
         let mut items = vec![first];
@@ -420,302 +499,258 @@ impl Parser {
         Ok(Expr::Tuple(items))
     }
 
-    /// A full expression: `body if cond else orelse`, or anything of higher precedence.
+    /// A full expression, conditional expressions included.
     fn expr(&mut self) -> Result<Expr, ParseError> {
-        let body = self.or_expr()?;
-        if !self.eat(&Tok::If) {
-            return Ok(body);
-        }
-        self.enter()?;
-        let cond = self.or_expr()?;
-        self.expect(&Tok::Else, "'else' in the conditional expression")?;
-        let orelse = self.expr()?;
-        self.leave(1);
-        Ok(Expr::IfElse(Box::new(cond), Box::new(body), Box::new(orelse)))
+        Ok(*self.binary(TERNARY)?)
     }
 
-    fn or_expr(&mut self) -> Result<Expr, ParseError> {
-        let mut lhs = self.and_expr()?;
-        let mut levels = 0;
-        while self.eat(&Tok::Or) {
-            self.enter()?;
-            levels += 1;
-            let rhs = self.and_expr()?;
-            lhs = Expr::Or(Box::new(lhs), Box::new(rhs));
-        }
-        self.leave(levels);
-        Ok(lhs)
-    }
-
-    fn and_expr(&mut self) -> Result<Expr, ParseError> {
-        let mut lhs = self.not_expr()?;
-        let mut levels = 0;
-        while self.eat(&Tok::And) {
-            self.enter()?;
-            levels += 1;
-            let rhs = self.not_expr()?;
-            lhs = Expr::And(Box::new(lhs), Box::new(rhs));
-        }
-        self.leave(levels);
-        Ok(lhs)
-    }
-
-    fn not_expr(&mut self) -> Result<Expr, ParseError> {
-        if !self.eat(&Tok::Not) {
-            return self.comparison();
-        }
-        self.enter()?;
-        let operand = self.not_expr()?;
-        self.leave(1);
-        Ok(Expr::Unary(UnaryOp::Not, Box::new(operand)))
-    }
-
-    /// The comparison operator at the current token, if any: `(operator, tokens it takes)`.
-    fn comparison_op(&self) -> Option<(CmpOp, usize)> {
-        let op = match self.peek() {
-            Tok::EqEq => (CmpOp::Eq, 1),
-            Tok::NotEq => (CmpOp::Ne, 1),
-            Tok::Lt => (CmpOp::Lt, 1),
-            Tok::Le => (CmpOp::Le, 1),
-            Tok::Gt => (CmpOp::Gt, 1),
-            Tok::Ge => (CmpOp::Ge, 1),
-            Tok::In => (CmpOp::In, 1),
-            Tok::Is if self.peek_at(1) == &Tok::Not => (CmpOp::IsNot, 2),
-            Tok::Is => (CmpOp::Is, 1),
-            Tok::Not if self.peek_at(1) == &Tok::In => (CmpOp::NotIn, 2),
+    /// The binary operator at the current token, if any: the operator, its precedence and the
+    /// number of tokens it takes (`not in` and `is not` take two).
+    fn binary_op(&self) -> Option<(Op, u8, usize)> {
+        let found = match self.peek() {
+            Tok::Or => (Op::Or, OR, 1),
+            Tok::And => (Op::And, AND, 1),
+            Tok::EqEq => (Op::Cmp(CmpOp::Eq), CMP, 1),
+            Tok::NotEq => (Op::Cmp(CmpOp::Ne), CMP, 1),
+            Tok::Lt => (Op::Cmp(CmpOp::Lt), CMP, 1),
+            Tok::Le => (Op::Cmp(CmpOp::Le), CMP, 1),
+            Tok::Gt => (Op::Cmp(CmpOp::Gt), CMP, 1),
+            Tok::Ge => (Op::Cmp(CmpOp::Ge), CMP, 1),
+            Tok::In => (Op::Cmp(CmpOp::In), CMP, 1),
+            Tok::Is if matches!(self.peek_at(1), Tok::Not) => (Op::Cmp(CmpOp::IsNot), CMP, 2),
+            Tok::Is => (Op::Cmp(CmpOp::Is), CMP, 1),
+            Tok::Not if matches!(self.peek_at(1), Tok::In) => (Op::Cmp(CmpOp::NotIn), CMP, 2),
+            Tok::Plus => (Op::Bin(BinOp::Add), ARITH, 1),
+            Tok::Minus => (Op::Bin(BinOp::Sub), ARITH, 1),
+            Tok::Star => (Op::Bin(BinOp::Mul), TERM, 1),
+            Tok::Slash => (Op::Bin(BinOp::Div), TERM, 1),
+            Tok::DoubleSlash => (Op::Bin(BinOp::FloorDiv), TERM, 1),
+            Tok::Percent => (Op::Bin(BinOp::Mod), TERM, 1),
+            Tok::DoubleStar => (Op::Bin(BinOp::Pow), POW, 1),
             _ => return None,
         };
-        Some(op)
+        Some(found)
     }
 
-    fn comparison(&mut self) -> Result<Expr, ParseError> {
-        let lhs = self.arith()?;
-        let Some((op, width)) = self.comparison_op() else { return Ok(lhs) };
-        for _ in 0..width {
-            self.advance();
-        }
-        self.enter()?;
-        let rhs = self.arith()?;
-        self.leave(1);
-        if self.comparison_op().is_some() {
-            return Err(self.error_here("chained comparisons (a < b < c) are not supported; use 'and'"));
-        }
-        Ok(Expr::Compare(Box::new(lhs), op, Box::new(rhs)))
-    }
-
-    fn arith(&mut self) -> Result<Expr, ParseError> {
-        let mut lhs = self.term()?;
-        let mut levels = 0;
-        loop {
-            let op = match self.peek() {
-                Tok::Plus => BinOp::Add,
-                Tok::Minus => BinOp::Sub,
-                _ => break,
-            };
-            self.advance();
-            self.enter()?;
-            levels += 1;
-            let rhs = self.term()?;
-            lhs = Expr::BinOp(Box::new(lhs), op, Box::new(rhs));
-        }
-        self.leave(levels);
-        Ok(lhs)
-    }
-
-    fn term(&mut self) -> Result<Expr, ParseError> {
-        let mut lhs = self.factor()?;
-        let mut levels = 0;
-        loop {
-            let op = match self.peek() {
-                Tok::Star => BinOp::Mul,
-                Tok::Slash => BinOp::Div,
-                Tok::DoubleSlash => BinOp::FloorDiv,
-                Tok::Percent => BinOp::Mod,
-                _ => break,
-            };
-            self.advance();
-            self.enter()?;
-            levels += 1;
-            let rhs = self.factor()?;
-            lhs = Expr::BinOp(Box::new(lhs), op, Box::new(rhs));
-        }
-        self.leave(levels);
-        Ok(lhs)
-    }
-
-    /// Unary `-` and `+`, which bind looser than `**` on their right: `-2**2` is `-(2**2)`.
-    fn factor(&mut self) -> Result<Expr, ParseError> {
-        let op = match self.peek() {
-            Tok::Minus => UnaryOp::Neg,
-            Tok::Plus => UnaryOp::Pos,
-            _ => return self.power(),
+    /// An expression whose operators are all of precedence `min` or tighter, by precedence
+    /// climbing. From loosest to tightest: `x if c else y` (only when `min` is `TERNARY`), `or`,
+    /// `and`, `not`, comparisons, `+ -`, `* / // %`, unary `- +`, `**`.
+    ///
+    /// Binary operators are left-associative, except `**`: its right operand is parsed at the
+    /// unary level, so `2 ** 3 ** 2` is `2 ** (3 ** 2)` and `2 ** -1` works, and the operand of
+    /// a unary minus is parsed at that level too, so `-2 ** 2` is `-(2 ** 2)`. A comparison
+    /// right after a comparison is refused (no chains).
+    fn binary(&mut self, min: u8) -> Result<Box<Expr>, ParseError> {
+        let mut lhs = match self.peek() {
+            Tok::Not if min <= NOT => self.prefix(UnaryOp::Not, NOT)?,
+            Tok::Minus => self.prefix(UnaryOp::Neg, UNARY)?,
+            Tok::Plus => self.prefix(UnaryOp::Pos, UNARY)?,
+            _ => self.postfix()?,
         };
-        self.advance();
-        self.enter()?;
-        let operand = self.factor()?;
-        self.leave(1);
-        Ok(Expr::Unary(op, Box::new(operand)))
+        let mut levels = 0;
+        loop {
+            if min == TERNARY && matches!(self.peek(), Tok::If) {
+                lhs = self.conditional(lhs)?;
+                break;
+            }
+            let Some((op, prec, width)) = self.binary_op() else {
+                break;
+            };
+            if prec < min {
+                break;
+            }
+            for _ in 0..width {
+                self.skip();
+            }
+            self.enter()?;
+            levels += 1;
+            let rhs = self.binary(if prec == POW { UNARY } else { prec + 1 })?;
+            lhs = Box::new(combine(lhs, op, rhs));
+            if prec == CMP && self.binary_op().is_some_and(|(_, p, _)| p == CMP) {
+                return Err(
+                    self.error_here("chained comparisons (a < b < c) are not supported; use 'and'")
+                );
+            }
+        }
+        self.leave(levels);
+        Ok(lhs)
     }
 
-    /// `base ** exponent`, right-associative; the exponent may carry a unary sign (`2 ** -1`).
-    fn power(&mut self) -> Result<Expr, ParseError> {
-        let base = self.postfix()?;
-        if !self.eat(&Tok::DoubleStar) {
-            return Ok(base);
-        }
+    /// A unary operator (the current token) and its operand, parsed at level `operand_min`.
+    fn prefix(&mut self, op: UnaryOp, operand_min: u8) -> Result<Box<Expr>, ParseError> {
+        self.skip();
         self.enter()?;
-        let exponent = self.factor()?;
+        let operand = self.binary(operand_min)?;
         self.leave(1);
-        Ok(Expr::BinOp(Box::new(base), BinOp::Pow, Box::new(exponent)))
+        Ok(Box::new(Expr::Unary(op, operand)))
+    }
+
+    /// The rest of `body if cond else orelse`, from the `if`.
+    fn conditional(&mut self, body: Box<Expr>) -> Result<Box<Expr>, ParseError> {
+        self.skip();
+        self.enter()?;
+        let cond = self.binary(OR)?;
+        if !matches!(self.peek(), Tok::Else) {
+            return Err(self.unexpected("'else' in the conditional expression"));
+        }
+        self.skip();
+        let orelse = self.binary(TERNARY)?;
+        self.leave(1);
+        Ok(Box::new(Expr::IfElse(cond, body, orelse)))
     }
 
     /// An atom followed by calls, subscripts and attributes.
-    fn postfix(&mut self) -> Result<Expr, ParseError> {
+    fn postfix(&mut self) -> Result<Box<Expr>, ParseError> {
         let mut expr = self.atom()?;
         let mut levels = 0;
-        loop {
-            match self.peek() {
-                Tok::LParen => {
-                    self.advance();
-                    self.enter()?;
-                    levels += 1;
-                    let (args, kwargs) = self.call_args()?;
-                    expr = Expr::Call(Box::new(expr), args, kwargs);
-                }
-                Tok::LBracket => {
-                    self.advance();
-                    self.enter()?;
-                    levels += 1;
-                    if self.at(&Tok::Colon) {
-                        return Err(self.error_here("slices are not supported"));
-                    }
-                    let index = self.exprlist()?;
-                    if self.at(&Tok::Colon) {
-                        return Err(self.error_here("slices are not supported"));
-                    }
-                    self.expect(&Tok::RBracket, "']'")?;
-                    expr = Expr::Index(Box::new(expr), Box::new(index));
-                }
-                Tok::Dot => {
-                    self.advance();
-                    self.enter()?;
-                    levels += 1;
-                    let name = self.expect_name("an attribute name")?;
-                    expr = Expr::Attr(Box::new(expr), name);
-                }
-                _ => break,
-            }
+        while matches!(self.peek(), Tok::LParen | Tok::LBracket | Tok::Dot) {
+            self.enter()?;
+            levels += 1;
+            expr = match self.peek() {
+                Tok::LParen => self.call(expr)?,
+                Tok::LBracket => self.subscript(expr)?,
+                _ => self.attribute(expr)?,
+            };
         }
         self.leave(levels);
         Ok(expr)
     }
 
-    /// The arguments of a call, after its `(` and up to and including its `)`.
-    fn call_args(&mut self) -> Result<(Vec<Expr>, Vec<(String, Expr)>), ParseError> {
+    /// A call of `callee`, from its `(` to its `)`.
+    fn call(&mut self, callee: Box<Expr>) -> Result<Box<Expr>, ParseError> {
+        self.skip();
         let mut args = Vec::new();
         let mut kwargs: Vec<(String, Expr)> = Vec::new();
         while !self.eat(&Tok::RParen) {
             if matches!(self.peek(), Tok::Star | Tok::DoubleStar) {
                 return Err(self.error_here("argument unpacking (*, **) is not supported"));
             }
-            let (line, col) = self.position();
             if let (Tok::Name(name), Tok::Assign) = (self.peek(), self.peek_at(1)) {
                 let name = name.clone();
                 if kwargs.iter().any(|(k, _)| *k == name) {
-                    return Err(Self::error_at(line, col, format!("keyword argument '{name}' repeated")));
+                    return Err(self.error_here(format!("keyword argument '{name}' repeated")));
                 }
-                self.advance();
-                self.advance();
-                let value = self.expr()?;
-                kwargs.push((name, value));
+                self.skip();
+                self.skip();
+                kwargs.push((name, *self.binary(TERNARY)?));
             } else {
                 if !kwargs.is_empty() {
                     return Err(self.error_here("positional argument follows keyword argument"));
                 }
-                let arg = self.expr()?;
+                args.push(*self.binary(TERNARY)?);
                 self.refuse_comprehension()?;
-                args.push(arg);
             }
             if !self.eat(&Tok::Comma) {
                 self.expect(&Tok::RParen, "',' or ')'")?;
                 break;
             }
         }
-        Ok((args, kwargs))
+        Ok(Box::new(Expr::Call(callee, args, kwargs)))
+    }
+
+    /// A subscript of `container`, from its `[` to its `]`.
+    fn subscript(&mut self, container: Box<Expr>) -> Result<Box<Expr>, ParseError> {
+        self.skip();
+        if matches!(self.peek(), Tok::Colon) {
+            return Err(self.error_here("slices are not supported"));
+        }
+        let index = self.exprlist()?;
+        if matches!(self.peek(), Tok::Colon) {
+            return Err(self.error_here("slices are not supported"));
+        }
+        self.expect(&Tok::RBracket, "']'")?;
+        Ok(Box::new(Expr::Index(container, Box::new(index))))
+    }
+
+    /// An attribute of `object`, from its `.`.
+    fn attribute(&mut self, object: Box<Expr>) -> Result<Box<Expr>, ParseError> {
+        self.skip();
+        let name = self.expect_name("an attribute name")?;
+        Ok(Box::new(Expr::Attr(object, name)))
     }
 
     fn refuse_comprehension(&self) -> Result<(), ParseError> {
-        if self.at(&Tok::For) {
-            return Err(self.error_here("comprehensions and generator expressions are not supported"));
+        if matches!(self.peek(), Tok::For) {
+            return Err(
+                self.error_here("comprehensions and generator expressions are not supported")
+            );
         }
         Ok(())
     }
 
-    fn atom(&mut self) -> Result<Expr, ParseError> {
+    fn atom(&mut self) -> Result<Box<Expr>, ParseError> {
         let expr = match self.peek() {
             Tok::Name(name) => Expr::Name(name.clone()),
             Tok::Int(n) => Expr::Int(*n),
             Tok::Float(x) => Expr::Float(*x),
-            Tok::Str(_) => {
-                // Adjacent string literals are one string, as in Python.
-                let mut text = String::new();
-                while let Tok::Str(s) = self.peek() {
-                    text.push_str(s);
-                    self.advance();
-                }
-                return Ok(Expr::Str(text));
-            }
+            Tok::Str(_) => return Ok(Box::new(self.strings())),
             Tok::None => Expr::None,
             Tok::True => Expr::Bool(true),
             Tok::False => Expr::Bool(false),
-            Tok::LParen => return self.bracketed(Tok::RParen),
-            Tok::LBracket => return self.bracketed(Tok::RBracket),
+            Tok::LParen => return self.bracketed(false),
+            Tok::LBracket => return self.bracketed(true),
             Tok::LBrace => return self.dict(),
             Tok::Star => return Err(self.error_here("unpacking with '*' is not supported")),
             _ => return Err(self.unexpected("an expression")),
         };
-        self.advance();
-        Ok(expr)
+        self.skip();
+        Ok(Box::new(expr))
     }
 
-    /// A parenthesized expression, a tuple or a list; `close` says which.
-    fn bracketed(&mut self, close: Tok) -> Result<Expr, ParseError> {
-        self.advance();
+    /// Adjacent string literals, joined into one string as in Python.
+    fn strings(&mut self) -> Expr {
+        let mut text = String::new();
+        while let Tok::Str(s) = self.peek() {
+            text.push_str(s);
+            self.skip();
+        }
+        Expr::Str(text)
+    }
+
+    /// A parenthesized expression or a tuple, or a list if `is_list`; from the opening bracket.
+    fn bracketed(&mut self, is_list: bool) -> Result<Box<Expr>, ParseError> {
+        self.skip();
         self.enter()?;
-        let is_list = close == Tok::RBracket;
+        let close = if is_list {
+            &Tok::RBracket
+        } else {
+            &Tok::RParen
+        };
         let mut items = Vec::new();
         let mut trailing_comma = false;
-        while !self.eat(&close) {
-            items.push(self.expr()?);
+        while !self.eat(close) {
+            items.push(*self.binary(TERNARY)?);
             self.refuse_comprehension()?;
             trailing_comma = self.eat(&Tok::Comma);
             if !trailing_comma {
-                self.expect(&close, if is_list { "',' or ']'" } else { "',' or ')'" })?;
+                self.expect(close, if is_list { "',' or ']'" } else { "',' or ')'" })?;
                 break;
             }
         }
         self.leave(1);
-        if is_list {
-            Ok(Expr::List(items))
+        let expr = if is_list {
+            Expr::List(items)
         } else if items.len() == 1 && !trailing_comma {
-            Ok(items.pop().unwrap_or(Expr::None))
+            items.pop().unwrap_or(Expr::None)
         } else {
-            Ok(Expr::Tuple(items))
-        }
+            Expr::Tuple(items)
+        };
+        Ok(Box::new(expr))
     }
 
-    fn dict(&mut self) -> Result<Expr, ParseError> {
-        self.advance();
+    /// A dict display, from its `{`.
+    fn dict(&mut self) -> Result<Box<Expr>, ParseError> {
+        self.skip();
         self.enter()?;
         let mut pairs = Vec::new();
         while !self.eat(&Tok::RBrace) {
-            let key = self.expr()?;
+            let key = *self.binary(TERNARY)?;
             self.refuse_comprehension()?;
             if matches!(self.peek(), Tok::Comma | Tok::RBrace) {
                 return Err(self.error_here("set displays are not supported"));
             }
             self.expect(&Tok::Colon, "':'")?;
-            let value = self.expr()?;
+            let value = *self.binary(TERNARY)?;
             self.refuse_comprehension()?;
             pairs.push((key, value));
             if !self.eat(&Tok::Comma) {
@@ -724,7 +759,36 @@ impl Parser {
             }
         }
         self.leave(1);
-        Ok(Expr::Dict(pairs))
+        Ok(Box::new(Expr::Dict(pairs)))
+    }
+}
+
+/// The binary operators, as `Parser::binary` finds them.
+enum Op {
+    Or,
+    And,
+    Cmp(CmpOp),
+    Bin(BinOp),
+}
+
+/// Precedence levels, loosest first (`not` and unary `- +` are prefix operators).
+const TERNARY: u8 = 0;
+const OR: u8 = 1;
+const AND: u8 = 2;
+const NOT: u8 = 3;
+const CMP: u8 = 4;
+const ARITH: u8 = 5;
+const TERM: u8 = 6;
+const UNARY: u8 = 7;
+const POW: u8 = 8;
+
+/// Builds the node for `lhs op rhs`.
+fn combine(lhs: Box<Expr>, op: Op, rhs: Box<Expr>) -> Expr {
+    match op {
+        Op::Or => Expr::Or(lhs, rhs),
+        Op::And => Expr::And(lhs, rhs),
+        Op::Cmp(op) => Expr::Compare(lhs, op, rhs),
+        Op::Bin(op) => Expr::BinOp(lhs, op, rhs),
     }
 }
 
@@ -752,11 +816,21 @@ fn to_target(expr: Expr, line: u32, col: u32) -> Result<Target, ParseError> {
     match expr {
         Expr::Name(name) => Ok(Target::Name(name)),
         Expr::Index(container, index) => Ok(Target::Index(*container, *index)),
-        Expr::Tuple(items) | Expr::List(items) => {
-            items.into_iter().map(|item| to_target(item, line, col)).collect::<Result<_, _>>().map(Target::Tuple)
-        }
-        Expr::Attr(..) => Err(Parser::error_at(line, col, "assignment to an attribute is not supported")),
-        other => Err(Parser::error_at(line, col, format!("cannot assign to {}", describe(&other)))),
+        Expr::Tuple(items) | Expr::List(items) => items
+            .into_iter()
+            .map(|item| to_target(item, line, col))
+            .collect::<Result<_, _>>()
+            .map(Target::Tuple),
+        Expr::Attr(..) => Err(Parser::error_at(
+            line,
+            col,
+            "assignment to an attribute is not supported",
+        )),
+        other => Err(Parser::error_at(
+            line,
+            col,
+            format!("cannot assign to {}", describe(&other)),
+        )),
     }
 }
 
@@ -823,25 +897,60 @@ mod tests {
 
     #[test]
     fn arithmetic_precedence_and_associativity() {
-        assert_eq!(expr("1 + 2 * 3"), bin(int(1), BinOp::Add, bin(int(2), BinOp::Mul, int(3))));
-        assert_eq!(expr("1 - 2 - 3"), bin(bin(int(1), BinOp::Sub, int(2)), BinOp::Sub, int(3)));
+        assert_eq!(
+            expr("1 + 2 * 3"),
+            bin(int(1), BinOp::Add, bin(int(2), BinOp::Mul, int(3)))
+        );
+        assert_eq!(
+            expr("1 - 2 - 3"),
+            bin(bin(int(1), BinOp::Sub, int(2)), BinOp::Sub, int(3))
+        );
         assert_eq!(
             expr("a // b % c / d"),
-            bin(bin(bin(name("a"), BinOp::FloorDiv, name("b")), BinOp::Mod, name("c")), BinOp::Div, name("d"))
+            bin(
+                bin(
+                    bin(name("a"), BinOp::FloorDiv, name("b")),
+                    BinOp::Mod,
+                    name("c")
+                ),
+                BinOp::Div,
+                name("d")
+            )
         );
-        assert_eq!(expr("(1 + 2) * 3"), bin(bin(int(1), BinOp::Add, int(2)), BinOp::Mul, int(3)));
-        assert_eq!(expr("2 ** 3 ** 2"), bin(int(2), BinOp::Pow, bin(int(3), BinOp::Pow, int(2))));
-        assert_eq!(expr("-2 ** 2"), un(UnaryOp::Neg, bin(int(2), BinOp::Pow, int(2))));
-        assert_eq!(expr("2 ** -1"), bin(int(2), BinOp::Pow, un(UnaryOp::Neg, int(1))));
-        assert_eq!(expr("a * -b"), bin(name("a"), BinOp::Mul, un(UnaryOp::Neg, name("b"))));
+        assert_eq!(
+            expr("(1 + 2) * 3"),
+            bin(bin(int(1), BinOp::Add, int(2)), BinOp::Mul, int(3))
+        );
+        assert_eq!(
+            expr("2 ** 3 ** 2"),
+            bin(int(2), BinOp::Pow, bin(int(3), BinOp::Pow, int(2)))
+        );
+        assert_eq!(
+            expr("-2 ** 2"),
+            un(UnaryOp::Neg, bin(int(2), BinOp::Pow, int(2)))
+        );
+        assert_eq!(
+            expr("2 ** -1"),
+            bin(int(2), BinOp::Pow, un(UnaryOp::Neg, int(1)))
+        );
+        assert_eq!(
+            expr("a * -b"),
+            bin(name("a"), BinOp::Mul, un(UnaryOp::Neg, name("b")))
+        );
         assert_eq!(expr("- + x"), un(UnaryOp::Neg, un(UnaryOp::Pos, name("x"))));
-        assert_eq!(expr("-x ** 0.5"), un(UnaryOp::Neg, bin(name("x"), BinOp::Pow, Expr::Float(0.5))));
+        assert_eq!(
+            expr("-x ** 0.5"),
+            un(UnaryOp::Neg, bin(name("x"), BinOp::Pow, Expr::Float(0.5)))
+        );
         assert_eq!(
             expr("-f(1)[2].y"),
             un(
                 UnaryOp::Neg,
                 Expr::Attr(
-                    Box::new(Expr::Index(Box::new(call(name("f"), vec![int(1)])), Box::new(int(2)))),
+                    Box::new(Expr::Index(
+                        Box::new(call(name("f"), vec![int(1)])),
+                        Box::new(int(2))
+                    )),
                     "y".into()
                 )
             )
@@ -853,11 +962,17 @@ mod tests {
         let (a, b, c) = (name("a"), name("b"), name("c"));
         assert_eq!(
             expr("a or b and c"),
-            Expr::Or(Box::new(a.clone()), Box::new(Expr::And(Box::new(b.clone()), Box::new(c.clone()))))
+            Expr::Or(
+                Box::new(a.clone()),
+                Box::new(Expr::And(Box::new(b.clone()), Box::new(c.clone())))
+            )
         );
         assert_eq!(
             expr("a or b or c"),
-            Expr::Or(Box::new(Expr::Or(Box::new(a.clone()), Box::new(b.clone()))), Box::new(c.clone()))
+            Expr::Or(
+                Box::new(Expr::Or(Box::new(a.clone()), Box::new(b.clone()))),
+                Box::new(c.clone())
+            )
         );
         assert_eq!(
             expr("not a == b"),
@@ -867,10 +982,17 @@ mod tests {
             expr("not a and b"),
             Expr::And(Box::new(un(UnaryOp::Not, a.clone())), Box::new(b.clone()))
         );
-        assert_eq!(expr("not not a"), un(UnaryOp::Not, un(UnaryOp::Not, a.clone())));
+        assert_eq!(
+            expr("not not a"),
+            un(UnaryOp::Not, un(UnaryOp::Not, a.clone()))
+        );
         assert_eq!(
             expr("a + 1 < b * 2"),
-            cmp(bin(a.clone(), BinOp::Add, int(1)), CmpOp::Lt, bin(b.clone(), BinOp::Mul, int(2)))
+            cmp(
+                bin(a.clone(), BinOp::Add, int(1)),
+                CmpOp::Lt,
+                bin(b.clone(), BinOp::Mul, int(2))
+            )
         );
         let ops = [
             ("==", CmpOp::Eq),
@@ -885,12 +1007,23 @@ mod tests {
             ("is not", CmpOp::IsNot),
         ];
         for (text, op) in ops {
-            assert_eq!(expr(&format!("a {text} b")), cmp(a.clone(), op, b.clone()), "{text}");
+            assert_eq!(
+                expr(&format!("a {text} b")),
+                cmp(a.clone(), op, b.clone()),
+                "{text}"
+            );
         }
-        assert_eq!(expr("a is not None"), cmp(a.clone(), CmpOp::IsNot, Expr::None));
+        assert_eq!(
+            expr("a is not None"),
+            cmp(a.clone(), CmpOp::IsNot, Expr::None)
+        );
         assert_eq!(
             expr("a if b else c"),
-            Expr::IfElse(Box::new(b.clone()), Box::new(a.clone()), Box::new(c.clone()))
+            Expr::IfElse(
+                Box::new(b.clone()),
+                Box::new(a.clone()),
+                Box::new(c.clone())
+            )
         );
         // The conditional is the loosest: `x + 1 if c else y or z`.
         assert_eq!(
@@ -907,7 +1040,11 @@ mod tests {
             Expr::IfElse(
                 Box::new(b),
                 Box::new(a),
-                Box::new(Expr::IfElse(Box::new(name("d")), Box::new(c), Box::new(name("e"))))
+                Box::new(Expr::IfElse(
+                    Box::new(name("d")),
+                    Box::new(c),
+                    Box::new(name("e"))
+                ))
             )
         );
     }
@@ -930,7 +1067,10 @@ mod tests {
         assert_eq!(expr(r#""it's""#), Expr::Str("it's".into()));
         assert_eq!(expr("''"), Expr::Str(String::new()));
         assert_eq!(expr("'ab' \"cd\""), Expr::Str("abcd".into()));
-        assert_eq!(expr("'é # not a comment'"), Expr::Str("é # not a comment".into()));
+        assert_eq!(
+            expr("'é # not a comment'"),
+            Expr::Str("é # not a comment".into())
+        );
     }
 
     #[test]
@@ -941,11 +1081,17 @@ mod tests {
         assert_eq!(expr("(1, 2,)"), Expr::Tuple(vec![int(1), int(2)]));
         assert_eq!(expr("[]"), Expr::List(vec![]));
         assert_eq!(expr("[1, 2,]"), Expr::List(vec![int(1), int(2)]));
-        assert_eq!(expr("[[1], []]"), Expr::List(vec![Expr::List(vec![int(1)]), Expr::List(vec![])]));
+        assert_eq!(
+            expr("[[1], []]"),
+            Expr::List(vec![Expr::List(vec![int(1)]), Expr::List(vec![])])
+        );
         assert_eq!(expr("{}"), Expr::Dict(vec![]));
         assert_eq!(
             expr("{'a': 1, 2: [3],}"),
-            Expr::Dict(vec![(Expr::Str("a".into()), int(1)), (int(2), Expr::List(vec![int(3)]))])
+            Expr::Dict(vec![
+                (Expr::Str("a".into()), int(1)),
+                (int(2), Expr::List(vec![int(3)]))
+            ])
         );
         assert_eq!(expr("f()"), call(name("f"), vec![]));
         assert_eq!(expr("f(1, 2,)"), call(name("f"), vec![int(1), int(2)]));
@@ -962,12 +1108,25 @@ mod tests {
         );
         assert_eq!(
             expr("f(a, b=a == 1)"),
-            Expr::Call(Box::new(name("f")), vec![name("a")], vec![("b".into(), cmp(name("a"), CmpOp::Eq, int(1)))])
+            Expr::Call(
+                Box::new(name("f")),
+                vec![name("a")],
+                vec![("b".into(), cmp(name("a"), CmpOp::Eq, int(1)))]
+            )
         );
-        assert_eq!(expr("d[1, 2]"), Expr::Index(Box::new(name("d")), Box::new(Expr::Tuple(vec![int(1), int(2)]))));
+        assert_eq!(
+            expr("d[1, 2]"),
+            Expr::Index(
+                Box::new(name("d")),
+                Box::new(Expr::Tuple(vec![int(1), int(2)]))
+            )
+        );
         assert_eq!(
             expr("a[i][j]"),
-            Expr::Index(Box::new(Expr::Index(Box::new(name("a")), Box::new(name("i")))), Box::new(name("j")))
+            Expr::Index(
+                Box::new(Expr::Index(Box::new(name("a")), Box::new(name("i")))),
+                Box::new(name("j"))
+            )
         );
         assert_eq!(expr("1, 2"), Expr::Tuple(vec![int(1), int(2)]));
         assert_eq!(expr("1,"), Expr::Tuple(vec![int(1)]));
@@ -979,8 +1138,17 @@ mod tests {
         assert_eq!(
             parse_ok(src),
             vec![
-                stmt(1, StmtKind::Assign(Target::Name("x".into()), Expr::List(vec![int(1), int(2), int(3)]))),
-                stmt(6, StmtKind::Assign(Target::Name("y".into()), call(name("f"), vec![int(1)]))),
+                stmt(
+                    1,
+                    StmtKind::Assign(
+                        Target::Name("x".into()),
+                        Expr::List(vec![int(1), int(2), int(3)])
+                    )
+                ),
+                stmt(
+                    6,
+                    StmtKind::Assign(Target::Name("y".into()), call(name("f"), vec![int(1)]))
+                ),
             ]
         );
     }
@@ -988,12 +1156,18 @@ mod tests {
     #[test]
     fn assignments() {
         let x = || Target::Name("x".into());
-        assert_eq!(parse_ok("x = 1"), vec![stmt(1, StmtKind::Assign(x(), int(1)))]);
+        assert_eq!(
+            parse_ok("x = 1"),
+            vec![stmt(1, StmtKind::Assign(x(), int(1)))]
+        );
         assert_eq!(
             parse_ok("a[i] = 1, 2\n"),
             vec![stmt(
                 1,
-                StmtKind::Assign(Target::Index(name("a"), name("i")), Expr::Tuple(vec![int(1), int(2)]))
+                StmtKind::Assign(
+                    Target::Index(name("a"), name("i")),
+                    Expr::Tuple(vec![int(1), int(2)])
+                )
             )]
         );
         assert_eq!(
@@ -1005,7 +1179,10 @@ mod tests {
                         Target::Name("a".into()),
                         Target::Tuple(vec![
                             Target::Name("b".into()),
-                            Target::Tuple(vec![Target::Name("c".into()), Target::Index(name("d"), int(0))])
+                            Target::Tuple(vec![
+                                Target::Name("c".into()),
+                                Target::Index(name("d"), int(0))
+                            ])
                         ])
                     ]),
                     name("t")
@@ -1021,11 +1198,17 @@ mod tests {
             ("%=", BinOp::Mod),
         ];
         for (text, op) in ops {
-            assert_eq!(parse_ok(&format!("x {text} 2")), vec![stmt(1, StmtKind::AugAssign(x(), op, int(2)))]);
+            assert_eq!(
+                parse_ok(&format!("x {text} 2")),
+                vec![stmt(1, StmtKind::AugAssign(x(), op, int(2)))]
+            );
         }
         assert_eq!(
             parse_ok("a[0] -= 1"),
-            vec![stmt(1, StmtKind::AugAssign(Target::Index(name("a"), int(0)), BinOp::Sub, int(1)))]
+            vec![stmt(
+                1,
+                StmtKind::AugAssign(Target::Index(name("a"), int(0)), BinOp::Sub, int(1))
+            )]
         );
     }
 
@@ -1069,7 +1252,10 @@ def h(): return 2
                                         name("b"),
                                         vec![stmt(
                                             6,
-                                            StmtKind::Return(Some(Expr::Tuple(vec![name("a"), name("b")])))
+                                            StmtKind::Return(Some(Expr::Tuple(vec![
+                                                name("a"),
+                                                name("b")
+                                            ])))
                                         )]
                                     ),
                                     (un(UnaryOp::Not, name("b")), vec![stmt(8, StmtKind::Pass)]),
@@ -1085,7 +1271,10 @@ def h(): return 2
                         Target::Tuple(vec![Target::Name("i".into()), x()]),
                         name("e"),
                         vec![
-                            stmt(12, StmtKind::While(name("x"), vec![stmt(13, StmtKind::Break)])),
+                            stmt(
+                                12,
+                                StmtKind::While(name("x"), vec![stmt(13, StmtKind::Break)])
+                            ),
                             stmt(14, StmtKind::Continue),
                         ]
                     )
@@ -1097,7 +1286,14 @@ def h(): return 2
                         vec![stmt(16, StmtKind::Expr(call(name("g"), vec![])))]
                     )
                 ),
-                stmt(17, StmtKind::Def("h".into(), vec![], vec![stmt(17, StmtKind::Return(Some(int(2))))])),
+                stmt(
+                    17,
+                    StmtKind::Def(
+                        "h".into(),
+                        vec![],
+                        vec![stmt(17, StmtKind::Return(Some(int(2))))]
+                    )
+                ),
             ]
         );
     }
@@ -1120,7 +1316,10 @@ def h(): return 2
             vec![stmt(
                 1,
                 StmtKind::For(
-                    Target::Tuple(vec![Target::Tuple(vec![Target::Name("a".into()), Target::Name("b".into())])]),
+                    Target::Tuple(vec![Target::Tuple(vec![
+                        Target::Name("a".into()),
+                        Target::Name("b".into())
+                    ])]),
                     name("x"),
                     vec![stmt(1, StmtKind::Pass)]
                 )
@@ -1130,7 +1329,11 @@ def h(): return 2
             parse_ok("for x in a if c else b: pass")[0].kind,
             StmtKind::For(
                 Target::Name("x".into()),
-                Expr::IfElse(Box::new(name("c")), Box::new(name("a")), Box::new(name("b"))),
+                Expr::IfElse(
+                    Box::new(name("c")),
+                    Box::new(name("a")),
+                    Box::new(name("b"))
+                ),
                 vec![stmt(1, StmtKind::Pass)]
             )
         );
@@ -1161,7 +1364,10 @@ z = 3";
                             vec![
                                 stmt(
                                     4,
-                                    StmtKind::If(vec![(name("b"), vec![stmt(5, assign("x", 1))])], vec![])
+                                    StmtKind::If(
+                                        vec![(name("b"), vec![stmt(5, assign("x", 1))])],
+                                        vec![]
+                                    )
                                 ),
                                 stmt(9, assign("y", 2)),
                             ]
@@ -1203,12 +1409,18 @@ z = 3";
     fn error_position_and_display() {
         let e = parse_err("x = 1\ny = (2 +)\n");
         assert_eq!((e.line, e.col), (2, 9));
-        assert_eq!(e.to_string(), "line 2, column 9: expected an expression, found ')'");
-        // The first error in source order wins, even when it is a syntax error before a lexical one.
+        assert_eq!(
+            e.to_string(),
+            "line 2, column 9: expected an expression, found ')'"
+        );
+        // The first error in source order wins, even a syntax error before a lexical one.
         let e = parse_err("x = = 1\ny = 'unterminated\n");
         assert_eq!((e.line, e.col), (1, 5));
         let e = parse_err("x = 1\ny = 'unterminated\n");
-        assert_eq!((e.line, e.col, e.msg.as_str()), (2, 5, "unterminated string literal"));
+        assert_eq!(
+            (e.line, e.col, e.msg.as_str()),
+            (2, 5, "unterminated string literal")
+        );
     }
 
     #[test]
@@ -1273,13 +1485,25 @@ z = 3";
             ("return 1", "'return' outside a function"),
             ("break", "'break' outside a loop"),
             ("continue", "'continue' outside a loop"),
-            ("while x:\n  def f():\n    break\n", "'break' outside a loop"),
+            (
+                "while x:\n  def f():\n    break\n",
+                "'break' outside a loop",
+            ),
             ("while x:\n  pass\nelse:\n  pass\n", "'else' after a loop"),
-            ("for x in y:\n  pass\nelse:\n  pass\n", "'else' after a loop"),
+            (
+                "for x in y:\n  pass\nelse:\n  pass\n",
+                "'else' after a loop",
+            ),
             ("else:\n  pass\n", "'else' without a matching 'if'"),
             ("elif x:\n  pass\n", "'elif' without a matching 'if'"),
-            ("if x: if y: pass", "'if' cannot follow ':' on the same line"),
-            ("if x: for y in z: pass", "'for' cannot follow ':' on the same line"),
+            (
+                "if x: if y: pass",
+                "'if' cannot follow ':' on the same line",
+            ),
+            (
+                "if x: for y in z: pass",
+                "'for' cannot follow ':' on the same line",
+            ),
             ("x = (1, 2", "'(' was never closed"),
             ("x = [1, 2)", "does not match opening bracket '['"),
             ("x = 1)", "unmatched ')'"),
@@ -1311,11 +1535,20 @@ z = 3";
             assert_err(&deep("-", "1", "", n), "too deeply nested");
             assert_err(&deep("not ", "1", "", n), "too deeply nested");
             assert_err(&format!("x = 1{}\n", " + 1".repeat(n)), "too deeply nested");
-            assert_err(&format!("x = 1{}\n", " ** 1".repeat(n)), "too deeply nested");
-            assert_err(&format!("x = 1{}\n", " or 1".repeat(n)), "too deeply nested");
+            assert_err(
+                &format!("x = 1{}\n", " ** 1".repeat(n)),
+                "too deeply nested",
+            );
+            assert_err(
+                &format!("x = 1{}\n", " or 1".repeat(n)),
+                "too deeply nested",
+            );
             assert_err(&format!("x = a{}\n", ".b".repeat(n)), "too deeply nested");
             assert_err(&format!("x = a{}\n", "[0]".repeat(n)), "too deeply nested");
-            assert_err(&format!("x = 1{}\n", " if 1 else 1".repeat(n)), "too deeply nested");
+            assert_err(
+                &format!("x = 1{}\n", " if 1 else 1".repeat(n)),
+                "too deeply nested",
+            );
         }
         // Blocks count too.
         let mut blocks = String::new();
@@ -1327,10 +1560,47 @@ z = 3";
         blocks.push_str("pass\n");
         assert_err(&blocks, "too deeply nested");
         // Long flat sequences are fine.
+        // (See `deepest_inputs_fit_in_one_mebibyte_of_stack` for the stack this takes.)
         let items = vec!["1"; 100_000].join(", ");
         assert!(parse(&format!("x = [{items}]\n")).is_ok());
         let stmts = "x = 1\n".repeat(10_000);
         assert_eq!(parse_ok(&stmts).len(), 10_000);
+    }
+
+    /// The inputs at the nesting limit that take the most stack: about 450 KiB in a debug build
+    /// and 130 KiB in a release build when measured, so 1 MiB (half of a test thread's default)
+    /// leaves a wide margin.
+    #[test]
+    fn deepest_inputs_fit_in_one_mebibyte_of_stack() {
+        let nested =
+            |open: &str, close: &str| format!("{}1{}\n", open.repeat(100), close.repeat(100));
+        let mut blocks = String::new();
+        for level in 0..99 {
+            blocks.push_str(&" ".repeat(level));
+            blocks.push_str(["if x:\n", "while x:\n", "for x in y:\n", "def f():\n"][level % 4]);
+        }
+        blocks.push_str(&" ".repeat(99));
+        blocks.push_str("x[0] = -1\n");
+        let inputs = vec![
+            nested("(", ")"),
+            nested("f(", ")"),
+            nested("x[", "]"),
+            nested("{1: ", "}"),
+            nested("[", "]"),
+            format!("x = 1{}\n", " if 1 else 1".repeat(99)),
+            format!("x = {}{}1\n", "not ".repeat(50), "-".repeat(50)),
+            blocks,
+        ];
+        let worker = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || {
+                for input in &inputs {
+                    if let Err(e) = parse(input) {
+                        panic!("{e}");
+                    }
+                }
+            });
+        assert!(worker.is_ok_and(|w| w.join().is_ok()));
     }
 
     /// A tiny deterministic generator (xorshift64*), so the fuzz test needs no dependency.
@@ -1365,21 +1635,27 @@ def f(a, b):
     return a, b
 ";
 
+    /// Pieces of minipy (and of what it refuses) for the fuzz test to string together.
+    #[rustfmt::skip]
+    const FRAGMENTS: &[&str] = &[
+        "(", ")", "[", "]", "{", "}", ":", ",", ".", "=", "==", "+", "-", "*", "**", "/", "//",
+        "%", "+=", "<", ">=", "!=", "not", "in", "is", "and", "or", "if", "elif", "else", "while",
+        "for", "def", "return", "break", "continue", "pass", "import", "None", "True", "x", "f",
+        "1", "2.5", ".5", "1e5", "'s'", "\"t\"", "'", "\"", "\\", "#c", " ", "  ", "    ", "\n",
+        "\n    ", "\t", "\r\n", ";", "é", "9999999999999999999999", "0x", "class", "lambda", "\u{0}",
+    ];
+
     #[test]
     fn garbage_never_panics() {
-        let fragments = [
-            "(", ")", "[", "]", "{", "}", ":", ",", ".", "=", "==", "+", "-", "*", "**", "/", "//", "%",
-            "+=", "<", ">=", "!=", "not", "in", "is", "and", "or", "if", "elif", "else", "while", "for",
-            "def", "return", "break", "continue", "pass", "import", "None", "True", "x", "f", "1", "2.5",
-            ".5", "1e5", "'s'", "\"t\"", "'", "\"", "\\", "#c", " ", "  ", "    ", "\n", "\n    ", "\t",
-            "\r\n", ";", "é", "9999999999999999999999", "0x", "class", "lambda", "\u{0}",
-        ];
+        let fragments = FRAGMENTS;
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let mut inputs: Vec<String> = Vec::new();
         // Random token soups.
         for _ in 0..300 {
             let len = rng.below(40);
-            let s: String = (0..len).map(|_| fragments[rng.below(fragments.len())]).collect();
+            let s: String = (0..len)
+                .map(|_| fragments[rng.below(fragments.len())])
+                .collect();
             inputs.push(s);
         }
         // Random characters.
@@ -1402,7 +1678,13 @@ def f(a, b):
                 0 => {
                     c.remove(at);
                 }
-                1 => c.insert(at, fragments[rng.below(fragments.len())].chars().next().unwrap_or(' ')),
+                1 => c.insert(
+                    at,
+                    fragments[rng.below(fragments.len())]
+                        .chars()
+                        .next()
+                        .unwrap_or(' '),
+                ),
                 _ => {
                     let other = rng.below(c.len());
                     c.swap(at, other);
@@ -1424,7 +1706,11 @@ def f(a, b):
                 }
             }
         }
-        assert!(errors > inputs.len() / 2, "most garbage should be refused ({errors} of {})", inputs.len());
+        assert!(
+            errors > inputs.len() / 2,
+            "most garbage should be refused ({errors} of {})",
+            inputs.len()
+        );
     }
 
     #[test]

@@ -758,4 +758,34 @@ mod tests {
         crate::refcount::merge_deferred();
         assert_eq!(OUTCOME.load(SeqCst), 2);
     }
+
+    /// The validator's report on a lock-order cycle through an object's lock names the line of
+    /// the `with` call, as it names the line of a field lock's `lock`: not a line inside this
+    /// module, which would leave the user to guess which `with` it was.
+    #[test]
+    fn a_lock_order_report_names_the_line_of_with() {
+        use crate::field_lock::FieldLock;
+        static INNER: LockClass = LockClass::new("object::tests::Inner.value");
+        if !crate::field_lock::VALIDATION_ENABLED {
+            return;
+        }
+        let inner = FieldLock::new(0);
+        let cell = Locked::<Biased, i32>::new(0);
+        let first = line!() + 1;
+        Context::<Biased>::enter(|cx| cell.with(cx, |_, _| *inner.lock(&INNER) += 1));
+        let second = line!() + 3;
+        let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _inner = inner.lock(&INNER);
+            Context::<Biased>::enter(|cx| cell.with(cx, |_, _| ()));
+        }))
+        .expect_err("the opposite order closes a cycle");
+        let message = message(&*payload);
+        for line in [first, second] {
+            let at = format!("{}:{line}:", file!());
+            assert!(
+                message.contains(&at),
+                "the report does not name the `with` at {at}: {message}"
+            );
+        }
+    }
 }

@@ -488,4 +488,304 @@ mod tests {
         assert!(caught.is_err());
         assert_eq!(Context::enter(|cx| cell.with(cx, |v, _| *v)), 1);
     }
+
+    /// The message of a caught panic.
+    fn message(payload: &(dyn std::any::Any + Send)) -> String {
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default()
+    }
+
+    /// Runs `f`, expecting a panic whose message contains `expected`.
+    #[track_caller]
+    fn assert_panics(expected: &str, f: impl FnOnce()) {
+        let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+            .expect_err("expected a panic");
+        let message = message(&*payload);
+        assert!(
+            message.contains(expected),
+            "panic message {message:?} does not contain {expected:?}"
+        );
+    }
+
+    /// A value whose destructor tries to enter a context of strategy `S`.
+    struct EntersOnDrop<S: Strategy>(PhantomData<fn() -> S>);
+
+    impl<S: Strategy> Drop for EntersOnDrop<S> {
+        fn drop(&mut self) {
+            Context::<S>::enter(|_| ());
+        }
+    }
+
+    /// A destructor run inside `with` (the old value of an assignment) cannot enter a second
+    /// context: it panics, and the object's lock and the context are let go on the way out.
+    fn a_destructor_inside_with_cannot_enter_a_context<S: Strategy>() {
+        let cell = Locked::<S, Option<EntersOnDrop<S>>>::new(Some(EntersOnDrop(PhantomData)));
+        assert_panics("already in a `Context`", || {
+            Context::<S>::enter(|cx| cell.with(cx, |value, _| *value = None));
+        });
+        // The assignment completed, the lock is free and this thread is out of the context.
+        assert!(Context::<S>::enter(
+            |cx| cell.with(cx, |value, _| value.is_none())
+        ));
+    }
+
+    #[test]
+    fn destructors_inside_with_cannot_enter_a_context() {
+        a_destructor_inside_with_cannot_enter_a_context::<GlobalLock>();
+        a_destructor_inside_with_cannot_enter_a_context::<Biased>();
+        a_destructor_inside_with_cannot_enter_a_context::<Atomic>();
+    }
+
+    /// A destructor run inside a `Context<GlobalLock>`'s `with` cannot take the GIL a second
+    /// time (another token), through any door.
+    #[test]
+    fn a_destructor_inside_with_under_the_gil_cannot_take_it_again() {
+        struct AcquiresOnDrop;
+        impl Drop for AcquiresOnDrop {
+            fn drop(&mut self) {
+                drop(crate::acquire());
+            }
+        }
+        struct WithGilOnDrop;
+        impl Drop for WithGilOnDrop {
+            fn drop(&mut self) {
+                crate::with_gil(|_| ());
+            }
+        }
+        let a = Locked::<GlobalLock, _>::new(Some(AcquiresOnDrop));
+        let b = Locked::<GlobalLock, _>::new(Some(WithGilOnDrop));
+        assert_panics("already holds the GIL", || {
+            Context::enter(|cx| a.with(cx, |value, _| *value = None));
+        });
+        assert_panics("already holds the GIL", || {
+            Context::enter(|cx| b.with(cx, |value, _| *value = None));
+        });
+        Context::<GlobalLock>::enter(|cx| {
+            assert!(a.with(cx, |value, _| value.is_none()));
+            assert!(b.with(cx, |value, _| value.is_none()));
+        });
+    }
+
+    /// A panic out of `Context::enter` gives the GIL back and takes this thread out of the
+    /// context: another thread gets the GIL, and this one can enter again.
+    #[test]
+    fn a_panic_out_of_enter_releases_the_gil_and_the_context() {
+        assert_panics("in enter", || {
+            Context::<GlobalLock>::enter(|_| panic!("in enter"));
+        });
+        std::thread::spawn(|| crate::with_gil(|_| ()))
+            .join()
+            .unwrap();
+        Context::<GlobalLock>::enter(|_| ());
+        Context::<Biased>::enter(|_| ());
+    }
+
+    /// A panic out of `detach`'s closure, caught inside the context, leaves the thread back in
+    /// it: the GIL is held again (a second acquisition is refused), a second context is refused,
+    /// and objects are usable.
+    #[test]
+    fn a_panic_out_of_detach_puts_the_context_back() {
+        let cell = Locked::<GlobalLock, i32>::new(1);
+        Context::<GlobalLock>::enter(|cx| {
+            assert_panics("in detach", || cx.detach(|| panic!("in detach")));
+            assert_eq!(
+                crate::try_acquire().unwrap_err(),
+                crate::TryAcquireError::AlreadyHeld
+            );
+            assert_panics("already in a `Context`", || {
+                Context::<Biased>::enter(|_| ());
+            });
+            cell.with(cx, |value, _| *value += 1);
+        });
+        let cell = Locked::<Biased, i32>::new(1);
+        Context::<Biased>::enter(|cx| {
+            assert_panics("in detach", || {
+                cx.detach(|| Context::<Biased>::enter(|_| panic!("in detach")));
+            });
+            assert_panics("already in a `Context`", || {
+                Context::<Atomic>::enter(|_| ());
+            });
+            cell.with(cx, |value, _| *value += 1);
+        });
+        Context::<Biased>::enter(|cx| assert_eq!(cell.with(cx, |value, _| *value), 2));
+    }
+
+    /// A context of the GIL and `with_gil` or `acquire` never give one thread two tokens, in
+    /// either nesting; the free-threaded contexts mix with the GIL freely.
+    #[test]
+    fn mixing_strategies_never_gives_two_tokens() {
+        assert_panics("already holds the GIL", || {
+            crate::with_gil(|_| Context::<GlobalLock>::enter(|_| ()));
+        });
+        assert_panics("already holds the GIL", || {
+            Context::<GlobalLock>::enter(|_| crate::with_gil(|_| ()));
+        });
+        assert_panics("already holds the GIL", || {
+            Context::<GlobalLock>::enter(|_| drop(crate::acquire()));
+        });
+        // The refused context left nothing behind.
+        Context::<GlobalLock>::enter(|_| ());
+
+        let cell = Locked::<Biased, i32>::new(0);
+        Context::<Biased>::enter(|cx| {
+            crate::with_gil(|_| cell.with(cx, |value, _| *value += 1));
+        });
+        crate::with_gil(|_| Context::<Biased>::enter(|cx| cell.with(cx, |value, _| *value += 1)));
+        Context::<GlobalLock>::enter(|cx| {
+            assert_eq!(cx.detach(|| crate::with_gil(|_| 7)), 7);
+            cx.detach(|| Context::<Biased>::enter(|cx| cell.with(cx, |value, _| *value += 1)));
+        });
+        Context::<Biased>::enter(|cx| assert_eq!(cell.with(cx, |value, _| *value), 3));
+    }
+
+    /// Under the free-threaded strategies, a value's lock is a field lock: waiting for the GIL
+    /// while holding it is refused (it could deadlock against a GIL holder that waits for the
+    /// object), with the validator compiled in.
+    #[test]
+    fn taking_the_gil_inside_a_free_threaded_with_is_refused() {
+        if !crate::field_lock::VALIDATION_ENABLED {
+            return;
+        }
+        let cell = Locked::<Biased, i32>::new(0);
+        assert_panics("field lock", || {
+            Context::<Biased>::enter(|cx| cell.with(cx, |_, _| crate::with_gil(|_| ())));
+        });
+        Context::<Biased>::enter(|cx| cell.with(cx, |value, _| *value += 1));
+    }
+
+    /// An object that holds handles to itself, or to an object that holds one to it: handles
+    /// dropped inside its own `with` (the last handle of the other object among them) give up
+    /// their counts without freeing the object that is being used.
+    struct Node<S: Strategy> {
+        next: Locked<S, Option<Shared<S, Node<S>>>>,
+        drops: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl<S: Strategy> Drop for Node<S> {
+        fn drop(&mut self) {
+            self.drops
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    fn handles_to_itself_dropped_inside_its_own_with<S: Strategy>() {
+        use std::sync::atomic::Ordering::Relaxed;
+        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let node = || {
+            Shared::<S, Node<S>>::new(Node {
+                next: Locked::new(None),
+                drops: drops.clone(),
+            })
+        };
+        Context::<S>::enter(|cx| {
+            // A cycle of one: the node holds a handle to itself.
+            let a = node();
+            let me = a.share(cx.token());
+            a.next.with(cx, |next, _| *next = Some(me));
+            a.next.with(cx, |next, _| *next = None);
+            assert_eq!(drops.load(Relaxed), 0);
+            a.next.with(cx, |next, _| assert!(next.is_none()));
+            drop(a);
+            assert_eq!(drops.load(Relaxed), 1);
+
+            // A cycle of two, `b` held only by `a`: dropping it inside `a`'s `with` frees `b`,
+            // whose destructor gives up a handle to `a`, the object being used.
+            let a = node();
+            let b = node();
+            let to_a = a.share(cx.token());
+            b.next.with(cx, |next, _| *next = Some(to_a));
+            a.next.with(cx, |next, _| *next = Some(b));
+            a.next.with(cx, |next, _| {
+                *next = None;
+            });
+            assert_eq!(drops.load(Relaxed), 2);
+            a.next.with(cx, |next, _| assert!(next.is_none()));
+            drop(a);
+            assert_eq!(drops.load(Relaxed), 3);
+        });
+    }
+
+    #[test]
+    fn dropping_handles_to_an_object_inside_its_own_with() {
+        handles_to_itself_dropped_inside_its_own_with::<GlobalLock>();
+        handles_to_itself_dropped_inside_its_own_with::<Biased>();
+        handles_to_itself_dropped_inside_its_own_with::<Atomic>();
+    }
+
+    /// A value dropped without the GIL is deferred; whichever thread drains it holds the GIL,
+    /// so its destructor cannot enter a context of the GIL (nor, while the draining thread is in
+    /// a context, any context).
+    #[test]
+    fn a_deferred_destructor_cannot_enter_a_context_of_the_gil() {
+        use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
+        static OUTCOME: AtomicU8 = AtomicU8::new(0);
+        struct TriesOnDrop;
+        impl Drop for TriesOnDrop {
+            fn drop(&mut self) {
+                let entered = std::panic::catch_unwind(|| Context::<GlobalLock>::enter(|_| ()));
+                OUTCOME.store(if entered.is_ok() { 1 } else { 2 }, SeqCst);
+            }
+        }
+        let handle = Shared::<GlobalLock, TriesOnDrop>::new(TriesOnDrop);
+        std::thread::spawn(move || drop(handle)).join().unwrap();
+        Context::<GlobalLock>::enter(|_| ()); // drains the pool, if no thread did before
+        assert_eq!(OUTCOME.load(SeqCst), 2);
+    }
+
+    /// Under `Biased`, a handle dropped last on another thread is handed to the owner, which
+    /// frees the object at its next biased allocation: possibly inside a `with`, where the
+    /// destructor cannot enter a context either.
+    #[test]
+    fn a_handed_over_destructor_inside_with_cannot_enter_a_context() {
+        use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
+        static OUTCOME: AtomicU8 = AtomicU8::new(0);
+        struct TriesOnDrop;
+        impl Drop for TriesOnDrop {
+            fn drop(&mut self) {
+                let entered = std::panic::catch_unwind(|| Context::<Biased>::enter(|_| ()));
+                OUTCOME.store(if entered.is_ok() { 1 } else { 2 }, SeqCst);
+            }
+        }
+        let handle = Shared::<Biased, TriesOnDrop>::new(TriesOnDrop);
+        let cell = Locked::<Biased, Vec<Shared<Biased, u8>>>::new(Vec::new());
+        std::thread::spawn(move || drop(handle)).join().unwrap();
+        Context::<Biased>::enter(|cx| {
+            cell.with(cx, |items, _| items.push(Shared::new(1))); // drains the inbox
+        });
+        crate::refcount::merge_deferred();
+        assert_eq!(OUTCOME.load(SeqCst), 2);
+    }
+
+    /// The validator's report on a lock-order cycle through an object's lock names the line of
+    /// the `with` call, as it names the line of a field lock's `lock`: not a line inside this
+    /// module, which would leave the user to guess which `with` it was.
+    #[test]
+    fn a_lock_order_report_names_the_line_of_with() {
+        use crate::field_lock::FieldLock;
+        static INNER: LockClass = LockClass::new("object::tests::Inner.value");
+        if !crate::field_lock::VALIDATION_ENABLED {
+            return;
+        }
+        let inner = FieldLock::new(0);
+        let cell = Locked::<Biased, i32>::new(0);
+        let first = line!() + 1;
+        Context::<Biased>::enter(|cx| cell.with(cx, |_, _| *inner.lock(&INNER) += 1));
+        let second = line!() + 3;
+        let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _inner = inner.lock(&INNER);
+            Context::<Biased>::enter(|cx| cell.with(cx, |_, _| ()));
+        }))
+        .expect_err("the opposite order closes a cycle");
+        let message = message(&*payload);
+        for line in [first, second] {
+            let at = format!("{}:{line}:", file!());
+            assert!(
+                message.contains(&at),
+                "the report does not name the `with` at {at}: {message}"
+            );
+        }
+    }
 }

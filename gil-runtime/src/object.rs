@@ -162,7 +162,9 @@ impl<S: Strategy, T: Send> Locked<S, T> {
     /// context is borrowed), nor switch the GIL in the middle.
     ///
     /// # Panics
-    /// If `f` panics (the lock is released first).
+    /// If `f` panics (the lock is released first). With the lock-order validator compiled in,
+    /// if `f` takes another lock in an order that closes a cycle; the report names this call.
+    #[track_caller]
     pub fn with<R>(&self, cx: &mut Context<S>, f: impl FnOnce(&mut T, Token<'_, S>) -> R) -> R {
         S::with(&self.0, &mut cx.guard, |value, proof| {
             f(value, Token(proof))
@@ -287,6 +289,7 @@ mod sealed {
 
         fn new_cell<T: Send>(value: T) -> Self::Cell<T>;
         fn cell_get_mut<T: Send>(cell: &mut Self::Cell<T>) -> &mut T;
+        #[track_caller]
         fn with<T: Send, R>(
             cell: &Self::Cell<T>,
             guard: &mut Self::Guard,
@@ -412,6 +415,7 @@ macro_rules! free_threaded {
             }
 
             #[inline]
+            #[track_caller]
             fn with<T: Send, R>(
                 cell: &FieldLock<T>,
                 _: &mut (),

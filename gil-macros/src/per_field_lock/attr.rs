@@ -54,7 +54,12 @@ impl Parse for Args {
                 set_once(&mut args.padded, key.span, key.span, ATTRIBUTE, "padded")?;
             } else if input.peek(kw::rc) {
                 let key = input.parse::<kw::rc>()?;
-                input.parse::<Token![=]>()?;
+                input.parse::<Token![=]>().map_err(|_| {
+                    syn::Error::new(
+                        key.span,
+                        format!("`rc` takes the counts: `rc = biased`; {EXPECTED_RC}"),
+                    )
+                })?;
                 let counts: Counts = input.parse()?;
                 set_once(&mut args.rc, (counts, key.span), key.span, ATTRIBUTE, "rc")?;
             } else if input.peek(kw::fields) {

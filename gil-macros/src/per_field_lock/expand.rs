@@ -139,6 +139,18 @@ fn into_handle_fn(
              its fields still behind their locks."
         }
     };
+    // Atomic counts drop the value where the last handle goes, so a borrowing type may use
+    // them; biased and immortal ones may drop it later, or never.
+    if counts == Counts::Atomic {
+        return quote! {
+            #[doc = #doc]
+            #[must_use]
+            #[inline]
+            #vis fn #into_handle(self) -> #krate::refcount::AtomicRc<Self> {
+                #krate::refcount::AtomicRc::new(self)
+            }
+        };
+    }
     quote! {
         #[doc = #doc]
         #[must_use]

@@ -1,16 +1,19 @@
 //! The minipy parser: turns the lexer's tokens into the syntax tree of `ast`.
 //!
-//! A recursive-descent parser with Python 3's precedence. It never panics, and it refuses input
-//! nested more than [`MAX_DEPTH`] levels deep (brackets, blocks, unary operators, and each
-//! operator of a chain such as `a + b + c`), so neither parsing nor walking or dropping the tree
-//! can overflow the stack.
+//! A recursive-descent parser (precedence climbing for the operators) with Python 3's
+//! precedence. It never panics, and it caps nesting at [`MAX_DEPTH`] levels, so that neither
+//! the parser nor a recursive walk of the tree it returns can overflow the stack: the parser's
+//! recursion (blocks, brackets, operands) is at most that deep, and so is every tree it
+//! returns, counting a statement's enclosing blocks plus the height of its expressions.
 
 use std::fmt;
 
 use super::ast::{BinOp, CmpOp, Expr, Stmt, StmtKind, Target, UnaryOp};
 use super::lexer::{tokenize, Tok, Token};
 
-/// The deepest nesting the parser accepts: 100 nested brackets parse, 101 do not.
+/// The deepest nesting the parser accepts. 100 nested brackets parse, 101 do not; and for each
+/// statement, the number of blocks around it plus the height of its expressions (the number of
+/// nodes below the root of each, on the longest path) is at most this.
 pub const MAX_DEPTH: u32 = 100;
 
 /// A syntax error, with the position (1-based line and column) where it was found.
@@ -49,6 +52,7 @@ pub fn parse(source: &str) -> Result<Vec<Stmt>, ParseError> {
         tokens: tokenize(source),
         pos: 0,
         depth: 0,
+        blocks: 0,
         in_function: false,
         in_loop: false,
     };
@@ -66,8 +70,10 @@ static END: Token = Token {
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
-    /// Current nesting, checked against `MAX_DEPTH`.
+    /// The depth of the parser's recursion, checked against `MAX_DEPTH`.
     depth: u32,
+    /// The number of blocks around the current statement.
+    blocks: u32,
     /// Inside a `def` (so `return` is allowed).
     in_function: bool,
     /// Inside a loop of the current function (so `break` and `continue` are allowed).
@@ -160,19 +166,34 @@ impl Parser {
         (token.line, token.col)
     }
 
-    /// Goes one level deeper; an error beyond `MAX_DEPTH`.
+    fn too_deep(&self) -> ParseError {
+        self.error_here(format!("too deeply nested (more than {MAX_DEPTH} levels)"))
+    }
+
+    /// Goes one level deeper into the recursion (a block, a bracket, an operand); an error
+    /// beyond `MAX_DEPTH`. Every `enter` is paired with a `leave` on success.
     fn enter(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.error_here(format!(
-                "too deeply nested (more than {MAX_DEPTH} levels of brackets, blocks and operators)"
-            )));
+            return Err(self.too_deep());
         }
         Ok(())
     }
 
-    fn leave(&mut self, levels: u32) {
-        self.depth = self.depth.saturating_sub(levels);
+    fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// Wraps a new expression node of the given height, refusing it if the blocks around it
+    /// and its height add up to more than `MAX_DEPTH`.
+    fn node(&self, expr: Expr, height: u32) -> Result<Node, ParseError> {
+        if self.blocks + height > MAX_DEPTH {
+            return Err(self.too_deep());
+        }
+        Ok(Node {
+            expr: Box::new(expr),
+            height,
+        })
     }
 
     // ----- statements -----
@@ -246,7 +267,7 @@ impl Parser {
                 if matches!(self.peek(), Tok::Newline) {
                     Ok(StmtKind::Return(None))
                 } else {
-                    Ok(StmtKind::Return(Some(self.exprlist()?)))
+                    Ok(StmtKind::Return(Some(*self.exprlist()?.expr)))
                 }
             }
             Tok::Import => {
@@ -269,12 +290,12 @@ impl Parser {
     /// An expression statement, an assignment or an augmented assignment.
     fn expr_stmt(&mut self) -> Result<StmtKind, ParseError> {
         let (line, col) = self.position();
-        let lhs = self.exprlist()?;
+        let lhs = *self.exprlist()?.expr;
         let op = match self.peek() {
             Tok::Assign => {
                 let target = to_target(lhs, line, col)?;
                 self.skip();
-                let value = self.exprlist()?;
+                let value = *self.exprlist()?.expr;
                 if matches!(self.peek(), Tok::Assign) {
                     return Err(self.error_here("chained assignment (a = b = c) is not supported"));
                 }
@@ -300,7 +321,7 @@ impl Parser {
         }
         let target = to_target(lhs, line, col)?;
         self.skip();
-        let value = self.exprlist()?;
+        let value = *self.exprlist()?.expr;
         Ok(StmtKind::AugAssign(target, op, value))
     }
 
@@ -308,6 +329,7 @@ impl Parser {
     fn block(&mut self) -> Result<Vec<Stmt>, ParseError> {
         self.expect(&Tok::Colon, "':'")?;
         self.enter()?;
+        self.blocks += 1;
         let mut body = Vec::new();
         if self.eat(&Tok::Newline) {
             if !self.eat(&Tok::Indent) {
@@ -319,7 +341,8 @@ impl Parser {
         } else {
             self.simple_line(&mut body)?;
         }
-        self.leave(1);
+        self.blocks -= 1;
+        self.leave();
         Ok(body)
     }
 
@@ -377,7 +400,7 @@ impl Parser {
         self.skip();
         let target = self.for_target()?;
         self.expect(&Tok::In, "'in'")?;
-        let iter = self.exprlist()?;
+        let iter = *self.exprlist()?.expr;
         let body = self.loop_body()?;
         out.push(Stmt {
             line,
@@ -390,14 +413,14 @@ impl Parser {
     /// that `in` is not read as a comparison.
     fn for_target(&mut self) -> Result<Target, ParseError> {
         let (line, col) = self.position();
-        let first = *self.postfix()?;
+        let first = *self.postfix()?.expr;
         let targets = if matches!(self.peek(), Tok::Comma) {
             let mut items = vec![first];
             while self.eat(&Tok::Comma) {
                 if matches!(self.peek(), Tok::In) {
                     break;
                 }
-                items.push(*self.postfix()?);
+                items.push(*self.postfix()?.expr);
             }
             Expr::Tuple(items)
         } else {
@@ -459,8 +482,9 @@ impl Parser {
 
     // ----- expressions -----
     //
-    // The functions on the recursive path return `Box<Expr>`: the tree stores boxes anyway, and
-    // a small return value keeps the frames of debug builds small.
+    // Each function returns a `Node`: the expression, boxed (the tree stores boxes anyway, and a
+    // small return value keeps debug builds' frames small), and its height, so that `node` can
+    // cap the depth of the tree.
 
     /// Whether the current token can start an expression.
     fn starts_expr(&self) -> bool {
@@ -484,24 +508,27 @@ impl Parser {
     }
 
     /// Expressions separated by commas; more than one, or a trailing comma, make a tuple.
-    fn exprlist(&mut self) -> Result<Expr, ParseError> {
-        let first = self.expr()?;
+    fn exprlist(&mut self) -> Result<Node, ParseError> {
+        let first = self.binary(TERNARY)?;
         if !matches!(self.peek(), Tok::Comma) {
             return Ok(first);
         }
-        let mut items = vec![first];
+        let mut height = first.height;
+        let mut items = vec![*first.expr];
         while self.eat(&Tok::Comma) {
             if !self.starts_expr() {
                 break;
             }
-            items.push(self.expr()?);
+            let item = self.binary(TERNARY)?;
+            height = height.max(item.height);
+            items.push(*item.expr);
         }
-        Ok(Expr::Tuple(items))
+        self.node(Expr::Tuple(items), height + 1)
     }
 
     /// A full expression, conditional expressions included.
     fn expr(&mut self) -> Result<Expr, ParseError> {
-        Ok(*self.binary(TERNARY)?)
+        Ok(*self.binary(TERNARY)?.expr)
     }
 
     /// The binary operator at the current token, if any: the operator, its precedence and the
@@ -540,18 +567,16 @@ impl Parser {
     /// unary level, so `2 ** 3 ** 2` is `2 ** (3 ** 2)` and `2 ** -1` works, and the operand of
     /// a unary minus is parsed at that level too, so `-2 ** 2` is `-(2 ** 2)`. A comparison
     /// right after a comparison is refused (no chains).
-    fn binary(&mut self, min: u8) -> Result<Box<Expr>, ParseError> {
+    fn binary(&mut self, min: u8) -> Result<Node, ParseError> {
         let mut lhs = match self.peek() {
             Tok::Not if min <= NOT => self.prefix(UnaryOp::Not, NOT)?,
             Tok::Minus => self.prefix(UnaryOp::Neg, UNARY)?,
             Tok::Plus => self.prefix(UnaryOp::Pos, UNARY)?,
             _ => self.postfix()?,
         };
-        let mut levels = 0;
         loop {
             if min == TERNARY && matches!(self.peek(), Tok::If) {
-                lhs = self.conditional(lhs)?;
-                break;
+                return self.conditional(lhs);
             }
             let Some((op, prec, width)) = self.binary_op() else {
                 break;
@@ -563,30 +588,30 @@ impl Parser {
                 self.skip();
             }
             self.enter()?;
-            levels += 1;
             let rhs = self.binary(if prec == POW { UNARY } else { prec + 1 })?;
-            lhs = Box::new(combine(lhs, op, rhs));
+            self.leave();
+            let height = lhs.height.max(rhs.height) + 1;
+            lhs = self.node(combine(lhs.expr, op, rhs.expr), height)?;
             if prec == CMP && self.binary_op().is_some_and(|(_, p, _)| p == CMP) {
                 return Err(
                     self.error_here("chained comparisons (a < b < c) are not supported; use 'and'")
                 );
             }
         }
-        self.leave(levels);
         Ok(lhs)
     }
 
     /// A unary operator (the current token) and its operand, parsed at level `operand_min`.
-    fn prefix(&mut self, op: UnaryOp, operand_min: u8) -> Result<Box<Expr>, ParseError> {
+    fn prefix(&mut self, op: UnaryOp, operand_min: u8) -> Result<Node, ParseError> {
         self.skip();
         self.enter()?;
         let operand = self.binary(operand_min)?;
-        self.leave(1);
-        Ok(Box::new(Expr::Unary(op, operand)))
+        self.leave();
+        self.node(Expr::Unary(op, operand.expr), operand.height + 1)
     }
 
     /// The rest of `body if cond else orelse`, from the `if`.
-    fn conditional(&mut self, body: Box<Expr>) -> Result<Box<Expr>, ParseError> {
+    fn conditional(&mut self, body: Node) -> Result<Node, ParseError> {
         self.skip();
         self.enter()?;
         let cond = self.binary(OR)?;
@@ -595,30 +620,29 @@ impl Parser {
         }
         self.skip();
         let orelse = self.binary(TERNARY)?;
-        self.leave(1);
-        Ok(Box::new(Expr::IfElse(cond, body, orelse)))
+        self.leave();
+        let height = body.height.max(cond.height).max(orelse.height) + 1;
+        self.node(Expr::IfElse(cond.expr, body.expr, orelse.expr), height)
     }
 
     /// An atom followed by calls, subscripts and attributes.
-    fn postfix(&mut self) -> Result<Box<Expr>, ParseError> {
-        let mut expr = self.atom()?;
-        let mut levels = 0;
-        while matches!(self.peek(), Tok::LParen | Tok::LBracket | Tok::Dot) {
-            self.enter()?;
-            levels += 1;
-            expr = match self.peek() {
-                Tok::LParen => self.call(expr)?,
-                Tok::LBracket => self.subscript(expr)?,
-                _ => self.attribute(expr)?,
+    fn postfix(&mut self) -> Result<Node, ParseError> {
+        let mut node = self.atom()?;
+        loop {
+            node = match self.peek() {
+                Tok::LParen => self.call(node)?,
+                Tok::LBracket => self.subscript(node)?,
+                Tok::Dot => self.attribute(node)?,
+                _ => return Ok(node),
             };
         }
-        self.leave(levels);
-        Ok(expr)
     }
 
     /// A call of `callee`, from its `(` to its `)`.
-    fn call(&mut self, callee: Box<Expr>) -> Result<Box<Expr>, ParseError> {
+    fn call(&mut self, callee: Node) -> Result<Node, ParseError> {
         self.skip();
+        self.enter()?;
+        let mut height = callee.height;
         let mut args = Vec::new();
         let mut kwargs: Vec<(String, Expr)> = Vec::new();
         while !self.eat(&Tok::RParen) {
@@ -632,25 +656,31 @@ impl Parser {
                 }
                 self.skip();
                 self.skip();
-                kwargs.push((name, *self.binary(TERNARY)?));
+                let value = self.binary(TERNARY)?;
+                height = height.max(value.height);
+                kwargs.push((name, *value.expr));
             } else {
                 if !kwargs.is_empty() {
                     return Err(self.error_here("positional argument follows keyword argument"));
                 }
-                args.push(*self.binary(TERNARY)?);
+                let arg = self.binary(TERNARY)?;
                 self.refuse_comprehension()?;
+                height = height.max(arg.height);
+                args.push(*arg.expr);
             }
             if !self.eat(&Tok::Comma) {
                 self.expect(&Tok::RParen, "',' or ')'")?;
                 break;
             }
         }
-        Ok(Box::new(Expr::Call(callee, args, kwargs)))
+        self.leave();
+        self.node(Expr::Call(callee.expr, args, kwargs), height + 1)
     }
 
     /// A subscript of `container`, from its `[` to its `]`.
-    fn subscript(&mut self, container: Box<Expr>) -> Result<Box<Expr>, ParseError> {
+    fn subscript(&mut self, container: Node) -> Result<Node, ParseError> {
         self.skip();
+        self.enter()?;
         if matches!(self.peek(), Tok::Colon) {
             return Err(self.error_here("slices are not supported"));
         }
@@ -659,14 +689,16 @@ impl Parser {
             return Err(self.error_here("slices are not supported"));
         }
         self.expect(&Tok::RBracket, "']'")?;
-        Ok(Box::new(Expr::Index(container, Box::new(index))))
+        self.leave();
+        let height = container.height.max(index.height) + 1;
+        self.node(Expr::Index(container.expr, index.expr), height)
     }
 
     /// An attribute of `object`, from its `.`.
-    fn attribute(&mut self, object: Box<Expr>) -> Result<Box<Expr>, ParseError> {
+    fn attribute(&mut self, object: Node) -> Result<Node, ParseError> {
         self.skip();
         let name = self.expect_name("an attribute name")?;
-        Ok(Box::new(Expr::Attr(object, name)))
+        self.node(Expr::Attr(object.expr, name), object.height + 1)
     }
 
     fn refuse_comprehension(&self) -> Result<(), ParseError> {
@@ -678,12 +710,12 @@ impl Parser {
         Ok(())
     }
 
-    fn atom(&mut self) -> Result<Box<Expr>, ParseError> {
+    fn atom(&mut self) -> Result<Node, ParseError> {
         let expr = match self.peek() {
             Tok::Name(name) => Expr::Name(name.clone()),
             Tok::Int(n) => Expr::Int(*n),
             Tok::Float(x) => Expr::Float(*x),
-            Tok::Str(_) => return Ok(Box::new(self.strings())),
+            Tok::Str(_) => self.strings(),
             Tok::None => Expr::None,
             Tok::True => Expr::Bool(true),
             Tok::False => Expr::Bool(false),
@@ -694,21 +726,24 @@ impl Parser {
             _ => return Err(self.unexpected("an expression")),
         };
         self.skip();
-        Ok(Box::new(expr))
+        self.node(expr, 0)
     }
 
-    /// Adjacent string literals, joined into one string as in Python.
+    /// Adjacent string literals, joined into one string as in Python; stops on the last one.
     fn strings(&mut self) -> Expr {
         let mut text = String::new();
         while let Tok::Str(s) = self.peek() {
             text.push_str(s);
+            if !matches!(self.peek_at(1), Tok::Str(_)) {
+                break;
+            }
             self.skip();
         }
         Expr::Str(text)
     }
 
     /// A parenthesized expression or a tuple, or a list if `is_list`; from the opening bracket.
-    fn bracketed(&mut self, is_list: bool) -> Result<Box<Expr>, ParseError> {
+    fn bracketed(&mut self, is_list: bool) -> Result<Node, ParseError> {
         self.skip();
         self.enter()?;
         let close = if is_list {
@@ -716,51 +751,63 @@ impl Parser {
         } else {
             &Tok::RParen
         };
+        let mut height = 0;
         let mut items = Vec::new();
         let mut trailing_comma = false;
         while !self.eat(close) {
-            items.push(*self.binary(TERNARY)?);
+            let item = self.binary(TERNARY)?;
             self.refuse_comprehension()?;
+            height = height.max(item.height);
+            items.push(*item.expr);
             trailing_comma = self.eat(&Tok::Comma);
             if !trailing_comma {
                 self.expect(close, if is_list { "',' or ']'" } else { "',' or ')'" })?;
                 break;
             }
         }
-        self.leave(1);
-        let expr = if is_list {
-            Expr::List(items)
+        self.leave();
+        if is_list {
+            self.node(Expr::List(items), height + 1)
         } else if items.len() == 1 && !trailing_comma {
-            items.pop().unwrap_or(Expr::None)
+            // Parentheses around one expression make no node.
+            self.node(items.pop().unwrap_or(Expr::None), height)
         } else {
-            Expr::Tuple(items)
-        };
-        Ok(Box::new(expr))
+            self.node(Expr::Tuple(items), height + 1)
+        }
     }
 
     /// A dict display, from its `{`.
-    fn dict(&mut self) -> Result<Box<Expr>, ParseError> {
+    fn dict(&mut self) -> Result<Node, ParseError> {
         self.skip();
         self.enter()?;
+        let mut height = 0;
         let mut pairs = Vec::new();
         while !self.eat(&Tok::RBrace) {
-            let key = *self.binary(TERNARY)?;
+            let key = self.binary(TERNARY)?;
             self.refuse_comprehension()?;
             if matches!(self.peek(), Tok::Comma | Tok::RBrace) {
                 return Err(self.error_here("set displays are not supported"));
             }
             self.expect(&Tok::Colon, "':'")?;
-            let value = *self.binary(TERNARY)?;
+            let value = self.binary(TERNARY)?;
             self.refuse_comprehension()?;
-            pairs.push((key, value));
+            height = height.max(key.height).max(value.height);
+            pairs.push((*key.expr, *value.expr));
             if !self.eat(&Tok::Comma) {
                 self.expect(&Tok::RBrace, "',' or '}'")?;
                 break;
             }
         }
-        self.leave(1);
-        Ok(Box::new(Expr::Dict(pairs)))
+        self.leave();
+        self.node(Expr::Dict(pairs), height + 1)
     }
+}
+
+/// An expression being built, and its height: the number of nodes below it on its longest
+/// path down to a leaf (0 for a name or a literal).
+struct Node {
+    expr: Box<Expr>,
+    height: u32,
 }
 
 /// The binary operators, as `Parser::binary` finds them.
@@ -771,7 +818,7 @@ enum Op {
     Bin(BinOp),
 }
 
-/// Precedence levels, loosest first (`not` and unary `- +` are prefix operators).
+// Precedence levels, loosest first (`not` and unary `- +` are prefix operators).
 const TERNARY: u8 = 0;
 const OR: u8 = 1;
 const AND: u8 = 2;
@@ -782,7 +829,7 @@ const TERM: u8 = 6;
 const UNARY: u8 = 7;
 const POW: u8 = 8;
 
-/// Builds the node for `lhs op rhs`.
+/// Builds the expression `lhs op rhs`.
 fn combine(lhs: Box<Expr>, op: Op, rhs: Box<Expr>) -> Expr {
     match op {
         Op::Or => Expr::Or(lhs, rhs),
@@ -1527,49 +1574,129 @@ z = 3";
         assert!(parse(&deep("(", "1", ")", 100)).is_ok());
         assert!(parse(&deep("[", "1", "]", 100)).is_ok());
         assert_err(&deep("(", "1", ")", 101), "too deeply nested");
+        assert_err(&deep("[", "1", "]", 101), "too deeply nested");
         for n in [1_000, 100_000] {
-            assert_err(&deep("(", "1", ")", n), "too deeply nested");
-            assert_err(&deep("[", "", "]", n), "too deeply nested");
-            assert_err(&deep("{1: ", "1", "}", n), "too deeply nested");
-            assert_err(&deep("f(", "1", ")", n), "too deeply nested");
-            assert_err(&deep("-", "1", "", n), "too deeply nested");
-            assert_err(&deep("not ", "1", "", n), "too deeply nested");
-            assert_err(&format!("x = 1{}\n", " + 1".repeat(n)), "too deeply nested");
-            assert_err(
-                &format!("x = 1{}\n", " ** 1".repeat(n)),
-                "too deeply nested",
-            );
-            assert_err(
-                &format!("x = 1{}\n", " or 1".repeat(n)),
-                "too deeply nested",
-            );
-            assert_err(&format!("x = a{}\n", ".b".repeat(n)), "too deeply nested");
-            assert_err(&format!("x = a{}\n", "[0]".repeat(n)), "too deeply nested");
-            assert_err(
-                &format!("x = 1{}\n", " if 1 else 1".repeat(n)),
-                "too deeply nested",
-            );
+            for (open, middle, close) in [
+                ("(", "1", ")"),
+                ("[", "", "]"),
+                ("{1: ", "1", "}"),
+                ("f(", "1", ")"),
+                ("x[", "1", "]"),
+                ("-", "1", ""),
+                ("not ", "1", ""),
+                ("1 if 1 else ", "1", ""),
+            ] {
+                assert_err(&deep(open, middle, close, n), "too deeply nested");
+            }
+            for chain in [" + 1", " ** 1", " or 1", ".b", "[0]", "(1)", " if 1 else 1"] {
+                assert_err(&format!("x = a{}\n", chain.repeat(n)), "too deeply nested");
+            }
         }
-        // Blocks count too.
-        let mut blocks = String::new();
-        for level in 0..150 {
-            blocks.push_str(&" ".repeat(level));
-            blocks.push_str("if x:\n");
-        }
-        blocks.push_str(&" ".repeat(150));
-        blocks.push_str("pass\n");
-        assert_err(&blocks, "too deeply nested");
+        // Left-nested trees count every level, not only the brackets and prefix operators.
+        assert!(parse(&format!("x = {}a{}\n", "-".repeat(60), " + 1".repeat(40))).is_ok());
+        assert_err(
+            &format!("x = {}a{}\n", "-".repeat(60), " + 1".repeat(41)),
+            "too deeply nested",
+        );
+        // Blocks count too, together with the expressions inside them.
+        let nested_ifs = |levels: usize, last: &str| {
+            let mut src = String::new();
+            for level in 0..levels {
+                src.push_str(&" ".repeat(level));
+                src.push_str("if x:\n");
+            }
+            src.push_str(&" ".repeat(levels));
+            src.push_str(last);
+            src
+        };
+        assert!(parse(&nested_ifs(100, "pass\n")).is_ok());
+        assert_err(&nested_ifs(101, "pass\n"), "too deeply nested");
+        assert!(parse(&nested_ifs(90, &format!("x = {}1\n", "-".repeat(10)))).is_ok());
+        assert_err(
+            &nested_ifs(90, &format!("x = {}1\n", "-".repeat(11))),
+            "too deeply nested",
+        );
         // Long flat sequences are fine.
-        // (See `deepest_inputs_fit_in_one_mebibyte_of_stack` for the stack this takes.)
         let items = vec!["1"; 100_000].join(", ");
         assert!(parse(&format!("x = [{items}]\n")).is_ok());
         let stmts = "x = 1\n".repeat(10_000);
         assert_eq!(parse_ok(&stmts).len(), 10_000);
     }
 
-    /// The inputs at the nesting limit that take the most stack: about 450 KiB in a debug build
-    /// and 130 KiB in a release build when measured, so 1 MiB (half of a test thread's default)
-    /// leaves a wide margin.
+    /// The height of an expression tree: 0 for a leaf.
+    fn height(expr: &Expr) -> u32 {
+        let max =
+            |exprs: &mut dyn Iterator<Item = &Expr>| exprs.map(height).max().map_or(0, |h| h + 1);
+        match expr {
+            Expr::None
+            | Expr::Bool(_)
+            | Expr::Int(_)
+            | Expr::Float(_)
+            | Expr::Str(_)
+            | Expr::Name(_) => 0,
+            Expr::Tuple(items) | Expr::List(items) => max(&mut items.iter()),
+            Expr::Dict(pairs) => max(&mut pairs.iter().flat_map(|(k, v)| [k, v])),
+            Expr::Unary(_, a) | Expr::Attr(a, _) => height(a) + 1,
+            Expr::BinOp(a, _, b)
+            | Expr::Compare(a, _, b)
+            | Expr::And(a, b)
+            | Expr::Or(a, b)
+            | Expr::Index(a, b) => height(a).max(height(b)) + 1,
+            Expr::IfElse(a, b, c) => height(a).max(height(b)).max(height(c)) + 1,
+            Expr::Call(f, args, kwargs) => max(&mut std::iter::once(&**f)
+                .chain(args)
+                .chain(kwargs.iter().map(|(_, v)| v))),
+        }
+    }
+
+    /// Mixes of every kind of nesting, at and around the limit: whatever parses is a tree no
+    /// deeper than `MAX_DEPTH`, so the evaluator can walk it recursively.
+    #[test]
+    fn accepted_trees_are_at_most_max_depth_deep() {
+        let wrappers = [
+            ("-", ""),
+            ("not ", ""),
+            ("(", " + 1)"),
+            ("1 * ", ""),
+            ("(", ").x"),
+            ("f(", ")"),
+            ("a[", "]"),
+            ("[1, ", "]"),
+            ("{1: ", "}"),
+            ("(1, ", ")"),
+            ("(", " if a else b)"),
+            ("(a if b else ", ")"),
+            ("2 ** ", ""),
+            ("(", ")(1)[2]"),
+            ("(", " < 1)"),
+        ];
+        let mut rng = Rng(0x0123_4567_89AB_CDEF);
+        let mut accepted = 0;
+        for _ in 0..2_000 {
+            let (mut open, mut close) = (String::new(), String::new());
+            for _ in 0..rng.below(130) {
+                let (o, c) = wrappers[rng.below(wrappers.len())];
+                open.push_str(o);
+                close.insert_str(0, c);
+            }
+            if let Ok(stmts) = parse(&format!("{open}a{close}\n")) {
+                accepted += 1;
+                let Some(StmtKind::Expr(e)) = stmts.first().map(|s| &s.kind) else {
+                    panic!("not an expression: {stmts:?}");
+                };
+                assert!(
+                    height(e) <= MAX_DEPTH,
+                    "height {} for {open}a{close}",
+                    height(e)
+                );
+            }
+        }
+        assert!(accepted > 100, "only {accepted} accepted");
+    }
+
+    /// The inputs at the nesting limit that take the most stack: at most 450 KiB in a debug
+    /// build and 200 KiB in a release build when measured, so 1 MiB (half of a test thread's
+    /// default) leaves a wide margin.
     #[test]
     fn deepest_inputs_fit_in_one_mebibyte_of_stack() {
         let nested =

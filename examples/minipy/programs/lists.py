@@ -1,4 +1,4 @@
-# lists: list-heavy: append, pop(), index reads and writes, nested lists, an insertion sort and a sieve.
+# lists: list-heavy: append, pop(), index reads/writes, nested lists, insertion sort, a sieve.
 # bench: N=4000
 import sys
 import threading
@@ -61,7 +61,7 @@ def work(n):
     for d in range(11, -1, -1):
         check = (check + table[d][11 - d] * table[d][d]) % 1000000007
     # Pop the primes off the end, largest first.
-    primes = sieve(n * 4)
+    primes = sieve(n * 4 + 10)
     total = 0
     count = 0
     while len(primes) > 0:

@@ -5,7 +5,8 @@ import threading
 
 
 def make_bodies():
-    # [x, y, z, vx, vy, vz, mass]: the sun and four planets (units: AU, AU/day * 365.24, solar masses * 4 pi^2).
+    # [x, y, z, vx, vy, vz, mass]: the sun and four planets
+    # (units: AU, AU/day * 365.24, solar masses * 4 pi^2).
     pi = 3.141592653589793
     solar_mass = 4.0 * pi * pi
     days = 365.24

@@ -1,4 +1,4 @@
-# words: dict-heavy: string literals joined with + and str(), word counts in dicts with get(), in and not in.
+# words: dict-heavy: strings built with + and str(), counted in dicts with get(), in, not in.
 # bench: N=400000
 import sys
 import threading
@@ -28,7 +28,8 @@ def work(n):
     if distinct != len(counts):
         return "mismatch"
     chosen = "echo-" + str(11)
-    return distinct * 1000 + counts.get(chosen, 0) + firsts.get(chosen, -1) * 1000000 + by_suffix[5] * 1000000000
+    return (distinct * 1000 + counts.get(chosen, 0) + firsts.get(chosen, -1) * 1000000
+            + by_suffix.get(5, 0) * 1000000000)
 
 def run(i, n, results):
     results[i] = work(n)

@@ -15,7 +15,9 @@
 //! Every access goes through a [`Context`], one per thread ([`Context::enter`]):
 //! - [`Locked::with`] runs a closure on the value. It borrows the context mutably, so the closure
 //!   cannot lock a second object: under the free-threaded strategies no lock is ever nested, so
-//!   objects used through this module cannot deadlock; under the GIL, the closure runs with the
+//!   objects cannot deadlock on each other's locks. A closure that blocks on
+//!   another thread (a `join`) that needs the same object, or the GIL, still can: block only
+//!   through [`Context::detach`]. Under the GIL, the closure runs with the
 //!   GIL held and no switch in the middle.
 //! - The closure gets a [`Token`] to take new handles ([`Shared::share`]), as `CPython` increments
 //!   a reference under an object's lock.
@@ -160,6 +162,11 @@ impl<S: Strategy, T: Send> Locked<S, T> {
     /// Runs `f` on the value: with the GIL held under [`GlobalLock`], with the object's lock held
     /// otherwise. `f` gets a [`Token`] to take new handles, but cannot lock another object (the
     /// context is borrowed), nor switch the GIL in the middle.
+    ///
+    /// Known issue: under [`Biased`], a [`Shared::new`] inside `f` may run destructors that
+    /// other threads handed back to this one, with this object's lock held; a destructor that
+    /// locks this object then deadlocks. Make new objects outside `f` where their destructors
+    /// may lock.
     ///
     /// # Panics
     /// If `f` panics (the lock is released first). With the lock-order validator compiled in,

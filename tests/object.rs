@@ -1,6 +1,7 @@
 //! `gilkit::object` under contention: handles shared, locked, moved and dropped on several
 //! threads at once. They pass on their own; their real check is Miri (`bash scripts/miri.sh`)
-//! and the thread sanitizer (`bash scripts/tsan.sh`). They live here rather than among the
+//! and the thread sanitizer (`bash scripts/tsan.sh`); `GIL_STRESS_ITERS` / 10 sets the rounds per
+//! thread. They live here rather than among the
 //! runtime's unit tests because contended `parking_lot` locks need Miri's permissive provenance.
 
 use gilkit::object::{Atomic, Biased, Context, GlobalLock, Locked, Shared, Strategy};
@@ -10,7 +11,10 @@ use gilkit::object::{Atomic, Biased, Context, GlobalLock, Locked, Shared, Strate
 /// checkpoints and detaches between.
 fn handles_churned_on_three_threads<S: Strategy>() {
     type Bag<S> = Shared<S, Locked<S, Vec<Shared<S, Locked<S, u64>>>>>;
-    let iters: u64 = if cfg!(miri) { 5 } else { 200 };
+    let iters: u64 = std::env::var("GIL_STRESS_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(if cfg!(miri) { 5 } else { 200 }, |n: u64| n / 10);
     let bag: Bag<S> = Shared::new(Locked::new(Vec::new()));
     let counter = Shared::<S, Locked<S, u64>>::new(Locked::new(0));
     let workers: Vec<_> = (0..3)

@@ -789,3 +789,50 @@ fn padded_fields_sit_on_separate_cache_lines_and_lock_as_usual() {
     let PaddedPairFields { a, b, id } = pair.into_fields();
     assert_eq!((a, b, id), (11, 22, 3));
 }
+
+/// `rc = biased` with a destructor that locks the object's own fields: whichever thread drops
+/// last (the owner, another thread, or another thread whose drop is handed to the owner), the
+/// value is dropped once, with every update seen.
+#[per_field_lock(rc = biased)]
+struct LocksItselfInDrop {
+    hits: u64,
+    #[field(no_lock)]
+    drops: &'static std::sync::atomic::AtomicUsize,
+}
+
+impl Drop for LocksItselfInDrop {
+    fn drop(&mut self) {
+        assert_eq!(*self.hits().lock(), 2, "an update is lost");
+        self.drops.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn rc_biased_destructor_that_locks_its_fields_runs_once_whoever_drops_last() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    for owner_drops_first in [false, true] {
+        DROPS.store(0, SeqCst);
+        let owner = LocksItselfInDrop::new(0, &DROPS).into_handle();
+        let sent = owner.clone();
+        *owner.hits().lock() += 1;
+        let worker = thread::spawn(move || {
+            *sent.hits().lock() += 1;
+            sent
+        });
+        let sent = worker.join().unwrap();
+        if owner_drops_first {
+            drop(owner);
+            thread::spawn(move || drop(sent)).join().unwrap();
+        } else {
+            thread::spawn(move || drop(sent)).join().unwrap();
+            drop(owner);
+        }
+        gilkit::refcount::merge_deferred();
+        assert_eq!(
+            DROPS.load(SeqCst),
+            1,
+            "owner_drops_first: {owner_drops_first}"
+        );
+    }
+}

@@ -799,4 +799,36 @@ mod tests {
             );
         }
     }
+
+    /// Under `Biased`, an allocation inside `with` (`Shared::new`) drains this thread's inbox of
+    /// objects handed over by other threads, and runs their destructors while the object's lock
+    /// is held. A destructor that takes a lock then nests it in the object's lock, an order the
+    /// user never wrote: against a thread that holds that lock and calls `with` on the object, a
+    /// deadlock (a validator panic in debug builds, inside `Shared::new`). The GIL's pending pool
+    /// is drained only at acquisition, where no field lock may be held; the inbox should be
+    /// drained only where none is either.
+    #[test]
+    fn handed_over_destructors_do_not_run_under_an_objects_lock() {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        static HELD: AtomicUsize = AtomicUsize::new(usize::MAX);
+        struct RecordsHeldLocks;
+        impl Drop for RecordsHeldLocks {
+            fn drop(&mut self) {
+                HELD.store(crate::field_lock::held_count(), SeqCst);
+            }
+        }
+        if !crate::field_lock::VALIDATION_ENABLED {
+            return; // `held_count` is 0 without the validator
+        }
+        let handle = Shared::<Biased, RecordsHeldLocks>::new(RecordsHeldLocks);
+        std::thread::spawn(move || drop(handle)).join().unwrap();
+        let cell = Locked::<Biased, Vec<Shared<Biased, u8>>>::new(Vec::new());
+        Context::<Biased>::enter(|cx| cell.with(cx, |items, _| items.push(Shared::new(1))));
+        crate::refcount::merge_deferred();
+        assert_eq!(
+            HELD.load(SeqCst),
+            0,
+            "a handed-over destructor ran while this thread held a field lock"
+        );
+    }
 }

@@ -163,10 +163,9 @@ impl<S: Strategy, T: Send> Locked<S, T> {
     /// otherwise. `f` gets a [`Token`] to take new handles, but cannot lock another object (the
     /// context is borrowed), nor switch the GIL in the middle.
     ///
-    /// Known issue: under [`Biased`], a [`Shared::new`] inside `f` may run destructors that
-    /// other threads handed back to this one, with this object's lock held; a destructor that
-    /// locks this object then deadlocks. Make new objects outside `f` where their destructors
-    /// may lock.
+    /// Under [`Biased`], objects that other threads hand back to this one are not freed inside
+    /// `f` (their destructors would run under this lock), but at the next
+    /// [`Context::checkpoint`] or biased allocation outside `with`.
     ///
     /// # Panics
     /// If `f` panics (the lock is released first). With the lock-order validator compiled in,
@@ -213,7 +212,9 @@ impl<S: Strategy> Context<S> {
     }
 
     /// The eval breaker: under the GIL, hands it to a thread that has waited for a switch
-    /// interval ([`Gil::checkpoint`]); nothing otherwise. Call it every few hundred operations.
+    /// interval ([`Gil::checkpoint`]); under [`Biased`], frees what other threads handed back
+    /// ([`merge_deferred`](crate::refcount::merge_deferred): one load when there is nothing).
+    /// Call it every few hundred operations.
     #[inline]
     pub fn checkpoint(&mut self) {
         S::checkpoint(&mut self.guard);
@@ -385,8 +386,12 @@ macro_rules! free_threaded {
                 PhantomData
             }
 
+            /// The safe point where this thread frees what other threads handed back to it
+            /// (PEP 703 merges there too): no object's lock is held here.
             #[inline]
-            fn checkpoint(_: &mut ()) {}
+            fn checkpoint(_: &mut ()) {
+                crate::refcount::merge_deferred();
+            }
 
             fn detach<R>(_: &mut (), f: impl FnOnce() -> R) -> R {
                 f()
@@ -428,7 +433,9 @@ macro_rules! free_threaded {
                 _: &mut (),
                 f: impl FnOnce(&mut T, PhantomData<&()>) -> R,
             ) -> R {
-                f(&mut cell.lock(&LOCKED), PhantomData)
+                let mut value = cell.lock(&LOCKED);
+                let _held_off = crate::refcount::HoldDrains::new();
+                f(&mut value, PhantomData)
             }
         }
     };
@@ -747,8 +754,8 @@ mod tests {
     }
 
     /// Under `Biased`, a handle dropped last on another thread is handed to the owner, which
-    /// frees the object at its next biased allocation: possibly inside a `with`, where the
-    /// destructor cannot enter a context either.
+    /// frees the object at its next safe point, not inside a `with`: at a `checkpoint`, inside
+    /// the context, where the destructor cannot enter a context either.
     #[test]
     fn a_handed_over_destructor_inside_with_cannot_enter_a_context() {
         use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
@@ -764,9 +771,10 @@ mod tests {
         let cell = Locked::<Biased, Vec<Shared<Biased, u8>>>::new(Vec::new());
         std::thread::spawn(move || drop(handle)).join().unwrap();
         Context::<Biased>::enter(|cx| {
-            cell.with(cx, |items, _| items.push(Shared::new(1))); // drains the inbox
+            cell.with(cx, |items, _| items.push(Shared::new(1))); // does not drain the inbox
+            assert_eq!(OUTCOME.load(SeqCst), 0);
+            cx.checkpoint(); // drains it
         });
-        crate::refcount::merge_deferred();
         assert_eq!(OUTCOME.load(SeqCst), 2);
     }
 

@@ -151,3 +151,4 @@ pub fn merge_deferred() {
 #[cfg(loom)]
 #[doc(hidden)]
 pub use owner::__skip_exit_merge;
+pub(crate) use owner::HoldDrains;

@@ -75,6 +75,31 @@ pub(crate) fn register(object: NonNull<Header>) -> Option<(usize, Arc<Inbox>)> {
         .ok()
 }
 
+crate::sync::thread_local_const! {
+    /// How many `HoldDrains` guards this thread has: while any, the inbox is not drained.
+    static DRAIN_HELD_OFF: Cell<u32> = Cell::new(0);
+}
+
+/// Holds off this thread's inbox drains while it lives: handed-over destructors are user code,
+/// and must not run while this thread holds an object's lock (`object::Locked::with`), where
+/// one that locks would nest a lock in an order nobody wrote.
+pub(crate) struct HoldDrains;
+
+impl HoldDrains {
+    #[inline]
+    pub(crate) fn new() -> Self {
+        DRAIN_HELD_OFF.with(|n| n.set(n.get() + 1));
+        HoldDrains
+    }
+}
+
+impl Drop for HoldDrains {
+    #[inline]
+    fn drop(&mut self) {
+        DRAIN_HELD_OFF.with(|n| n.set(n.get() - 1));
+    }
+}
+
 /// Takes the object at `slot` off this thread's list, moving the last one into its place.
 pub(crate) fn unregister(slot: usize) {
     // A failure means the list is being destroyed; its destructor has merged every object, so
@@ -97,6 +122,9 @@ pub(crate) fn unregister(slot: usize) {
 ///
 /// If a destructor panics, the references not yet dropped go back to the inbox: none is lost.
 pub(crate) fn drain_inbox() {
+    if DRAIN_HELD_OFF.with(Cell::get) > 0 {
+        return; // inside an object's lock: the next safe point drains
+    }
     // The flag first: most calls find nothing, and must not pay for cloning the `Arc`.
     let Ok(Some(inbox)) = OWNED.try_with(|owned| {
         owned

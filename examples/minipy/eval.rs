@@ -533,7 +533,7 @@ impl<S: Strategy> Interp<S> {
             Ex::Method(obj, name, args) => {
                 let obj = self.eval(p, cx, obj, frame)?;
                 let args = self.evals(p, cx, args, frame)?;
-                self.method(p, cx, &obj, name, args)?
+                Self::method(p, cx, &obj, name, args)?
             }
             Ex::Attr(obj, name) => {
                 let obj = self.eval(p, cx, obj, frame)?;
@@ -637,7 +637,6 @@ impl<S: Strategy> Interp<S> {
     }
 
     fn method(
-        &mut self,
         p: &Arc<Program<S>>,
         cx: &mut Context<S>,
         obj: &Value<S>,
@@ -693,10 +692,7 @@ impl<S: Strategy> Interp<S> {
                 Ok(Value::None)
             }
             (Value::Module(Module::Gc), "collect", 0) => Ok(Value::Int(0)),
-            _ => {
-                let _ = self;
-                Err(no_attribute(obj, name))
-            }
+            _ => Err(no_attribute(obj, name)),
         }
     }
 }

@@ -479,3 +479,88 @@ fn a_local_handle_merging_races_a_non_owner_upgrade() {
         assert_freed_once(drops);
     });
 }
+
+// --- the owner's fast free (PEP 703): no RMW when nothing else can reach the object ----------------
+
+/// A non-owner clones a handle the owner counted (the copy counts in the shared word), sends the
+/// original back, and uses and drops its copy while the owner drops the last two local
+/// references. The owner's last drop reads the shared word: the copy (merge instead) or its
+/// drop, which the `Acquire` load must order before the free.
+fn shared_copy_dies_beside_the_owners_last_drop(owner_drop: fn(AtomicRc<Probe>)) {
+    loom::model(move || {
+        let (probe, drops) = Probe::new();
+        let rc = AtomicRc::with_mode(probe, Mode::Biased);
+        let sent = rc.clone(); // counted in the owner's local count
+        let slot = loom::sync::Arc::new(loom::sync::Mutex::new(None));
+        let back = slot.clone();
+        let t = thread::spawn(move || {
+            let copy = sent.clone(); // counted in the shared word
+            *back.lock().unwrap() = Some(sent);
+            copy.write();
+            drop(copy);
+        });
+        let returned = loop {
+            if let Some(handle) = slot.lock().unwrap().take() {
+                break handle;
+            }
+            thread::yield_now();
+        };
+        drop(returned);
+        owner_drop(rc); // the owner's last local reference
+        t.join().unwrap();
+        assert_freed_once(drops);
+    });
+}
+
+#[test]
+fn the_owners_fast_free_comes_after_a_shared_copys_use() {
+    shared_copy_dies_beside_the_owners_last_drop(drop);
+}
+
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn control_fast_free_reading_the_shared_word_relaxed_frees_before_a_use() {
+    shared_copy_dies_beside_the_owners_last_drop(AtomicRc::__drop_fast_free_relaxed);
+}
+
+/// A non-owner upgrades a `Weak`, drops the `Weak`, and then uses and drops the upgraded handle,
+/// while the owner drops its last local reference: its fast path must see the `Weak` or the
+/// upgraded handle, whichever order loom runs them in.
+///
+/// The fast path reads the weak count before the shared word; the other order would free when
+/// both reads fall around the upgrade and the `Weak`'s drop. loom does not reach that
+/// interleaving (the upgrade starts with a load, which does not race the owner's loads, and loom
+/// switches threads only before a racing step), so that order has no control here: the argument
+/// is in the library's `Header::unreachable_by_others`.
+fn weak_dropped_before_its_upgrade(owner_drop: fn(AtomicRc<Probe>)) {
+    loom::model(move || {
+        let (probe, drops) = Probe::new();
+        let rc = AtomicRc::with_mode(probe, Mode::Biased);
+        let weak = AtomicRc::downgrade(&rc);
+        let t = thread::spawn(move || {
+            let strong = weak.upgrade();
+            drop(weak);
+            if let Some(strong) = strong {
+                strong.write();
+            }
+        });
+        owner_drop(rc);
+        t.join().unwrap();
+        assert_freed_once(drops);
+    });
+}
+
+#[test]
+fn the_owners_fast_free_never_races_an_upgrade() {
+    weak_dropped_before_its_upgrade(drop);
+}
+
+#[test]
+#[should_panic]
+#[allow(
+    clippy::should_panic_without_expect,
+    reason = "loom reports a use after free (a causality violation) or a leak or double free, whichever interleaving it explores first"
+)]
+fn control_fast_free_ignoring_weak_frees_an_object_being_upgraded() {
+    weak_dropped_before_its_upgrade(AtomicRc::__drop_fast_free_ignoring_weak);
+}

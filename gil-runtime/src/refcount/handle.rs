@@ -427,6 +427,22 @@ impl<T> AtomicRc<T> {
     }
 
     #[cfg(loom)]
+    /// Broken on purpose, for the loom negative controls only: a biased drop whose fast path
+    /// (the owner's last local reference) reads the shared word with `Relaxed`.
+    #[doc(hidden)]
+    pub fn __drop_fast_free_relaxed(this: Self) {
+        Self::drop_with(this, Merge::FastFreeRelaxed);
+    }
+
+    #[cfg(loom)]
+    /// Broken on purpose, for the loom negative controls only: a biased drop whose fast path
+    /// frees while a `Weak` exists.
+    #[doc(hidden)]
+    pub fn __drop_fast_free_ignoring_weak(this: Self) {
+        Self::drop_with(this, Merge::FastFreeIgnoringWeak);
+    }
+
+    #[cfg(loom)]
     /// Broken on purpose, for the loom negative controls only: a biased drop whose merge is a
     /// load and a store instead of one RMW.
     #[doc(hidden)]
@@ -476,10 +492,17 @@ unsafe fn release_weak<T>(inner: NonNull<Inner<T>>) {
     // SAFETY: the caller's weak count keeps the allocation alive; only the header is borrowed,
     // since the value may be being dropped (this may run inside its `Drop`).
     let weak = unsafe { &header_of(inner).as_ref().weak };
-    if weak.fetch_sub(1, Ordering::Release) != 1 {
-        return;
+    // The last count, as it mostly is (an object with no `Weak` left): no other can appear, so
+    // no RMW is needed. A `Weak` is made from a strong handle or a `Weak`, and every strong
+    // handle is gone (with its `Release`, which the free's fence acquired), so a 1 read here is
+    // not stale; reading it with `Acquire` orders the drops of the other `Weak`s before the
+    // deallocation, as the fence below does for the RMW.
+    if weak.load(Ordering::Acquire) != 1 {
+        if weak.fetch_sub(1, Ordering::Release) != 1 {
+            return;
+        }
+        acquire_fence(weak);
     }
-    acquire_fence(weak);
     // SAFETY: the last count of any kind is gone. `ManuallyDrop` has `T`'s layout, so this frees
     // the `Box` from `allocate` without dropping the value again.
     drop(unsafe { Box::from_raw(inner.as_ptr().cast::<Inner<ManuallyDrop<T>>>()) });

@@ -60,6 +60,12 @@ pub(crate) enum Merge {
     /// (A non-owner's drop) counts below zero instead of handing over to an open inbox, so the
     /// object waits for the owner's exit.
     NoHandOver,
+    /// (The owner's last local drop) reads the shared word with `Relaxed` in the fast path, so
+    /// the free is not ordered after the non-owners' uses.
+    FastFreeRelaxed,
+    /// (The owner's last local drop) frees in the fast path even while a `Weak` exists, which
+    /// may upgrade the freed object.
+    FastFreeIgnoringWeak,
 }
 
 /// The owner thread's state of a biased object.
@@ -312,9 +318,13 @@ impl Header {
             }
         });
         match local {
-            // The owner's local count dropped to zero: merge (adding nothing).
+            // The owner's local count dropped to zero: free at once if nothing else can reach
+            // the object, or else merge (adding nothing).
             Some(Some(slot)) => {
                 owner::unregister(slot);
+                if header.unreachable_by_others(merge) {
+                    return true;
+                }
                 // SAFETY: this is the owner, and it just took its last local count off the list.
                 unsafe { Self::merge(this, 0, merge) }
             }
@@ -322,6 +332,29 @@ impl Header {
             // SAFETY: the caller gives up one count of this live object.
             None => unsafe { Self::decrement_shared(this, merge) },
         }
+    }
+
+    /// PEP 703's fast path, on the owner's last local drop: whether no other thread holds a
+    /// handle or a `Weak`, so the owner frees with no RMW. The weak count is the strong
+    /// handles' 1, and the shared word is 0 (unmerged, no shared references).
+    ///
+    /// No stale read can hide a handle. A handle counted in the shared word is made from a
+    /// handle or a `Weak` the thread holds, and every handle counted in `local` came back to the
+    /// owner through a synchronizing path (sent back, or handed over under the inbox's mutex)
+    /// before `local` could reach zero; so such an increment happens before these loads, which
+    /// read it or a later value. The weak count is read first: if a `Weak` upgraded and was then
+    /// dropped, reading that drop (`Acquire`) orders the upgrade before the load of the shared
+    /// word, which then sees the upgraded handle. Reading 0 there (`Acquire`) synchronizes with
+    /// the `Release` decrements of every shared handle, so the free comes after their uses. And
+    /// with no `Weak` left, none can upgrade the freed object.
+    fn unreachable_by_others(&self, merge: Merge) -> bool {
+        let order = if merge == Merge::FastFreeRelaxed {
+            Ordering::Relaxed
+        } else {
+            Ordering::Acquire
+        };
+        (merge == Merge::FastFreeIgnoringWeak || self.weak.load(order) == 1)
+            && self.strong.load(order) == 0
     }
 
     /// A non-owner's decrement of a biased object. Out of line, so that the inline fast paths
@@ -423,7 +456,11 @@ impl Header {
         let strong = unsafe { &(*this.as_ptr()).strong };
         let delta = (local << 2) | MERGED;
         let new = match merge {
-            Merge::Correct | Merge::IgnoreClosedInbox | Merge::NoHandOver => strong
+            Merge::Correct
+            | Merge::IgnoreClosedInbox
+            | Merge::NoHandOver
+            | Merge::FastFreeRelaxed
+            | Merge::FastFreeIgnoringWeak => strong
                 .fetch_add(delta, Ordering::Release)
                 .wrapping_add(delta),
             Merge::WithoutFlag => strong
@@ -449,7 +486,8 @@ impl Header {
             Mode::Atomic if word > MAX_COUNT => overflow(),
             Mode::Atomic => Some(word + 1),
             // Merged with a count of zero: the last handle is gone. Before the merge the object
-            // cannot be freed, so counting one more shared reference is sound.
+            // is freed only by the owner's fast path, which finds this `Weak` and merges instead
+            // (see `unreachable_by_others`), so counting one more shared reference is sound.
             _ if word == MERGED => None,
             _ if shared_count(word) > MAX_SHARED => overflow(),
             _ => Some(word.wrapping_add(SHARED_ONE)),

@@ -75,7 +75,10 @@
 //! - **Free**: exactly one RMW sees the shared word go to `MERGED` with a count of zero: the
 //!   merge itself (its result is `0 | MERGED`), or a later non-owner decrement from `1 << 2 |
 //!   MERGED`. Before the merge `MERGED` is clear, so no decrement can see that value; after it
-//!   the word changes by RMWs only, so exactly one of them makes the last step.
+//!   the word changes by RMWs only, so exactly one of them makes the last step. One shortcut,
+//!   PEP 703's: when the owner's local count drops to zero and it reads no `Weak` and a shared
+//!   word of 0 (unmerged, no shared references), no other thread can reach the object, and the
+//!   owner frees it with no RMW at all. Most objects die this way, never shared.
 //!
 //! Why this does not depend on the owner's cooperation: a non-owner never waits for the owner,
 //! never reads `local`, and never needs the owner to *run* for memory safety; the references it

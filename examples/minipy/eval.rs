@@ -117,7 +117,7 @@ pub fn run<S: Strategy>(code: Compiled, argv: &[String], out: Output) -> Result<
         .name("minipy-main".into())
         .stack_size(STACK_BYTES)
         .spawn(move || {
-            let program = Context::<S>::enter(|cx| {
+            Context::<S>::enter(|cx| {
                 let constants = code
                     .constants
                     .iter()
@@ -139,17 +139,21 @@ pub fn run<S: Strategy>(code: Compiled, argv: &[String], out: Output) -> Result<
                 });
                 let mut interp = Interp::new(&program, cx);
                 let mut frame = Vec::new();
-                interp
-                    .block(&program, cx, &program.code.body, &mut frame)
-                    .map(|_| program.clone())
-                    .map_err(|e| format!("Traceback: {e}"))
-            })?;
-            if program.failed.load(Ordering::Relaxed) {
-                return Err("a thread ended with an exception".to_owned());
-            }
-            Ok(match &program.out {
-                Output::Buffer(b) => std::mem::take(&mut *b.lock().unwrap()),
-                Output::Stdout => String::new(),
+                let ran = interp.block(&program, cx, &program.code.body, &mut frame);
+                // The program's objects die here, in the context (under the GIL, a handle
+                // dropped outside it waits for the next thread to take the GIL).
+                drop((frame, interp));
+                let printed = match &program.out {
+                    Output::Buffer(b) => std::mem::take(&mut *b.lock().unwrap()),
+                    Output::Stdout => String::new(),
+                };
+                let failed = program.failed.load(Ordering::Relaxed);
+                drop(program);
+                ran.map_err(|e| format!("Traceback: {e}"))?;
+                if failed {
+                    return Err("a thread ended with an exception".to_owned());
+                }
+                Ok(printed)
             })
         })
         .map_err(|e| format!("cannot start the interpreter thread: {e}"))?
@@ -466,7 +470,7 @@ impl<S: Strategy> Interp<S> {
                     let v = self.eval(p, cx, v, frame)?;
                     dict.insert(k, v)?;
                 }
-                Value::Dict(Shared::new(Locked::new(dict)))
+                Value::dict(dict)
             }
             Ex::Bin(a, op, b) => {
                 let a = self.eval(p, cx, a, frame)?;
@@ -691,7 +695,20 @@ impl<S: Strategy> Interp<S> {
                 }
                 Ok(Value::None)
             }
-            (Value::Module(Module::Gc), "collect", 0) => Ok(Value::Int(0)),
+            (Value::Module(Module::Gc), "collect", 0) => {
+                // The collector needs the world stopped: the program's other threads each hold
+                // the program.
+                if Arc::strong_count(p) > 1 {
+                    return Err(Error::new(
+                        "RuntimeError",
+                        "gc.collect() while other threads run: minipy's collector needs them stopped",
+                    ));
+                }
+                Ok(Value::Int(
+                    i64::try_from(cx.collect_cycles()).unwrap_or(i64::MAX),
+                ))
+            }
+            (Value::Module(Module::Gc), "disable" | "enable", 0) => Ok(Value::None),
             _ => Err(no_attribute(obj, name)),
         }
     }

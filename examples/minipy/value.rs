@@ -5,9 +5,12 @@
 //! pointer would be; overflow is an error, not a big int), floats are boxed as in `CPython`.
 
 use std::fmt::Write as _;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::thread::JoinHandle;
 
-use gilkit::object::{Context, Locked, Shared, Strategy, Token};
+use gilkit::object::{Context, Locked, Shared, Strategy, Token, Traverse};
+use gilkit::refcount::Visitor;
 
 use super::eval::Error;
 
@@ -28,7 +31,7 @@ pub enum Value<S: Strategy> {
     /// A tuple.
     Tuple(Shared<S, Box<[Value<S>]>>),
     /// A list: its items behind the list's lock.
-    List(Shared<S, Locked<S, Vec<Value<S>>>>),
+    List(Shared<S, Locked<S, List<S>>>),
     /// A dict, behind its lock.
     Dict(Shared<S, Locked<S, Dict<S>>>),
     /// A function: an index into the program's functions.
@@ -85,9 +88,101 @@ pub enum Module {
     Sys,
     /// `threading`: `Thread`.
     Threading,
-    /// `gc`: `collect()` returns 0 and collects nothing: minipy has no cycle collector yet, so a
-    /// self-referencing list leaks under every strategy.
+    /// `gc`: `collect()` runs the cycle collector, which exists under `atomic` only (under `gil`
+    /// and `biased` it returns 0, and a cycle leaks); `disable()` and `enable()` do nothing
+    /// (minipy never collects by itself).
     Gc,
+}
+
+/// A list's items, and its mark in the count of live containers.
+pub struct List<S: Strategy> {
+    items: Vec<Value<S>>,
+    _live: LiveMark,
+}
+
+impl<S: Strategy> List<S> {
+    /// A list of `items`.
+    pub fn new(items: Vec<Value<S>>) -> Self {
+        List {
+            items,
+            _live: LiveMark::new(),
+        }
+    }
+}
+
+impl<S: Strategy> Deref for List<S> {
+    type Target = Vec<Value<S>>;
+
+    fn deref(&self) -> &Vec<Value<S>> {
+        &self.items
+    }
+}
+
+impl<S: Strategy> DerefMut for List<S> {
+    fn deref_mut(&mut self) -> &mut Vec<Value<S>> {
+        &mut self.items
+    }
+}
+
+/// What the cycle collector sees of a list: its items (as `CPython`'s `list_traverse`).
+impl<S: Strategy> Traverse<S> for List<S> {
+    fn traverse(&self, visitor: &mut Visitor<'_>) {
+        self.items.iter().for_each(|item| item.visit(visitor));
+    }
+
+    fn clear(&mut self) {
+        self.items.clear();
+    }
+}
+
+/// What the cycle collector sees of a dict: its keys and values.
+impl<S: Strategy> Traverse<S> for Dict<S> {
+    fn traverse(&self, visitor: &mut Visitor<'_>) {
+        for (key, value) in &self.entries {
+            key.visit(visitor);
+            value.visit(visitor);
+        }
+    }
+
+    fn clear(&mut self) {
+        *self = Dict::new();
+    }
+}
+
+/// Lists and dicts alive, counted from `count_live` on (the `--live` option): so that a leaked
+/// cycle shows. The bench does not count (a shared counter would cost the threads a cache line).
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static COUNTING: AtomicBool = AtomicBool::new(false);
+
+/// Counts the lists and dicts made from now on while they live.
+pub fn count_live() {
+    COUNTING.store(true, Ordering::Relaxed);
+}
+
+/// How many counted lists and dicts are alive.
+pub fn live() -> isize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+/// A container's place in `LIVE`, if it was made while counting.
+struct LiveMark(bool);
+
+impl LiveMark {
+    fn new() -> Self {
+        let counted = COUNTING.load(Ordering::Relaxed);
+        if counted {
+            LIVE.fetch_add(1, Ordering::Relaxed);
+        }
+        LiveMark(counted)
+    }
+}
+
+impl Drop for LiveMark {
+    fn drop(&mut self) {
+        if self.0 {
+            LIVE.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// A thread object: what `start` runs, then the running thread.
@@ -128,9 +223,33 @@ impl<S: Strategy> Value<S> {
         Value::Str(Shared::new(s.into()))
     }
 
-    /// A new list.
+    /// A new list, tracked by the cycle collector.
     pub fn list(items: Vec<Value<S>>) -> Value<S> {
-        Value::List(Shared::new(Locked::new(items)))
+        Value::List(Shared::new_collected(Locked::new(List::new(items))))
+    }
+
+    /// A new dict, tracked by the cycle collector.
+    pub fn dict(dict: Dict<S>) -> Value<S> {
+        Value::Dict(Shared::new_collected(Locked::new(dict)))
+    }
+
+    /// Shows the cycle collector the object this value holds, if it is one.
+    fn visit(&self, visitor: &mut Visitor<'_>) {
+        match self {
+            Value::Float(x) => x.visit(visitor),
+            Value::Str(x) => x.visit(visitor),
+            Value::Tuple(x) => x.visit(visitor),
+            Value::List(x) => x.visit(visitor),
+            Value::Dict(x) => x.visit(visitor),
+            Value::Func(x) => x.visit(visitor),
+            Value::Thread(x) => x.visit(visitor),
+            Value::Unbound
+            | Value::None
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::Builtin(_)
+            | Value::Module(_) => {}
+        }
     }
 
     /// Python's type name, for errors.
@@ -320,6 +439,7 @@ pub struct Dict<S: Strategy> {
     pub entries: Vec<(Value<S>, Value<S>)>,
     /// Entry indices by hash, `u32::MAX` for an empty slot; its length is a power of two.
     table: Vec<u32>,
+    _live: LiveMark,
 }
 
 impl<S: Strategy> Dict<S> {
@@ -328,6 +448,7 @@ impl<S: Strategy> Dict<S> {
         Dict {
             entries: Vec::new(),
             table: vec![u32::MAX; 8],
+            _live: LiveMark::new(),
         }
     }
 

@@ -23,6 +23,9 @@
 //!   a reference under an object's lock.
 //! - [`Context::checkpoint`] is the eval breaker: under the GIL it lets a waiting thread in.
 //!   [`Context::detach`] runs blocking work (I/O, a join) with the GIL released.
+//! - Containers made with [`Shared::new_collected`] are tracked by the cycle collector under
+//!   [`Atomic`], which [`Context::collect_cycles`] runs; the other strategies have none, and a
+//!   reference cycle leaks there, as under any plain counting.
 //!
 //! ```
 //! # use gil_runtime as gilkit;
@@ -51,7 +54,7 @@ use std::ops::Deref;
 
 use crate::field_lock::{FieldLock, LockClass};
 use crate::gil::{Gil, GilCell, GilGuard, GilRc};
-use crate::refcount::{AtomicRc, Mode};
+use crate::refcount::{AtomicRc, Mode, Trace, Visitor};
 
 /// A way to share objects between threads: [`GlobalLock`], [`Biased`] or [`Atomic`].
 ///
@@ -115,6 +118,43 @@ impl<S: Strategy> Clone for Token<'_, S> {
 
 impl<S: Strategy> Copy for Token<'_, S> {}
 
+/// A container's value (behind its [`Locked`]) whose handles the cycle collector must see to find
+/// reference cycles through it, as `CPython`'s `tp_traverse` and `tp_clear`: see
+/// [`Shared::new_collected`].
+///
+/// ```
+/// # use gil_runtime as gilkit;
+/// use gilkit::object::{Atomic, Context, Locked, Shared, Strategy, Traverse};
+/// use gilkit::refcount::Visitor;
+///
+/// struct Node<S: Strategy>(Vec<Shared<S, Locked<S, Node<S>>>>);
+///
+/// impl<S: Strategy> Traverse<S> for Node<S> {
+///     fn traverse(&self, visitor: &mut Visitor<'_>) {
+///         self.0.iter().for_each(|next| next.visit(visitor));
+///     }
+///     fn clear(&mut self) {
+///         self.0.clear();
+///     }
+/// }
+///
+/// Context::<Atomic>::enter(|cx| {
+///     let a: Shared<Atomic, _> = Shared::new_collected(Locked::new(Node(Vec::new())));
+///     let edge = a.share(cx.token());
+///     a.with(cx, |node, _| node.0.push(edge)); // a -> a
+///     drop(a); // the cycle keeps itself alive
+///     assert_eq!(cx.collect_cycles(), 1);
+/// });
+/// ```
+pub trait Traverse<S: Strategy>: Send + 'static {
+    /// Calls [`Shared::visit`] with every handle this value holds.
+    fn traverse(&self, visitor: &mut Visitor<'_>);
+
+    /// Drops every handle this value holds, breaking the cycles through it. Called only on
+    /// objects that the collector found unreachable.
+    fn clear(&mut self);
+}
+
 impl<S: Strategy, T: Send + Sync + 'static> Shared<S, T> {
     /// Moves `value` into a new object. Under [`Biased`], the calling thread owns it.
     pub fn new(value: T) -> Self {
@@ -136,6 +176,21 @@ impl<S: Strategy, T: Send + Sync + 'static> Shared<S, T> {
     /// Whether two handles point to the same object.
     pub fn ptr_eq(this: &Self, other: &Self) -> bool {
         S::ptr_eq(&this.0, &other.0)
+    }
+
+    /// Shows the cycle collector this handle: what a [`Traverse::traverse`] calls.
+    pub fn visit(&self, visitor: &mut Visitor<'_>) {
+        S::visit(&self.0, visitor);
+    }
+}
+
+impl<S: Strategy, T: Traverse<S>> Shared<S, Locked<S, T>> {
+    /// Moves a container into a new object that the cycle collector tracks under [`Atomic`]
+    /// ([`Context::collect_cycles`]), as `CPython` tracks its containers. Under [`GlobalLock`]
+    /// and [`Biased`], the same as [`Shared::new`]: they have no collector (a non-owner cannot
+    /// read a biased count), so a reference cycle through the object leaks.
+    pub fn new_collected(value: Locked<S, T>) -> Self {
+        Self(S::new_collected(value))
     }
 }
 
@@ -220,6 +275,20 @@ impl<S: Strategy> Context<S> {
         S::checkpoint(&mut self.guard);
     }
 
+    /// Under [`Atomic`], finds the reference cycles among the objects made with
+    /// [`Shared::new_collected`] that nothing outside them reaches, and clears them
+    /// ([`Traverse::clear`]), so that their counts free them: the number cleared (see
+    /// [`refcount::collect_cycles`](crate::refcount::collect_cycles), which this runs, and which
+    /// also sees the process's other collected objects). Under the other strategies, 0.
+    ///
+    /// The collector locks each tracked object in turn, which this thread does not hold (the
+    /// context is borrowed). Run it while other threads are not changing the tracked objects,
+    /// as `CPython` stops the world: a handle made or dropped during the run can make it clear a
+    /// live object's handles (a logic error, never undefined behaviour).
+    pub fn collect_cycles(&mut self) -> usize {
+        S::collect_cycles()
+    }
+
     /// Runs blocking work (I/O, joining a thread that needs the GIL) with the GIL released, as
     /// [`Gil::allow_threads`]; `f` may enter a context of its own.
     pub fn detach<R>(&mut self, f: impl FnOnce() -> R) -> R {
@@ -294,6 +363,12 @@ mod sealed {
         ) -> Self::Ref<T>;
         fn deref<T: Send + Sync + 'static>(r: &Self::Ref<T>) -> &T;
         fn ptr_eq<T: Send + Sync + 'static>(a: &Self::Ref<T>, b: &Self::Ref<T>) -> bool;
+        fn visit<T: Send + Sync + 'static>(r: &Self::Ref<T>, visitor: &mut super::Visitor<'_>);
+        fn new_collected<T>(value: super::Locked<Self, T>) -> Self::Ref<super::Locked<Self, T>>
+        where
+            Self: super::Strategy,
+            T: super::Traverse<Self>;
+        fn collect_cycles() -> usize;
 
         fn new_cell<T: Send>(value: T) -> Self::Cell<T>;
         fn cell_get_mut<T: Send>(cell: &mut Self::Cell<T>) -> &mut T;
@@ -348,6 +423,16 @@ impl sealed::Imp for GlobalLock {
         GilRc::ptr_eq(a, b)
     }
 
+    fn visit<T: Send + Sync + 'static>(_: &GilRc<T>, _: &mut Visitor<'_>) {}
+
+    fn new_collected<T: Traverse<Self>>(value: Locked<Self, T>) -> GilRc<Locked<Self, T>> {
+        GilRc::new(value)
+    }
+
+    fn collect_cycles() -> usize {
+        0
+    }
+
     fn new_cell<T: Send>(value: T) -> GilCell<T> {
         GilCell::new(value)
     }
@@ -373,7 +458,7 @@ impl sealed::Imp for GlobalLock {
 
 /// The free-threaded strategies, which differ only in the counts' mode.
 macro_rules! free_threaded {
-    ($strategy:ty, $mode:expr) => {
+    ($strategy:ty, $mode:expr, new_collected: $new_collected:expr, collect_cycles: $collect_cycles:expr) => {
         impl sealed::Imp for $strategy {
             type Guard = ();
             type Proof<'a> = PhantomData<&'a ()>;
@@ -418,6 +503,20 @@ macro_rules! free_threaded {
                 AtomicRc::ptr_eq(a, b)
             }
 
+            fn visit<T: Send + Sync + 'static>(r: &AtomicRc<T>, visitor: &mut Visitor<'_>) {
+                visitor.visit(r);
+            }
+
+            fn new_collected<T: Traverse<Self>>(
+                value: Locked<Self, T>,
+            ) -> AtomicRc<Locked<Self, T>> {
+                $new_collected(value)
+            }
+
+            fn collect_cycles() -> usize {
+                $collect_cycles()
+            }
+
             fn new_cell<T: Send>(value: T) -> FieldLock<T> {
                 FieldLock::new(value)
             }
@@ -441,8 +540,26 @@ macro_rules! free_threaded {
     };
 }
 
-free_threaded!(Biased, Mode::Biased);
-free_threaded!(Atomic, Mode::Atomic);
+free_threaded!(Biased, Mode::Biased,
+    new_collected: |value| AtomicRc::with_mode(value, Mode::Biased),
+    collect_cycles: || 0);
+free_threaded!(Atomic, Mode::Atomic,
+    new_collected: AtomicRc::new_collected,
+    collect_cycles: crate::refcount::collect_cycles);
+
+/// What the collector sees of a tracked container: its value, locked for the time of the call.
+/// The collecting thread holds no object's lock ([`Context::collect_cycles`] borrows its context).
+impl<T: Traverse<Atomic>> Trace for Locked<Atomic, T> {
+    #[track_caller]
+    fn trace(&self, visitor: &mut Visitor<'_>) {
+        self.0.lock(&LOCKED).traverse(visitor);
+    }
+
+    #[track_caller]
+    fn clear(&self) {
+        self.0.lock(&LOCKED).clear();
+    }
+}
 
 #[cfg(all(test, not(loom)))]
 mod tests {
@@ -476,6 +593,59 @@ mod tests {
             let joined: usize = list.with(cx, |items, _| items.iter().map(|s| s.len()).sum());
             assert_eq!(joined, 9);
         });
+    }
+
+    /// A list of lists, with a marker whose count tells whether the list was freed.
+    struct Items<S: Strategy>(
+        Vec<Shared<S, Locked<S, Items<S>>>>,
+        #[allow(
+            dead_code,
+            reason = "held for its count: it tells whether the list was freed"
+        )]
+        std::sync::Arc<()>,
+    );
+
+    impl<S: Strategy> Traverse<S> for Items<S> {
+        fn traverse(&self, visitor: &mut Visitor<'_>) {
+            self.0.iter().for_each(|item| item.visit(visitor));
+        }
+        fn clear(&mut self) {
+            self.0.clear();
+        }
+    }
+
+    /// A list that holds itself, dropped, and another kept: plain counting frees neither;
+    /// under `Atomic` the collector frees the first and leaves the reachable one whole.
+    /// Returns whether the dropped one was freed.
+    fn self_referencing_list<S: Strategy>() -> bool {
+        let (dropped, kept) = (std::sync::Arc::new(()), std::sync::Arc::new(()));
+        Context::<S>::enter(|cx| {
+            let mut make = |marker: &std::sync::Arc<()>| {
+                let list =
+                    Shared::new_collected(Locked::new(Items::<S>(Vec::new(), marker.clone())));
+                let edge = list.share(cx.token());
+                list.with(cx, |items, _| items.0.push(edge));
+                list
+            };
+            drop(make(&dropped));
+            let live = make(&kept);
+            cx.collect_cycles();
+            let whole = live.with(cx, |items, _| items.0.len() == 1);
+            assert!(
+                whole,
+                "{}: the collector cut a cycle that a handle reaches",
+                S::NAME
+            );
+        });
+        assert_eq!(std::sync::Arc::strong_count(&kept), 2, "{}: kept", S::NAME);
+        std::sync::Arc::strong_count(&dropped) == 1
+    }
+
+    #[test]
+    fn a_self_referencing_list_leaks_without_the_collector_and_is_freed_with_it() {
+        assert!(!self_referencing_list::<GlobalLock>());
+        assert!(!self_referencing_list::<Biased>());
+        assert!(self_referencing_list::<Atomic>());
     }
 
     #[test]

@@ -95,15 +95,41 @@ pub(crate) struct Entry {
 // which any thread may give up.
 unsafe impl Send for Entry {}
 
+/// The tracked objects, and when to next sweep out the dead ones.
+struct Registry {
+    entries: Vec<Entry>,
+    /// The length at which `track` drops the entries of freed objects.
+    sweep_at: usize,
+}
+
+/// The fewest entries worth a sweep.
+const MIN_SWEEP: usize = 1024;
+
 global! {
     /// Every tracked object.
-    fn registry() -> &'static Mutex<Vec<Entry>> {
-        Mutex::new(Vec::new())
+    fn registry() -> &'static Mutex<Registry> {
+        Mutex::new(Registry { entries: Vec::new(), sweep_at: MIN_SWEEP })
     }
 }
 
 pub(crate) fn track(entry: Entry) {
-    registry().lock().push(entry);
+    let mut registry = registry().lock();
+    registry.entries.push(entry);
+    // An entry keeps its object's memory (not its value) after the free, until a collection or
+    // this sweep: without it, a program that never collects would keep every object it made.
+    // Sweeping when the list has doubled since the last sweep costs O(1) per object.
+    if registry.entries.len() >= registry.sweep_at {
+        registry.entries.retain(|entry| {
+            // SAFETY: the entry's weak count keeps the header valid.
+            let alive = unsafe { entry.object.as_ref() }.strong_count() > 0;
+            if !alive {
+                // SAFETY: the entry gives up its weak count, once (it leaves the list).
+                unsafe { (entry.release_weak)(entry.object) };
+            }
+            alive
+        });
+        registry.sweep_at = (registry.entries.len() * 2).max(MIN_SWEEP);
+    }
 }
 
 /// Finds the reference cycles among the objects made with
@@ -153,7 +179,7 @@ fn collect(respect_outside_references: bool) -> usize {
     // Work outside the lock: tracing, clearing and dropping run user code, which may track new
     // objects. What this takes from the registry, and the strong counts it takes, are held by
     // guards, so that a panic in `trace`, `clear` or a destructor loses nothing.
-    let entries = std::mem::take(&mut *registry().lock());
+    let entries = std::mem::take(&mut registry().lock().entries);
     // 1. Temporary strong handles to the live objects; forget the dead ones.
     let mut temporary = Vec::with_capacity(entries.len());
     let mut live = Restore(Vec::with_capacity(entries.len()));
@@ -219,7 +245,7 @@ struct Restore(Vec<Entry>);
 
 impl Drop for Restore {
     fn drop(&mut self) {
-        registry().lock().append(&mut self.0);
+        registry().lock().entries.append(&mut self.0);
     }
 }
 
@@ -231,5 +257,29 @@ impl Drop for Temporary {
     fn drop(&mut self) {
         // SAFETY: the collector took this count with `try_increment` and gives it up once.
         unsafe { Header::release(self.0) };
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    struct Leaf;
+
+    impl Trace for Leaf {
+        fn trace(&self, _: &mut Visitor<'_>) {}
+        fn clear(&self) {}
+    }
+
+    /// Objects made and dropped without a collection do not pile up in the registry: the sweep
+    /// in `track` drops the entries of freed objects (and so their memory).
+    #[test]
+    fn freed_objects_leave_the_registry_without_a_collection() {
+        for _ in 0..10 * MIN_SWEEP {
+            drop(super::super::AtomicRc::new_collected(Leaf));
+        }
+        // Other tests may track a few live objects at the same time.
+        let left = registry().lock().entries.len();
+        assert!(left <= 2 * MIN_SWEEP + 64, "{left} entries left");
     }
 }

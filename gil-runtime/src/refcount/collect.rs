@@ -260,6 +260,11 @@ impl Drop for Temporary {
     }
 }
 
+/// Serializes the unit tests that make collected objects or run the collector: the collector
+/// misjudges objects that another test changes while it runs (as documented).
+#[cfg(all(test, not(loom)))]
+pub(crate) static COLLECTOR_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
@@ -275,11 +280,13 @@ mod tests {
     /// in `track` drops the entries of freed objects (and so their memory).
     #[test]
     fn freed_objects_leave_the_registry_without_a_collection() {
+        let _alone = COLLECTOR_TESTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for _ in 0..10 * MIN_SWEEP {
             drop(super::super::AtomicRc::new_collected(Leaf));
         }
-        // Other tests may track a few live objects at the same time.
         let left = registry().lock().entries.len();
-        assert!(left <= 2 * MIN_SWEEP + 64, "{left} entries left");
+        assert!(left <= 2 * MIN_SWEEP, "{left} entries left");
     }
 }

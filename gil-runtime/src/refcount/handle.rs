@@ -237,8 +237,7 @@ impl<T> AtomicRc<T> {
         if mode == Mode::Biased {
             match owner::register(ptr.cast()) {
                 // SAFETY: the object is not shared yet, and this thread is its owner.
-                Some((slot, inbox)) => unsafe {
-                    (*ptr.as_ptr()).header.inbox = Some(inbox);
+                Some(slot) => unsafe {
                     header_of(ptr)
                         .as_ref()
                         .local

@@ -5,10 +5,10 @@
 
 use std::ptr::NonNull;
 
-use super::owner::{self, Inbox};
+use super::owner;
 use crate::stats::LiveCounter;
 use crate::sync::atomic::{AtomicUsize, Ordering};
-use crate::sync::{acquire_fence, Arc, UnsafeCell};
+use crate::sync::{acquire_fence, UnsafeCell};
 
 /// How an object's handles count it. Chosen when the object is made; it never changes.
 ///
@@ -92,9 +92,6 @@ pub(crate) struct Header {
     /// The number of `Weak`s, plus one held by all strong handles together (as in `Arc`).
     pub(crate) weak: AtomicUsize,
     pub(crate) live: Option<&'static LiveCounter>,
-    /// `Biased`: the owner thread's inbox, where a non-owner hands over a reference instead of
-    /// taking the shared count below zero. Set by `owner::register`.
-    pub(crate) inbox: Option<Arc<Inbox>>,
     /// Drops the value and gives up the strong handles' weak count. Type-erased, so that the
     /// owner's exit can free objects of any type.
     pub(crate) free: unsafe fn(NonNull<Header>),
@@ -131,7 +128,6 @@ impl Header {
             },
             local: UnsafeCell::new(Local { count: 1, slot: 0 }),
             live,
-            inbox: None,
             free,
         }
     }
@@ -420,11 +416,11 @@ impl Header {
                 && !inbox_closed
                 && merge != Merge::NoHandOver
             {
-                match &header.inbox {
-                    // SAFETY: the inbox takes over the caller's count.
-                    Some(inbox) if unsafe { inbox.push(this, merge) } => return false,
-                    _ => inbox_closed = true,
+                // SAFETY: the owner's inbox takes over the caller's count on `true`.
+                if unsafe { owner::hand_over(header.owner, this, merge) } {
+                    return false;
                 }
+                inbox_closed = true;
             }
             match header.strong.compare_exchange_weak(
                 word,

@@ -67,7 +67,8 @@
 //!   If the object is unmerged and the shared count would go below zero, the references that
 //!   are left are counted in the owner's `local`, which only the owner can read. So instead of
 //!   decrementing, the non-owner pushes its reference into the owner thread's *inbox* (a
-//!   mutex-protected list that the object's header points to). The owner drops those references
+//!   mutex-protected list, which it finds by the owner's thread id in a global registry: the
+//!   object keeps no pointer to it). The owner drops those references
 //!   on its own thread, in its local count, whenever it makes a biased object, when it calls
 //!   [`merge_deferred`], and at its exit. The exit first *closes* the inbox (under its lock),
 //!   then merges, then drops what was handed over; a non-owner that finds the inbox closed
@@ -123,6 +124,8 @@ mod owner;
 #[cfg(loom)]
 #[doc(hidden)]
 pub use collect::__collect_cycles_ignoring_outside_references;
+#[cfg(all(test, not(loom)))]
+pub(crate) use collect::COLLECTOR_TESTS;
 pub use collect::{collect_cycles, Trace, Visitor};
 pub use handle::{AtomicRc, LocalRc, Weak};
 

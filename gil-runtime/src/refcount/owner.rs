@@ -3,20 +3,18 @@
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::ptr::NonNull;
+use std::sync::Arc;
 
 use super::header::{Header, Merge, LOCAL_MERGED};
-use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use crate::sync::{global, thread_local, Arc, Mutex};
+use crate::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::{thread_local, Mutex};
 
 /// The id of no thread: what `current` answers once this thread's locals are gone.
 const NO_THREAD: u64 = u64::MAX;
 
-global! {
-    /// The next thread id. Ids start at 1, so 0 means "not biased".
-    fn next_id() -> &'static AtomicU64 {
-        AtomicU64::new(1)
-    }
-}
+/// The next thread id. Ids start at 1, so 0 means "not biased". `std`'s atomic also under
+/// loom, so that ids stay unique across executions (see `INBOXES`).
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 #[cfg(not(loom))]
 thread_local! {
@@ -43,7 +41,7 @@ pub(crate) fn current() -> u64 {
     THREAD_ID
         .try_with(|id| match id.get() {
             0 => {
-                let fresh = next_id().fetch_add(1, Ordering::Relaxed);
+                let fresh = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 id.set(fresh);
                 fresh
             }
@@ -58,21 +56,57 @@ pub(crate) fn is_current(owner: u64) -> bool {
     THREAD_ID.try_with(Cell::get).is_ok_and(|id| id == owner)
 }
 
-/// Adds a new biased object of this thread to its list, and returns its slot there and this
-/// thread's inbox. `None` if the thread is exiting (its list is gone): the caller must then not
-/// make the object biased.
-pub(crate) fn register(object: NonNull<Header>) -> Option<(usize, Arc<Inbox>)> {
-    if current() == NO_THREAD {
+/// The inbox of every thread that owns biased objects, by thread id, from its first biased
+/// object to its exit. A non-owner finds its owner's inbox here, on the rare hand-over, so that
+/// no object needs a counted pointer to it (an RMW at each allocation and free).
+///
+/// `std`'s types also under loom, with no loom operation while the lock is held (so loom never
+/// switches threads inside it): loom drops its own statics before the main thread's locals, whose
+/// exit takes its inbox out of here. Thread ids are then unique across loom's executions too.
+static INBOXES: std::sync::Mutex<Vec<(u64, Arc<Inbox>)>> = std::sync::Mutex::new(Vec::new());
+
+fn inboxes() -> std::sync::MutexGuard<'static, Vec<(u64, Arc<Inbox>)>> {
+    // Nothing panics while it is held: a poisoned lock still guards a whole list.
+    INBOXES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Adds a new biased object of this thread to its list, and returns its slot there. `None` if
+/// the thread is exiting (its list is gone): the caller must then not make the object biased.
+pub(crate) fn register(object: NonNull<Header>) -> Option<usize> {
+    let id = current();
+    if id == NO_THREAD {
         return None;
     }
     OWNED
         .try_with(|owned| {
             let mut list = owned.list.borrow_mut();
             list.push(object);
-            let inbox = owned.inbox.get_or_init(|| Arc::new(Inbox::new()));
-            (list.len() - 1, Arc::clone(inbox))
+            owned.inbox.get_or_init(|| {
+                let inbox = Arc::new(Inbox::new());
+                inboxes().push((id, Arc::clone(&inbox)));
+                inbox
+            });
+            list.len() - 1
         })
         .ok()
+}
+
+/// Hands one strong count of `object` to its owner thread's inbox. `false` (and nothing handed)
+/// if the owner is exiting or gone, unless `merge` is the broken `IgnoreClosedInbox` of a negative
+/// control.
+///
+/// # Safety
+/// The caller owns one strong count of `object`, a biased object of thread `owner`, which this
+/// takes over on `true`.
+pub(crate) unsafe fn hand_over(owner: u64, object: NonNull<Header>, merge: Merge) -> bool {
+    let inbox = inboxes()
+        .iter()
+        .find(|(id, _)| *id == owner)
+        .map(|(_, inbox)| Arc::clone(inbox));
+    // SAFETY: as the caller promises.
+    inbox.is_some_and(|inbox| unsafe { inbox.push(object, merge) })
 }
 
 crate::sync::thread_local_const! {
@@ -191,7 +225,7 @@ impl Inbox {
     ///
     /// # Safety
     /// The caller owns one strong count of `object`, which this takes over on `true`.
-    pub(crate) unsafe fn push(&self, object: NonNull<Header>, merge: Merge) -> bool {
+    unsafe fn push(&self, object: NonNull<Header>, merge: Merge) -> bool {
         let mut state = self.entries.lock();
         if !state.open && merge != Merge::IgnoreClosedInbox {
             return false;
@@ -235,11 +269,16 @@ impl Drop for Owned {
             return;
         }
         // 1. No more hand-overs: from here on, other threads count below zero and this merge
-        //    makes up for it.
+        //    makes up for it. Closed first, then out of the registry (a non-owner that still
+        //    finds it there finds it closed).
         let handed = self
             .inbox
             .get()
-            .map(|inbox| inbox.close())
+            .map(|inbox| {
+                let handed = inbox.close();
+                inboxes().retain(|(_, listed)| !Arc::ptr_eq(listed, inbox));
+                handed
+            })
             .unwrap_or_default();
         // 2. Merge everything, and free afterwards: freeing runs user `Drop`s, which may drop
         //    handles of objects still on the list.

@@ -253,10 +253,13 @@ fn link(from: &AtomicRc<CcNode>, to: &AtomicRc<CcNode>) {
     from.next.lock().unwrap().push(to.clone());
 }
 
-/// The only test that runs the collector: it must not judge objects that other tests are
-/// changing at the same time.
+/// It must not judge objects that other tests are changing at the same time: the tests that
+/// make collected objects or collect take `COLLECTOR_TESTS`.
 #[test]
 fn cycle_collector_frees_unreachable_cycles_only() {
+    let _alone = super::collect::COLLECTOR_TESTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let drops = Arc::new(AtomicUsize::new(0));
     // A two-node cycle, a self-loop, and a cycle still held from outside.
     let (a, b) = (cc_node(&drops), cc_node(&drops));

@@ -549,6 +549,8 @@ free_threaded!(Atomic, Mode::Atomic,
 
 /// What the collector sees of a tracked container: its value, locked for the time of the call.
 /// The collecting thread holds no object's lock ([`Context::collect_cycles`] borrows its context).
+/// Not offered in the error of a collected type that lacks `Trace`: it is this module's own.
+#[diagnostic::do_not_recommend]
 impl<T: Traverse<Atomic>> Trace for Locked<Atomic, T> {
     #[track_caller]
     fn trace(&self, visitor: &mut Visitor<'_>) {

@@ -524,14 +524,8 @@ fn control_fast_free_reading_the_shared_word_relaxed_frees_before_a_use() {
 }
 
 /// A non-owner upgrades a `Weak`, drops the `Weak`, and then uses and drops the upgraded handle,
-/// while the owner drops its last local reference: its fast path must see the `Weak` or the
-/// upgraded handle, whichever order loom runs them in.
-///
-/// The fast path reads the weak count before the shared word; the other order would free when
-/// both reads fall around the upgrade and the `Weak`'s drop. loom does not reach that
-/// interleaving (the upgrade starts with a load, which does not race the owner's loads, and loom
-/// switches threads only before a racing step), so that order has no control here: the argument
-/// is in the library's `Header::unreachable_by_others`.
+/// while the owner drops its last local reference: its fast path must see that a `Weak` was
+/// made (the flag in the shared word), whichever order loom runs them in.
 fn weak_dropped_before_its_upgrade(owner_drop: fn(AtomicRc<Probe>)) {
     loom::model(move || {
         let (probe, drops) = Probe::new();
@@ -563,4 +557,41 @@ fn the_owners_fast_free_never_races_an_upgrade() {
 )]
 fn control_fast_free_ignoring_weak_frees_an_object_being_upgraded() {
     weak_dropped_before_its_upgrade(AtomicRc::__drop_fast_free_ignoring_weak);
+}
+
+/// A handle counted in the shared word makes a `Weak` and drops itself, and the `Weak` upgrades
+/// and uses the object, while the owner drops its last local reference (a review's finding: a
+/// weak count read apart from the shared word missed this `Weak`, made between the two reads,
+/// and the owner freed the object under the upgrade).
+fn weak_made_from_a_shared_handle(owner_drop: fn(AtomicRc<Probe>)) {
+    loom::model(move || {
+        let (probe, drops) = Probe::new();
+        let rc = AtomicRc::with_mode(probe, Mode::Biased);
+        let shared = AtomicRc::downgrade(&rc).upgrade().expect("alive"); // in the shared word
+        let t = thread::spawn(move || {
+            let weak = AtomicRc::downgrade(&shared);
+            drop(shared);
+            if let Some(again) = weak.upgrade() {
+                again.write();
+            }
+        });
+        owner_drop(rc);
+        t.join().unwrap();
+        assert_freed_once(drops);
+    });
+}
+
+#[test]
+fn a_weak_made_from_a_shared_handle_keeps_the_fast_free_off() {
+    weak_made_from_a_shared_handle(drop);
+}
+
+#[test]
+#[should_panic]
+#[allow(
+    clippy::should_panic_without_expect,
+    reason = "loom reports a use after free (a causality violation) or a leak or double free, whichever interleaving it explores first"
+)]
+fn control_fast_free_ignoring_the_weak_flag_frees_under_an_upgrade() {
+    weak_made_from_a_shared_handle(AtomicRc::__drop_fast_free_ignoring_weak);
 }

@@ -341,6 +341,7 @@ impl<T> AtomicRc<T> {
     /// ```
     #[must_use]
     pub fn downgrade(this: &Self) -> Weak<T> {
+        this.header().note_weak();
         increment_weak(&this.header().weak);
         Weak {
             ptr: this.ptr,

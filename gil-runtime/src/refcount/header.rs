@@ -31,7 +31,11 @@ pub enum Mode {
 
 /// The `MERGED` bit of a biased object's shared word.
 pub(crate) const MERGED: usize = 1;
-/// One reference in a biased object's shared word (bit 1 is reserved, so counts start at bit 2).
+/// The bit of a biased object's shared word that says a `Weak` was ever made of it (PEP 703's
+/// `_Py_REF_MAYBE_WEAKREF`): set by `downgrade`, never cleared. It keeps the owner's fast free
+/// off (see `unreachable_by_others`).
+pub(crate) const MAYBE_WEAK: usize = 1 << 1;
+/// One reference in a biased object's shared word (counts start at bit 2, above the flags).
 pub(crate) const SHARED_ONE: usize = 1 << 2;
 /// The owner's local count once it has merged.
 pub(crate) const LOCAL_MERGED: usize = usize::MAX;
@@ -63,7 +67,7 @@ pub(crate) enum Merge {
     /// (The owner's last local drop) reads the shared word with `Relaxed` in the fast path, so
     /// the free is not ordered after the non-owners' uses.
     FastFreeRelaxed,
-    /// (The owner's last local drop) frees in the fast path even while a `Weak` exists, which
+    /// (The owner's last local drop) frees in the fast path even if a `Weak` was made, which
     /// may upgrade the freed object.
     FastFreeIgnoringWeak,
 }
@@ -331,26 +335,39 @@ impl Header {
     }
 
     /// PEP 703's fast path, on the owner's last local drop: whether no other thread holds a
-    /// handle or a `Weak`, so the owner frees with no RMW. The weak count is the strong
-    /// handles' 1, and the shared word is 0 (unmerged, no shared references).
+    /// handle or a `Weak`, so the owner frees with no RMW: the shared word is 0 (unmerged, no
+    /// shared references, and no `Weak` ever made: `MAYBE_WEAK` clear).
     ///
-    /// No stale read can hide a handle. A handle counted in the shared word is made from a
-    /// handle or a `Weak` the thread holds, and every handle counted in `local` came back to the
+    /// No stale read can hide a handle or a `Weak`. Both are made from a handle the thread
+    /// holds (or a `Weak`, made from one), and every handle counted in `local` came back to the
     /// owner through a synchronizing path (sent back, or handed over under the inbox's mutex)
-    /// before `local` could reach zero; so such an increment happens before these loads, which
-    /// read it or a later value. The weak count is read first: if a `Weak` upgraded and was then
-    /// dropped, reading that drop (`Acquire`) orders the upgrade before the load of the shared
-    /// word, which then sees the upgraded handle. Reading 0 there (`Acquire`) synchronizes with
-    /// the `Release` decrements of every shared handle, so the free comes after their uses. And
-    /// with no `Weak` left, none can upgrade the freed object.
+    /// before `local` could reach zero; a handle counted in the shared word keeps it above 0
+    /// until its drop, an RMW that comes after the `Weak`'s `MAYBE_WEAK` (an RMW of the same
+    /// word, on the same thread) in the word's order. So a 0 read here is later than every
+    /// increment and flag, and reading it with `Acquire` synchronizes with the `Release`
+    /// decrements of every shared handle: the free comes after their uses. The flag must be in
+    /// the same word: a separate weak count, read before or after the shared word, misses a
+    /// `Weak` made and its handle dropped between the two reads (a review found it).
     fn unreachable_by_others(&self, merge: Merge) -> bool {
         let order = if merge == Merge::FastFreeRelaxed {
             Ordering::Relaxed
         } else {
             Ordering::Acquire
         };
-        (merge == Merge::FastFreeIgnoringWeak || self.weak.load(order) == 1)
-            && self.strong.load(order) == 0
+        let ignored = if merge == Merge::FastFreeIgnoringWeak {
+            MAYBE_WEAK
+        } else {
+            0
+        };
+        self.strong.load(order) & !ignored == 0
+    }
+
+    /// Marks a biased object as having (had) a `Weak`: called by `downgrade`, before the `Weak`
+    /// exists. An RMW, so that it stays in every later value of the shared word.
+    pub(crate) fn note_weak(&self) {
+        if self.mode == Mode::Biased {
+            self.strong.fetch_or(MAYBE_WEAK, Ordering::Relaxed);
+        }
     }
 
     /// A non-owner's decrement of a biased object. Out of line, so that the inline fast paths
@@ -365,7 +382,8 @@ impl Header {
         let word = header.strong.load(Ordering::Relaxed);
         // Once merged, always merged: the flag cannot change under a plain `fetch_sub`.
         if word & MERGED != 0 {
-            if header.strong.fetch_sub(SHARED_ONE, Ordering::Release) != SHARED_ONE | MERGED {
+            let old = header.strong.fetch_sub(SHARED_ONE, Ordering::Release);
+            if old & !MAYBE_WEAK != SHARED_ONE | MERGED {
                 return false;
             }
             acquire_fence(&header.strong);
@@ -428,7 +446,7 @@ impl Header {
                 Ordering::Release,
                 Ordering::Relaxed,
             ) {
-                Ok(old) if old == SHARED_ONE | MERGED => {
+                Ok(old) if old & !MAYBE_WEAK == SHARED_ONE | MERGED => {
                     acquire_fence(&header.strong);
                     return true;
                 }
@@ -468,7 +486,7 @@ impl Header {
                 new
             }
         };
-        if new != MERGED {
+        if new & !MAYBE_WEAK != MERGED {
             return false;
         }
         acquire_fence(strong);
@@ -484,7 +502,7 @@ impl Header {
             // Merged with a count of zero: the last handle is gone. Before the merge the object
             // is freed only by the owner's fast path, which finds this `Weak` and merges instead
             // (see `unreachable_by_others`), so counting one more shared reference is sound.
-            _ if word == MERGED => None,
+            _ if word & !MAYBE_WEAK == MERGED => None,
             _ if shared_count(word) > MAX_SHARED => overflow(),
             _ => Some(word.wrapping_add(SHARED_ONE)),
         };

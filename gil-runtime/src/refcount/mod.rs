@@ -44,8 +44,9 @@
 //! owner and sent away is dropped on another thread, so `shared` may go negative. Only
 //! `local + shared` is the number of handles.
 //!
-//! The shared word is `shared_count << 2 | MERGED`, in wrapping (two's complement) arithmetic.
-//! Non-owners add and subtract `1 << 2`, so they never change the `MERGED` bit.
+//! The shared word is `shared_count << 2 | MAYBE_WEAK | MERGED`, in wrapping (two's complement)
+//! arithmetic. Non-owners add and subtract `1 << 2`, so they never change the flags. `MAYBE_WEAK`
+//! is set when a `Weak` is made, and never cleared (it keeps the owner's fast free, below, off).
 //!
 //! - `local` is read and written by the owner thread only, while the object is *unmerged*. An
 //!   `AtomicRc` checks the thread on every clone and drop; a [`LocalRc`] is made only on the owner
@@ -77,9 +78,9 @@
 //!   merge itself (its result is `0 | MERGED`), or a later non-owner decrement from `1 << 2 |
 //!   MERGED`. Before the merge `MERGED` is clear, so no decrement can see that value; after it
 //!   the word changes by RMWs only, so exactly one of them makes the last step. One shortcut,
-//!   PEP 703's: when the owner's local count drops to zero and it reads no `Weak` and a shared
-//!   word of 0 (unmerged, no shared references), no other thread can reach the object, and the
-//!   owner frees it with no RMW at all. Most objects die this way, never shared.
+//!   PEP 703's: when the owner's local count drops to zero and it reads a shared word of 0
+//!   (unmerged, no shared references, no `Weak` ever made), no other thread can reach the
+//!   object, and the owner frees it with no RMW at all. Most objects die this way, never shared.
 //!
 //! Why this does not depend on the owner's cooperation: a non-owner never waits for the owner,
 //! never reads `local`, and never needs the owner to *run* for memory safety; the references it

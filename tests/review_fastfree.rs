@@ -94,3 +94,100 @@ fn review_fast_free_lets_a_late_weak_upgrade_a_freed_object() {
         "{hits} of {rounds} upgrades returned a handle to a dropped value"
     );
 }
+
+/// Counts its drops.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Owners that exit at once while non-owners drop their handles (hand-over by thread id,
+/// during and after the owner's exit), upgrade and drop `Weak`s, and send handles back and forth
+/// between non-owners: every object is dropped exactly once. Held (also under TSan and Miri).
+#[test]
+fn review_owners_exit_while_non_owners_hand_over() {
+    let owners = iters(40).min(40);
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<(AtomicRc<Counted>, gilkit::refcount::Weak<Counted>)>>();
+    let rx = Arc::new(std::sync::Mutex::new(rx));
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let rx = rx.clone();
+            thread::spawn(move || {
+                let mut kept = Vec::new();
+                loop {
+                    let batch = match rx.lock().unwrap().recv() {
+                        Ok(batch) => batch,
+                        Err(_) => break,
+                    };
+                    for (i, (rc, weak)) in batch.into_iter().enumerate() {
+                        match i % 4 {
+                            0 => drop(rc),                   // hand-over (word would go below 0)
+                            1 => drop((weak.upgrade(), rc)), // shared copy, then the original
+                            2 => kept.push((rc, weak)),      // dropped after its owner is gone
+                            _ => {
+                                drop(rc);
+                                drop(weak.upgrade()); // may find it freed
+                            }
+                        }
+                    }
+                }
+                drop(kept);
+            })
+        })
+        .collect();
+    let owner_threads: Vec<_> = (0..owners)
+        .map(|_| {
+            let (tx, drops) = (tx.clone(), drops.clone());
+            thread::spawn(move || {
+                let mut batch = Vec::new();
+                for _ in 0..8 {
+                    let rc = AtomicRc::with_mode(Counted(drops.clone()), Mode::Biased);
+                    let weak = AtomicRc::downgrade(&rc);
+                    batch.push((rc.clone(), weak));
+                    if let Some(local) = AtomicRc::to_local(&rc) {
+                        drop(rc);
+                        batch.push((gilkit::refcount::LocalRc::to_shared(&local), AtomicRc::downgrade(&gilkit::refcount::LocalRc::to_shared(&local))));
+                    }
+                }
+                tx.send(batch).unwrap();
+                // The owner exits now, its handles dropped here or at exit.
+            })
+        })
+        .collect();
+    drop(tx);
+    owner_threads.into_iter().for_each(|t| t.join().unwrap());
+    workers.into_iter().for_each(|t| t.join().unwrap());
+    assert_eq!(drops.load(Ordering::SeqCst), owners * 8);
+}
+
+/// `release_weak`'s shortcut: `Weak` clones dropped on other threads racing the last strong
+/// drop (atomic and biased), so that each side may read 1 or do the RMW. Held.
+#[test]
+fn review_weak_clones_race_the_last_strong_drop() {
+    let rounds = iters(2_000);
+    for round in 0..rounds {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mode = if round % 2 == 0 { Mode::Atomic } else { Mode::Biased };
+        let rc = AtomicRc::with_mode(Counted(drops.clone()), mode);
+        let w1 = AtomicRc::downgrade(&rc);
+        let w2 = w1.clone();
+        let t1 = thread::spawn(move || {
+            let w3 = w1.clone();
+            drop(w1.upgrade());
+            drop(w1);
+            w3
+        });
+        let t2 = thread::spawn(move || drop(w2));
+        drop(rc);
+        let w3 = t1.join().unwrap();
+        t2.join().unwrap();
+        assert!(w3.upgrade().is_none());
+        drop(w3);
+        gilkit::refcount::merge_deferred();
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    }
+}

@@ -58,7 +58,7 @@ fn within<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) 
 #[cfg_attr(not(debug_assertions), ignore = "review doubt: without the validator (release) this self-deadlocks")]
 fn review_collect_inside_with_relocks_the_held_object() {
     let _s = serial();
-    let outcome = within(3, || {
+    let outcome = within(30, || {
         Context::<Atomic>::enter(|cx| {
             let drops = Arc::new(AtomicUsize::new(0));
             let a = node(&drops);
@@ -79,7 +79,7 @@ fn review_collect_inside_with_relocks_the_held_object() {
 #[cfg_attr(not(debug_assertions), ignore = "review doubt: without the validator (release) this self-deadlocks")]
 fn review_trace_clear_inside_with_self_deadlocks() {
     let _s = serial();
-    let outcome = within(3, || {
+    let outcome = within(30, || {
         Context::<Atomic>::enter(|cx| {
             let drops = Arc::new(AtomicUsize::new(0));
             let a = node(&drops);

@@ -222,6 +222,11 @@ impl<S: Strategy, T: Send> Locked<S, T> {
     /// `f` (their destructors would run under this lock), but at the next
     /// [`Context::checkpoint`] or biased allocation outside `with`.
     ///
+    /// `f` can still take locks outside this module: the free function
+    /// [`refcount::collect_cycles`](crate::refcount::collect_cycles), or `Trace::clear` of a
+    /// collected object, lock the objects they trace, this one included: inside `f` they
+    /// deadlock (or, with the validator, panic). Collect through [`Context::collect_cycles`].
+    ///
     /// # Panics
     /// If `f` panics (the lock is released first). With the lock-order validator compiled in,
     /// if `f` takes another lock in an order that closes a cycle; the report names this call.

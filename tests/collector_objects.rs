@@ -1,5 +1,5 @@
-//! Review tests (branch `review/fastfree`) of the collector over `Locked` objects
-//! (`Shared::new_collected`, `Trace for Locked<Atomic, T>`), with safe code only.
+//! The collector over `Locked` objects (`Shared::new_collected`, `Trace for Locked<Atomic, T>`),
+//! with safe code only; written by a review.
 //!
 //! Each test runs alone (`SERIAL`): the collector sees every collected object of the process.
 
@@ -14,7 +14,9 @@ use gilkit::refcount::{Trace, Visitor};
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 struct Node(Vec<Shared<Atomic, Locked<Atomic, Node>>>, Arc<AtomicUsize>);
@@ -40,7 +42,10 @@ fn node(drops: &Arc<AtomicUsize>) -> Shared<Atomic, Locked<Atomic, Node>> {
 
 /// Runs `f` on a thread; `Some(result)` if it finished within `secs`, `None` if it hung (the
 /// thread is left behind).
-fn within<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> Option<std::thread::Result<R>> {
+fn within<R: Send + 'static>(
+    secs: u64,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Option<std::thread::Result<R>> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
@@ -55,8 +60,11 @@ fn within<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) 
 /// (debug builds) it panics ("tries to take the same lock again"; the location it names is
 /// `handle.rs`, not the caller's); in release builds it self-deadlocks. Not UB.
 #[test]
-#[cfg_attr(not(debug_assertions), ignore = "review doubt: without the validator (release) this self-deadlocks")]
-fn review_collect_inside_with_relocks_the_held_object() {
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "without the validator (release builds) this self-deadlocks: the documented limit"
+)]
+fn collect_inside_with_relocks_the_held_object() {
     let _s = serial();
     let outcome = within(30, || {
         Context::<Atomic>::enter(|cx| {
@@ -76,8 +84,11 @@ fn review_collect_inside_with_relocks_the_held_object() {
 /// object (clearing its links), also inside that object's own `with`: the validator panics in
 /// debug builds; release builds self-deadlock. Not UB.
 #[test]
-#[cfg_attr(not(debug_assertions), ignore = "review doubt: without the validator (release) this self-deadlocks")]
-fn review_trace_clear_inside_with_self_deadlocks() {
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "without the validator (release builds) this self-deadlocks: the documented limit"
+)]
+fn trace_clear_inside_with_self_deadlocks() {
     let _s = serial();
     let outcome = within(30, || {
         Context::<Atomic>::enter(|cx| {
@@ -98,7 +109,7 @@ fn review_trace_clear_inside_with_self_deadlocks() {
 /// tracked objects (and make new ones, so `track` sweeps) may clear live links, but must stay
 /// memory-safe: every node is dropped exactly once in the end. Run under TSan and Miri.
 #[test]
-fn review_collector_racing_mutators_frees_each_node_once() {
+fn collector_racing_mutators_frees_each_node_once() {
     let _s = serial();
     let rounds = std::env::var("GIL_STRESS_ITERS")
         .ok()

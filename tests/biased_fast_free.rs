@@ -105,7 +105,7 @@ impl Drop for Counted {
 
 /// Owners that exit at once while non-owners drop their handles (hand-over by thread id,
 /// during and after the owner's exit), upgrade and drop `Weak`s, and send handles back and forth
-/// between non-owners: every object is dropped exactly once. Held (also under TSan and Miri).
+/// between non-owners: every object is dropped exactly once.
 #[test]
 fn owners_exit_while_non_owners_hand_over() {
     let owners = iters(40).min(40);
@@ -119,9 +119,8 @@ fn owners_exit_while_non_owners_hand_over() {
             thread::spawn(move || {
                 let mut kept = Vec::new();
                 loop {
-                    let batch = match rx.lock().unwrap().recv() {
-                        Ok(batch) => batch,
-                        Err(_) => break,
+                    let Ok(batch) = rx.lock().unwrap().recv() else {
+                        break;
                     };
                     for (i, (rc, weak)) in batch.into_iter().enumerate() {
                         match i % 4 {
@@ -162,8 +161,9 @@ fn owners_exit_while_non_owners_hand_over() {
         })
         .collect();
     drop(tx);
-    owner_threads.into_iter().for_each(|t| t.join().unwrap());
-    workers.into_iter().for_each(|t| t.join().unwrap());
+    for t in owner_threads.into_iter().chain(workers) {
+        t.join().unwrap();
+    }
     assert_eq!(drops.load(Ordering::SeqCst), owners * 8);
 }
 

@@ -96,7 +96,7 @@ fn trace_clear_inside_with_self_deadlocks() {
             let a = node(&drops);
             let a2 = a.share(cx.token());
             a.with(cx, move |_, _| Trace::clear(&*a2));
-        })
+        });
     });
     match outcome {
         None => panic!("self-deadlock: Trace::clear inside with() never returned"),
@@ -107,7 +107,7 @@ fn trace_clear_inside_with_self_deadlocks() {
 
 /// The documented limit: the collector running while other threads link, unlink and drop
 /// tracked objects (and make new ones, so `track` sweeps) may clear live links, but must stay
-/// memory-safe: every node is dropped exactly once in the end. Run under TSan and Miri.
+/// memory-safe: every node is dropped exactly once in the end (also under the sanitizer and Miri).
 #[test]
 fn collector_racing_mutators_frees_each_node_once() {
     let _s = serial();
@@ -147,7 +147,7 @@ fn collector_racing_mutators_frees_each_node_once() {
         }
         s.spawn(|| {
             for _ in 0..rounds / 4 {
-                Context::<Atomic>::enter(|cx| cx.collect_cycles());
+                Context::<Atomic>::enter(Context::collect_cycles);
             }
         });
     });

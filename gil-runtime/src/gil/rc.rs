@@ -101,15 +101,21 @@ impl<T, D: Domain> GilRc<T, D> {
 
     /// A new handle to the same object: increments the count under the GIL.
     ///
-    /// # Panics
-    /// If the count would overflow `usize`.
+    /// Aborts the process if the count overflows `usize` (only handles leaked with `mem::forget`
+    /// can get there), as `Rc` does: the count has already wrapped, and unwinding would drop
+    /// handles against it.
     #[must_use]
     pub fn clone_ref(&self, _gil: &Gil<D>) -> Self {
         // SAFETY: this handle holds a count; `_gil` proves this thread holds the GIL, the only
         // place counts change, and no reference to a count outlives one of these calls.
-        unsafe { count_of(self.ptr) }.with_mut(|c| unsafe {
-            *c = (*c).checked_add(1).expect("gil: GilRc count overflow");
+        // Increment first, check after (as `Rc` does): one `inc` of the count in memory.
+        let overflowed = unsafe { count_of(self.ptr) }.with_mut(|c| unsafe {
+            *c = (*c).wrapping_add(1);
+            *c == 0
         });
+        if overflowed {
+            count_overflow();
+        }
         Self {
             ptr: self.ptr,
             _owns: PhantomData,
@@ -154,6 +160,11 @@ unsafe fn count_of<'a, T>(ptr: NonNull<Inner<T>>) -> &'a UnsafeCell<usize> {
 ///
 /// # Safety
 /// The caller holds the GIL and gives up one count of `ptr`, which is alive.
+#[cold]
+fn count_overflow() -> ! {
+    std::process::abort()
+}
+
 unsafe fn decref<T>(ptr: NonNull<Inner<T>>) {
     // SAFETY: the caller holds the GIL and a count, so the object is alive and the count ours.
     let last = unsafe { count_of(ptr) }.with_mut(|c| unsafe {

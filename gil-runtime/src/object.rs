@@ -275,7 +275,15 @@ impl<S: Strategy> Context<S> {
     /// interval ([`Gil::checkpoint`]); under [`Biased`], frees what other threads handed back
     /// ([`merge_deferred`](crate::refcount::merge_deferred): one load when there is nothing).
     /// Call it every few hundred operations.
+    ///
+    /// # Panics
+    /// If a destructor run here panics: under the GIL, one of a handle dropped without it (the
+    /// rest stays pending); under [`Biased`], one of a handle another thread handed back (the
+    /// rest goes back to the inbox). Under the GIL, with the lock-order validator compiled in
+    /// (debug builds), if it switches while this thread holds a field lock of a
+    /// `#[per_field_lock]` type, as [`Gil::checkpoint`].
     #[inline]
+    #[track_caller]
     pub fn checkpoint(&mut self) {
         S::checkpoint(&mut self.guard);
     }
@@ -296,6 +304,12 @@ impl<S: Strategy> Context<S> {
 
     /// Runs blocking work (I/O, joining a thread that needs the GIL) with the GIL released, as
     /// [`Gil::allow_threads`]; `f` may enter a context of its own.
+    ///
+    /// # Panics
+    /// If `f` panics (this thread is back in the context first, and under the GIL holds it
+    /// again). Under the GIL, as [`Gil::allow_threads`]: with the lock-order validator compiled
+    /// in (debug builds), if this thread holds a field lock of a `#[per_field_lock]` type when
+    /// it takes the GIL back; and a GIL guard that `f` keeps past its end aborts the process.
     pub fn detach<R>(&mut self, f: impl FnOnce() -> R) -> R {
         S::detach(&mut self.guard, || Entered::lend(f))
     }
@@ -358,6 +372,7 @@ mod sealed {
 
         fn enter() -> Self::Guard;
         fn proof(guard: &Self::Guard) -> Self::Proof<'_>;
+        #[track_caller]
         fn checkpoint(guard: &mut Self::Guard);
         fn detach<R>(guard: &mut Self::Guard, f: impl FnOnce() -> R) -> R;
 
@@ -402,6 +417,7 @@ impl sealed::Imp for GlobalLock {
     }
 
     #[inline]
+    #[track_caller]
     fn checkpoint(guard: &mut GilGuard) {
         guard.checkpoint();
     }

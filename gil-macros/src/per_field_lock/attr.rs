@@ -153,7 +153,8 @@ impl Parse for Counts {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let name: Ident = Ident::parse_any(input)
             .map_err(|e| syn::Error::new(e.span(), format!("`rc` takes a name; {EXPECTED_RC}")))?;
-        match name.to_string().as_str() {
+        // `rc = r#biased` names the same counts (a raw identifier is the same name).
+        match name.unraw().to_string().as_str() {
             "atomic" => Ok(Counts::Atomic),
             "biased" => Ok(Counts::Biased),
             "immortal" => Ok(Counts::Immortal),

@@ -20,6 +20,12 @@ pub struct Config {
     pub level: u8,
 }
 
+/// A raw identifier names the same counts.
+#[per_field_lock(rc = r#biased)]
+pub struct Raw {
+    pub n: u8,
+}
+
 fn main() {
     let biased = Biased::new(0, Vec::new()).into_handle();
     assert_eq!(AtomicRc::mode(&biased), Mode::Biased);
@@ -42,4 +48,6 @@ fn main() {
     let config = Config::new(1).into_handle();
     assert_eq!(AtomicRc::mode(&config), Mode::Immortal);
     *config.level().lock() = 2;
+
+    assert_eq!(AtomicRc::mode(&Raw::new(0).into_handle()), Mode::Biased);
 }

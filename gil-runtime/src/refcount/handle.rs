@@ -436,7 +436,7 @@ impl<T> AtomicRc<T> {
 
     #[cfg(loom)]
     /// Broken on purpose, for the loom negative controls only: a biased drop whose fast path
-    /// frees while a `Weak` exists.
+    /// ignores the `MAYBE_WEAK` flag, so it frees even if a `Weak` was made.
     #[doc(hidden)]
     pub fn __drop_fast_free_ignoring_weak(this: Self) {
         Self::drop_with(this, Merge::FastFreeIgnoringWeak);

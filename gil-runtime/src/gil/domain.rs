@@ -82,6 +82,7 @@ pub unsafe trait Domain: Sized + 'static {
     /// while holding another can deadlock against a thread that does the opposite. Take two
     /// domains together with [`with_gils`]. Also as [`crate::acquire`], if this thread holds field
     /// locks, or a deferred destructor panics.
+    #[inline]
     #[track_caller]
     fn acquire() -> GilGuard<Self> {
         // One read of the record on the fast path: a thread that holds no domain.

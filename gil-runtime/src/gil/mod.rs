@@ -166,6 +166,7 @@ impl<D: Domain> std::ops::DerefMut for GilGuard<D> {
 }
 
 impl<D: Domain> Drop for GilGuard<D> {
+    #[inline]
     fn drop(&mut self) {
         #[cfg(loom)]
         if std::thread::panicking() {
@@ -227,6 +228,7 @@ pub fn acquire() -> GilGuard {
 
 /// `acquire` of domain `D`, without the checks of the domains this thread holds: the caller made
 /// them.
+#[inline]
 #[track_caller]
 fn acquire_unchecked<D: Domain>() -> GilGuard<D> {
     let field_locks = crate::field_lock::held_count();
@@ -250,11 +252,26 @@ enum Waiter {
 
 /// Takes the raw lock, waiting if needed; returns how long it waited, if it had to. Never
 /// panics: a token being given back its GIL depends on it.
+#[inline]
 fn lock<D: Domain>(waiter: Waiter) -> Option<Duration> {
-    let state = state::<D>();
-    if state.raw.try_lock() {
+    if state::<D>().raw.try_lock() {
         return None;
     }
+    lock_contended::<D>(waiter)
+}
+
+/// `lock` once the first try failed: spin, then wait. Out of line, so that the uncontended
+/// acquisition stays small.
+#[inline(never)]
+#[cfg_attr(
+    loom,
+    allow(
+        clippy::unnecessary_wraps,
+        reason = "under loom there is no spin, whose success returns `None`"
+    )
+)]
+fn lock_contended<D: Domain>(waiter: Waiter) -> Option<Duration> {
+    let state = state::<D>();
     // A new acquisition spins briefly first: the holder may be about to let go. A thread back
     // from `allow_threads` goes straight to waiting, so that it is counted (and, under the
     // priority policy, asks) at once.
@@ -297,6 +314,7 @@ pub fn try_acquire() -> Result<GilGuard, TryAcquireError> {
 }
 
 /// Bookkeeping right after the raw lock was taken, for a new guard: mark, count, drain.
+#[inline]
 fn enter<D: Domain>(waited: Option<Duration>) -> GilGuard<D> {
     // The guard exists before the drain, so a panicking destructor in the drain releases the GIL.
     let mut guard = GilGuard {
@@ -309,6 +327,7 @@ fn enter<D: Domain>(waited: Option<Duration>) -> GilGuard<D> {
     guard
 }
 
+#[inline]
 fn release<D: Domain>() {
     set_held::<D>(false);
     // SAFETY: called only when a `GilGuard` or a released `Gil` borrow ends, on the holding thread.
@@ -477,6 +496,7 @@ impl<D: Domain> Gil<D> {
     }
 
     /// Marks the GIL held by this thread, counts the acquisition, and drains the pending pool.
+    #[inline]
     fn entered(&mut self, waited: Option<Duration>) {
         set_held::<D>(true);
         self.stats_mut(|s| {

@@ -221,6 +221,7 @@ pub fn with_gil<R>(f: impl FnOnce(&mut Gil) -> R) -> R {
 /// let _g = gilkit::acquire();
 /// let _h = gilkit::acquire(); // panics: this thread already holds the GIL
 /// ```
+#[inline]
 #[track_caller]
 pub fn acquire() -> GilGuard {
     DefaultDomain::acquire()

@@ -106,9 +106,9 @@ impl<T, D: Domain> GilRc<T, D> {
     /// handles against it.
     #[must_use]
     pub fn clone_ref(&self, _gil: &Gil<D>) -> Self {
+        // Increment first, check after (as `Rc` does): one `inc` of the count in memory.
         // SAFETY: this handle holds a count; `_gil` proves this thread holds the GIL, the only
         // place counts change, and no reference to a count outlives one of these calls.
-        // Increment first, check after (as `Rc` does): one `inc` of the count in memory.
         let overflowed = unsafe { count_of(self.ptr) }.with_mut(|c| unsafe {
             *c = (*c).wrapping_add(1);
             *c == 0

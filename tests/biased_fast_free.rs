@@ -9,11 +9,10 @@ use std::thread;
 
 use gilkit::refcount::{AtomicRc, Mode};
 
+mod common;
+
 fn iters(default: usize) -> usize {
-    std::env::var("GIL_STRESS_ITERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    common::stress_iters().unwrap_or(default)
 }
 
 /// Sets its flag when dropped; holds a `Box` so that Miri sees a read after the drop.

@@ -11,6 +11,8 @@ use std::time::Duration;
 use gilkit::object::{Atomic, Context, Locked, Shared, Traverse};
 use gilkit::refcount::{Trace, Visitor};
 
+mod common;
+
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
@@ -111,10 +113,7 @@ fn trace_clear_inside_with_self_deadlocks() {
 #[test]
 fn collector_racing_mutators_frees_each_node_once() {
     let _s = serial();
-    let rounds = std::env::var("GIL_STRESS_ITERS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .map_or(300, |n| n.min(300));
+    let rounds = common::stress_iters().map_or(300, |n| n.min(300));
     let drops = Arc::new(AtomicUsize::new(0));
     let made = Arc::new(AtomicUsize::new(0));
     let shared_root = Context::<Atomic>::enter(|_| node(&drops));

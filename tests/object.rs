@@ -6,15 +6,14 @@
 
 use gilkit::object::{Atomic, Biased, Context, GlobalLock, Locked, Shared, Strategy};
 
+mod common;
+
 /// Three threads share, lock, move and drop handles to a few objects at once, some of the
 /// drops outside any context (deferred under the GIL, handed to the owner under `Biased`), with
 /// checkpoints and detaches between.
 fn handles_churned_on_three_threads<S: Strategy>() {
     type Bag<S> = Shared<S, Locked<S, Vec<Shared<S, Locked<S, u64>>>>>;
-    let iters: u64 = std::env::var("GIL_STRESS_ITERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .map_or(if cfg!(miri) { 5 } else { 200 }, |n: u64| n / 10);
+    let iters = common::stress_iters().map_or(if cfg!(miri) { 5 } else { 200 }, |n| n / 10) as u64;
     let bag: Bag<S> = Shared::new(Locked::new(Vec::new()));
     let counter = Shared::<S, Locked<S, u64>>::new(Locked::new(0));
     let workers: Vec<_> = (0..3)

@@ -11,12 +11,11 @@ use std::time::{Duration, Instant};
 
 use gilkit::{GilCell, GilRc};
 
+mod common;
+
 /// Iterations per thread, and a wall-clock bound that stops early on a slow machine.
 fn budget() -> (usize, Duration) {
-    let iters = std::env::var("GIL_STRESS_ITERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
+    let iters = common::stress_iters().unwrap_or(20_000);
     (iters, Duration::from_secs(10))
 }
 

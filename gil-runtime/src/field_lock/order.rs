@@ -71,10 +71,64 @@ mod imp {
     use crate::field_lock::LockClass;
     use crate::sync::{global, thread_local, Mutex};
 
+    /// How many held locks a thread keeps in `HELD` before the rest go to `SPILLED`.
+    const INLINE: usize = 8;
+
+    /// No lock: what the unused places of `HELD` hold.
+    const VACANT: Site = {
+        const NONE: LockClass = LockClass::new("");
+        Site {
+            class: &NONE,
+            lock: 0,
+            object: 0,
+            group: 0,
+            after: 0,
+            at: Location::caller(),
+        }
+    };
+
+    /// The field locks a thread holds, oldest first: the first `INLINE` here, the rest in
+    /// `SPILLED`. It needs no destructor, so reaching it takes no check of the thread's state:
+    /// a lock taken and released with nothing else held costs the validator a copy of its `Site`
+    /// and two writes of `len`, with no borrow flag and no allocation.
+    struct Stack {
+        len: Cell<usize>,
+        inline: [Cell<Site>; INLINE],
+    }
+
     thread_local! {
-        /// The field locks this thread holds, oldest first.
-        static HELD: RefCell<Vec<Site>> = const { RefCell::new(Vec::new()) };
+        /// The field locks this thread holds.
+        static HELD: Stack = const {
+            Stack {
+                len: Cell::new(0),
+                inline: [const { Cell::new(VACANT) }; INLINE],
+            }
+        };
+        /// The held locks after the first `INLINE`, oldest first.
+        static SPILLED: RefCell<Vec<Site>> = const { RefCell::new(Vec::new()) };
         static NEXT_GROUP: Cell<u64> = const { Cell::new(1) };
+    }
+
+    /// Runs `f` on the locks this thread holds, oldest first.
+    #[inline]
+    fn with_held<R>(f: impl FnOnce(&[Cell<Site>]) -> R) -> R {
+        HELD.with(|held| {
+            let len = held.len.get();
+            if len <= INLINE {
+                return f(&held.inline[..len]);
+            }
+            let spilled = SPILLED
+                .try_with(|spilled| spilled.borrow().clone())
+                .unwrap_or_default();
+            let all: Vec<Cell<Site>> = held
+                .inline
+                .iter()
+                .map(Cell::get)
+                .chain(spilled)
+                .map(Cell::new)
+                .collect();
+            f(&all)
+        })
     }
 
     thread_local! {
@@ -136,17 +190,57 @@ mod imp {
     }
 
     /// Checks `site` against the locks this thread holds, before blocking on it.
+    #[inline]
     pub(crate) fn check(site: &Site) {
+        // The common case, inline: a thread that holds no field lock has nothing to check.
+        if HELD.with(|held| held.len.get() != 0) {
+            check_nested(site);
+        }
+    }
+
+    /// `check`, for a thread that holds at least one field lock. The common case comes first:
+    /// locks this thread has already seen in this order (outside `lock_next`), nothing new to
+    /// check or record.
+    #[inline(never)]
+    fn check_nested(site: &Site) {
+        let nothing_new = site.after == 0
+            && HELD.with(|held| {
+                held.inline
+                    .get(..held.len.get())
+                    .is_some_and(|held| held.iter().all(|h| settled(&h.get(), site)))
+            });
+        if !nothing_new {
+            check_held(site);
+        }
+    }
+
+    /// Whether `check_held` would find nothing to report or record about the held lock `h`
+    /// when `site` (not a step of `lock_next`) is taken, by what this thread has seen already.
+    #[inline]
+    fn settled(h: &Site, site: &Site) -> bool {
+        let same_group = site.group != 0 && h.group == site.group;
+        h.lock != site.lock
+            && if h.class.is(site.class) {
+                same_group && recent(use_key(site.class, Nesting::Grouped))
+            } else {
+                (same_group && h.object != site.object)
+                    || recent((address(h.class), address(site.class)))
+            }
+    }
+
+    /// The whole check, for an acquisition that may be new to this thread: reports a violation,
+    /// and enters new class orders and uses in the graph.
+    #[inline(never)]
+    fn check_held(site: &Site) {
         let mut new_edges: Vec<Site> = Vec::new();
         let mut nesting = None;
-        let conflict = HELD.try_with(|held| {
-            let held = held.borrow();
+        let conflict = with_held(|held| {
+            let held = || held.iter().map(Cell::get);
             // A step of a walk: `site.after` is a held lock of the same class.
-            let parent = held
-                .iter()
-                .find(|p| site.after != 0 && p.lock == site.after && p.class.is(site.class));
+            let parent =
+                held().find(|p| site.after != 0 && p.lock == site.after && p.class.is(site.class));
             if let Some(parent) = parent {
-                let walk: Vec<&Site> = held.iter().filter(|h| h.class.is(site.class)).collect();
+                let walk: Vec<Site> = held().filter(|h| h.class.is(site.class)).collect();
                 if let Some(stray) = off_the_walk(&walk, parent.lock) {
                     return Some(format!(
                         "gil: lock order violation: `lock_next` at {} steps on from the guard of \
@@ -159,7 +253,7 @@ mod imp {
                     ));
                 }
             }
-            for h in held.iter() {
+            for h in held() {
                 let same_group = site.group != 0 && h.group == site.group;
                 if h.lock == site.lock {
                     return Some(format!(
@@ -193,12 +287,12 @@ mod imp {
                     continue;
                 }
                 if !known(h.class, site.class) {
-                    new_edges.push(*h);
+                    new_edges.push(h);
                 }
             }
             None
         });
-        if let Ok(Some(message)) = conflict {
+        if let Some(message) = conflict {
             panic!("{message}");
         }
         if let Some(nesting) = nesting {
@@ -255,10 +349,59 @@ mod imp {
     }
 
     /// Whether this thread knows that the order `from` then `to` is in the graph.
+    #[inline]
     fn known(from: &'static LockClass, to: &'static LockClass) -> bool {
-        EDGES_SEEN
-            .try_with(|seen| seen.borrow().contains(&(address(from), address(to))))
-            .unwrap_or(false)
+        let key = (address(from), address(to));
+        if recent(key) {
+            return true;
+        }
+        let known = EDGES_SEEN
+            .try_with(|seen| seen.borrow().contains(&key))
+            .unwrap_or(false);
+        if known {
+            remember(key);
+        }
+        known
+    }
+
+    /// How many entries `RECENT` has.
+    const RECENT_SLOTS: usize = 64;
+
+    thread_local! {
+        /// The class orders and uses this thread found last in `EDGES_SEEN` and `USES_SEEN`, each
+        /// in the place its hash picks: a hit costs a load and a compare, with no check of the
+        /// thread's state (the table needs no destructor). (0, 0) is no key.
+        static RECENT: [Cell<(usize, usize)>; RECENT_SLOTS] =
+            const { [const { Cell::new((0, 0)) }; RECENT_SLOTS] };
+    }
+
+    /// The place of `key` in `RECENT`.
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "the top bits of a 64-bit hash, far below `usize::MAX`"
+    )]
+    #[inline]
+    fn slot((a, b): (usize, usize)) -> usize {
+        const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+        let hash = ((a as u64).wrapping_mul(MIX) ^ b as u64).wrapping_mul(MIX);
+        (hash >> 58) as usize % RECENT_SLOTS
+    }
+
+    /// The key of a use of `class` in `RECENT`.
+    #[inline]
+    fn use_key(class: &'static LockClass, nesting: Nesting) -> (usize, usize) {
+        (address(class), nesting as usize + 1) // no class lives at 1 or 2
+    }
+
+    /// Whether `key` is in `RECENT`.
+    #[inline]
+    fn recent(key: (usize, usize)) -> bool {
+        RECENT.with(|recent| recent[slot(key)].get() == key)
+    }
+
+    /// Keeps `key`, found in `EDGES_SEEN` or `USES_SEEN`, in `RECENT`.
+    fn remember(key: (usize, usize)) {
+        RECENT.with(|recent| recent[slot(key)].set(key));
     }
 
     /// A class's identity, for the per-thread cache.
@@ -269,10 +412,10 @@ mod imp {
     /// The held lock of `walk` (this thread's locks of one class, oldest first) that is not one of
     /// the consecutive steps ending at `parent`, if any: `parent` must be the newest, and each lock
     /// after the oldest must have been taken by `lock_next` on the guard of the one before it.
-    fn off_the_walk<'h>(walk: &[&'h Site], parent: usize) -> Option<&'h Site> {
+    fn off_the_walk(walk: &[Site], parent: usize) -> Option<Site> {
         let newest = walk.last()?;
         if newest.lock != parent {
-            return Some(newest);
+            return Some(*newest);
         }
         walk.windows(2)
             .rev()
@@ -286,6 +429,10 @@ mod imp {
     fn check_nesting(site: &Site, nesting: Nesting) {
         // Each thread enters a use in the graph once; whichever use comes second in the program
         // finds the first there, whatever thread made it.
+        let key = use_key(site.class, nesting);
+        if recent(key) {
+            return;
+        }
         let seen = USES_SEEN
             .try_with(|seen| {
                 let mut seen = seen.borrow_mut();
@@ -297,6 +444,7 @@ mod imp {
             })
             .unwrap_or(true);
         if seen {
+            remember(key);
             return;
         }
         let mut graph = graph().lock();
@@ -362,18 +510,39 @@ mod imp {
     }
 
     /// Records that this thread now holds the lock of `site`, until the result is dropped.
+    #[inline]
     pub(crate) fn hold(site: &Site) -> Held {
-        // `try_with`: while the thread's locals are torn down there is nothing left to check.
-        let _ = HELD.try_with(|held| held.borrow_mut().push(*site));
+        HELD.with(|held| {
+            let len = held.len.get();
+            match held.inline.get(len) {
+                Some(place) => {
+                    place.set(*site);
+                    held.len.set(len + 1);
+                }
+                None => spill(held, site),
+            }
+        });
         Held {
             lock: site.lock,
             _not_send: PhantomData,
         }
     }
 
+    /// `hold`, beyond the first `INLINE` locks.
+    #[inline(never)]
+    fn spill(held: &Stack, site: &Site) {
+        // `try_with`: while the thread's locals are torn down there is nothing left to check.
+        if SPILLED
+            .try_with(|spilled| spilled.borrow_mut().push(*site))
+            .is_ok()
+        {
+            held.len.set(held.len.get() + 1);
+        }
+    }
+
     /// The number of field locks this thread holds.
     pub(crate) fn held_count() -> usize {
-        HELD.try_with(|held| held.borrow().len()).unwrap_or(0)
+        HELD.with(|held| held.len.get())
     }
 
     /// Proof of one entry on this thread's stack of held locks; dropping it pops the entry.
@@ -390,15 +559,47 @@ mod imp {
     }
 
     impl Drop for Held {
+        #[inline]
         fn drop(&mut self) {
-            // `try_with`: a guard may be dropped while the thread's locals are torn down.
-            let _ = HELD.try_with(|held| {
-                let mut held = held.borrow_mut();
-                if let Some(i) = held.iter().rposition(|s| s.lock == self.lock) {
-                    held.remove(i);
+            HELD.with(|held| {
+                let len = held.len.get();
+                // Guards mostly go in the reverse order of their locks: the newest on top.
+                match len.checked_sub(1).and_then(|top| held.inline.get(top)) {
+                    Some(top) if top.get().lock == self.lock => held.len.set(len - 1),
+                    _ => release_below_top(held, self.lock),
                 }
             });
         }
+    }
+
+    /// Takes the entry of `lock` off the stack, when it is not the top of `HELD`.
+    #[inline(never)]
+    fn release_below_top(held: &Stack, lock: usize) {
+        let len = held.len.get();
+        if len <= INLINE {
+            let live = &held.inline[..len];
+            if let Some(i) = live.iter().rposition(|s| s.get().lock == lock) {
+                for pair in live[i..].windows(2) {
+                    pair[0].set(pair[1].get());
+                }
+                held.len.set(len - 1);
+            }
+            return;
+        }
+        let mut all = with_held(|all| all.iter().map(Cell::get).collect::<Vec<_>>());
+        let Some(i) = all.iter().rposition(|s| s.lock == lock) else {
+            return; // not recorded: taken while the thread's locals were torn down
+        };
+        all.remove(i);
+        held.len.set(all.len());
+        for (place, site) in held.inline.iter().zip(&all) {
+            place.set(*site);
+        }
+        let _ = SPILLED.try_with(|spilled| {
+            let mut spilled = spilled.borrow_mut();
+            spilled.clear();
+            spilled.extend(all.iter().skip(INLINE));
+        });
     }
 }
 
@@ -506,6 +707,40 @@ mod tests {
         assert!(report.contains("taking `Three.a`"), "{report}");
         assert!(report.contains("`Three.a` (taken at"), "{report}");
         assert!(report.contains("`Three.b` (taken at"), "{report}");
+        assert_eq!(super::held_count(), 0);
+    }
+
+    #[test]
+    fn more_locks_than_the_inline_stack_holds_are_checked_and_released_in_any_order() {
+        static DEEP: [LockClass; 12] = [const { LockClass::new("Deep.n") }; 12];
+        let locks: Vec<FieldLock<()>> = DEEP.iter().map(|_| FieldLock::new(())).collect();
+        let mut guards: Vec<_> = locks
+            .iter()
+            .zip(&DEEP)
+            .map(|(lock, class)| Some(lock.lock(class)))
+            .collect();
+        let held = usize::from(VALIDATION_ENABLED);
+        assert_eq!(super::held_count(), 12 * held);
+        if VALIDATION_ENABLED {
+            // The newest lock lies beyond the inline stack: relocking it is still refused.
+            let report = panic_message(|| drop(locks[11].lock(&DEEP[11])));
+            assert!(report.expect("refused").contains("the same lock again"));
+        }
+        for (n, i) in [5, 11, 0, 9, 1, 10, 2, 8, 3, 7, 4, 6]
+            .into_iter()
+            .enumerate()
+        {
+            drop(guards[i].take());
+            assert_eq!(super::held_count(), (11 - n) * held, "after dropping {i}");
+        }
+        // The order 0 then 11, recorded while 11 was beyond the inline stack, refuses 11 then 0.
+        let report = panic_message(|| {
+            let _eleven = locks[11].lock(&DEEP[11]);
+            let _zero = locks[0].lock(&DEEP[0]);
+        });
+        if VALIDATION_ENABLED {
+            assert!(report.expect("a cycle").contains("lock order cycle"));
+        }
         assert_eq!(super::held_count(), 0);
     }
 

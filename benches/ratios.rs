@@ -1,7 +1,10 @@
 //! Every per-operation ratio the README quotes, each side timed in the same process in alternating
 //! rounds (A, B, B, A), so that drift on a shared machine hits both sides alike.
 //!
-//! Run with `cargo bench --bench ratios` (about 10 s). For each pair it prints the median of the
+//! Run with `cargo bench --bench ratios` (about 10 s). With `--features lock-order-validation`
+//! the field-lock rows include the lock-order validator (it says which on its first line): the
+//! validator's cost is a row's ratio in that build over the same row's ratio in the plain one.
+//! tracing-mutex, the peer crate that validates lock orders, is timed in both builds alike. For each pair it prints the median of the
 //! per-round ratios (B's time over A's, lower is faster for B) and their range; run it three times
 //! and quote the spread of the medians. A round times a batch of operations on each side, twice;
 //! `black_box` keeps each operation from being folded away.
@@ -14,6 +17,8 @@ use std::time::{Duration, Instant};
 use gilkit::field_lock::lock_fields;
 use gilkit::refcount::{AtomicRc, Mode};
 use gilkit::{global_lock, per_field_lock, GilCell};
+/// tracing-mutex's `parking_lot` mutex that checks lock orders in every build.
+use tracing_mutex::parkinglot::tracing::Mutex as TracingMutex;
 
 /// Rounds per pair; each round times both sides twice.
 const ROUNDS: usize = 21;
@@ -122,6 +127,14 @@ fn row(what: &str, baseline: &str, a: &mut dyn FnMut(), b: &mut dyn FnMut()) {
 
 fn main() {
     println!(
+        "lock-order validator: {}",
+        if gilkit::field_lock::VALIDATION_ENABLED {
+            "on"
+        } else {
+            "off"
+        }
+    );
+    println!(
         "{:<52} {:<38} {:>7} (min-max over {ROUNDS} rounds)",
         "operation", "baseline", "ratio"
     );
@@ -196,6 +209,25 @@ fn locks() {
         &mut two_mutexes,
         &mut || {
             let (mut x, mut y) = lock_fields((black_box(&from).a(), black_box(&to).a()));
+            *x += 1;
+            *y += 1;
+        },
+    );
+
+    let traced = TracingMutex::new(0_u64);
+    row(
+        "tracing-mutex lock+increment+unlock",
+        "parking_lot::Mutex, the same",
+        &mut || *black_box(&mutex).lock() += 1,
+        &mut || *black_box(&traced).lock() += 1,
+    );
+    let (t1, t2) = (TracingMutex::new(0_u64), TracingMutex::new(0_u64));
+    row(
+        "two tracing-mutex, nested",
+        "two parking_lot::Mutex, fixed order",
+        &mut two_mutexes,
+        &mut || {
+            let (mut x, mut y) = (black_box(&t1).lock(), black_box(&t2).lock());
             *x += 1;
             *y += 1;
         },

@@ -94,6 +94,11 @@ mod imp {
     struct Stack {
         len: Cell<usize>,
         inline: [Cell<Site>; INLINE],
+        /// Whether `SPILLED` has registered its destructor: done at the thread's first field lock,
+        /// so that a thread-local destructor registered after that lock sees `SPILLED` whole
+        /// (destructors run newest first), however late the thread first holds more than
+        /// `INLINE` locks.
+        spill_ready: Cell<bool>,
     }
 
     thread_local! {
@@ -102,6 +107,7 @@ mod imp {
             Stack {
                 len: Cell::new(0),
                 inline: [const { Cell::new(VACANT) }; INLINE],
+                spill_ready: Cell::new(false),
             }
         };
         /// The held locks after the first `INLINE`, oldest first.
@@ -513,6 +519,9 @@ mod imp {
     #[inline]
     pub(crate) fn hold(site: &Site) -> Held {
         HELD.with(|held| {
+            if !held.spill_ready.get() {
+                prepare_spill(held);
+            }
             let len = held.len.get();
             match held.inline.get(len) {
                 Some(place) => {
@@ -526,6 +535,14 @@ mod imp {
             lock: site.lock,
             _not_send: PhantomData,
         }
+    }
+
+    /// Registers the destructor of `SPILLED`, once per thread.
+    #[cold]
+    #[inline(never)]
+    fn prepare_spill(held: &Stack) {
+        let _ = SPILLED.try_with(|_| ());
+        held.spill_ready.set(true);
     }
 
     /// `hold`, beyond the first `INLINE` locks.

@@ -15,8 +15,7 @@
 //! # }
 //! # impl Leaf {
 //! #     fn into_handle(self) -> gilkit::refcount::AtomicRc<Self> {
-//! #         let live = <Self as gilkit::stats::Tracked>::__live();
-//! #         gilkit::refcount::AtomicRc::__new_counted(self, live)
+//! #         gilkit::refcount::AtomicRc::__new_counted(self)
 //! #     }
 //! # }
 //! // #[gilkit::atomic_rc]
@@ -93,8 +92,7 @@ impl LiveCounter {
 /// # }
 /// # impl Counted {
 /// #     fn into_handle(self) -> gilkit::refcount::AtomicRc<Self> {
-/// #         let live = <Self as gilkit::stats::Tracked>::__live();
-/// #         gilkit::refcount::AtomicRc::__new_counted(self, live)
+/// #         gilkit::refcount::AtomicRc::__new_counted(self)
 /// #     }
 /// # }
 /// // #[gilkit::atomic_rc]
@@ -127,8 +125,7 @@ pub trait Tracked {
 /// # }
 /// # impl Node {
 /// #     fn into_handle(self) -> gilkit::refcount::AtomicRc<Self> {
-/// #         let live = <Self as gilkit::stats::Tracked>::__live();
-/// #         gilkit::refcount::AtomicRc::__new_counted(self, live)
+/// #         gilkit::refcount::AtomicRc::__new_counted(self)
 /// #     }
 /// # }
 /// // #[gilkit::atomic_rc]

@@ -50,17 +50,16 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         )
     });
 
-    let live = quote!(<Self as #krate::__private::Tracked>::__live());
+    // Each counts the object in `Self`'s live count (`Tracked`, implemented below).
     let constructor = if args.collect.is_some() {
-        quote!(#krate::refcount::AtomicRc::__new_collected_counted(self, #live))
+        quote!(#krate::refcount::AtomicRc::__new_collected_counted(self))
     } else if args.biased.is_some() || args.immortal.is_some() {
         quote!(#krate::refcount::AtomicRc::__with_mode_counted(
             self,
             #krate::__private::Mode::#mode,
-            #live,
         ))
     } else {
-        quote!(#krate::refcount::AtomicRc::__new_counted(self, #live))
+        quote!(#krate::refcount::AtomicRc::__new_counted(self))
     };
     // A biased object's last drop may be deferred to its owner thread, and a collected one is
     // dropped by whichever thread collects: neither may borrow anything (checked where `into_handle`

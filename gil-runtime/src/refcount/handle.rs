@@ -9,7 +9,7 @@ use std::ptr::{self, NonNull};
 use super::collect::{self, Entry, Trace, Visitor};
 use super::header::{Header, Merge, Mode};
 use super::owner;
-use crate::stats::LiveCounter;
+use crate::stats::Tracked;
 use crate::sync::acquire_fence;
 #[cfg(loom)]
 use crate::sync::atomic::fence;
@@ -118,7 +118,7 @@ impl<T> AtomicRc<T> {
     /// assert_eq!(*rc, 7);
     /// ```
     pub fn new(value: T) -> Self {
-        Self::allocate(value, Mode::Atomic, None)
+        Self::allocate::<Uncounted>(value, Mode::Atomic)
     }
 
     /// Moves `value` into a new object counted in `mode`. A biased object is owned by the calling
@@ -151,7 +151,7 @@ impl<T> AtomicRc<T> {
     where
         T: 'static,
     {
-        Self::allocate(value, mode, None)
+        Self::allocate::<Uncounted>(value, mode)
     }
 
     /// Moves `value` into a new object in [`Mode::Atomic`] that the cycle collector tracks:
@@ -178,24 +178,24 @@ impl<T> AtomicRc<T> {
     where
         T: Trace,
     {
-        Self::allocate_collected(value, None)
+        Self::allocate_collected::<Uncounted>(value)
     }
 
-    /// As [`AtomicRc::new_collected`], counting the object in `live`: what
+    /// As [`AtomicRc::new_collected`], counting the object in `T`'s live count: what
     /// `#[atomic_rc(collect)]` calls.
     #[doc(hidden)]
-    pub fn __new_collected_counted(value: T, live: &'static LiveCounter) -> Self
+    pub fn __new_collected_counted(value: T) -> Self
     where
-        T: Trace,
+        T: Trace + Tracked,
     {
-        Self::allocate_collected(value, Some(live))
+        Self::allocate_collected::<Counted<T>>(value)
     }
 
-    fn allocate_collected(value: T, live: Option<&'static LiveCounter>) -> Self
+    fn allocate_collected<C: Census>(value: T) -> Self
     where
         T: Trace,
     {
-        let this = Self::allocate(value, Mode::Atomic, live);
+        let this = Self::allocate::<C>(value, Mode::Atomic);
         increment_weak(&this.header().weak); // the registry's: keeps the memory, not the value
         collect::track(Entry {
             object: this.ptr.cast(),
@@ -206,23 +206,27 @@ impl<T> AtomicRc<T> {
         this
     }
 
-    /// As [`AtomicRc::new`], counting the object in `live`: what `#[atomic_rc]` calls.
+    /// As [`AtomicRc::new`], counting the object in `T`'s live count: what `#[atomic_rc]` calls.
     #[doc(hidden)]
-    pub fn __new_counted(value: T, live: &'static LiveCounter) -> Self {
-        Self::allocate(value, Mode::Atomic, Some(live))
-    }
-
-    /// As [`AtomicRc::with_mode`], counting the object in `live`: what `#[atomic_rc(biased)]`
-    /// and `#[atomic_rc(immortal)]` call.
-    #[doc(hidden)]
-    pub fn __with_mode_counted(value: T, mode: Mode, live: &'static LiveCounter) -> Self
+    pub fn __new_counted(value: T) -> Self
     where
-        T: 'static,
+        T: Tracked,
     {
-        Self::allocate(value, mode, Some(live))
+        Self::allocate::<Counted<T>>(value, Mode::Atomic)
     }
 
-    fn allocate(value: T, mode: Mode, live: Option<&'static LiveCounter>) -> Self {
+    /// As [`AtomicRc::with_mode`], counting the object in `T`'s live count: what
+    /// `#[atomic_rc(biased)]` and `#[atomic_rc(immortal)]` call.
+    #[doc(hidden)]
+    pub fn __with_mode_counted(value: T, mode: Mode) -> Self
+    where
+        T: Tracked + 'static,
+    {
+        Self::allocate::<Counted<T>>(value, mode)
+    }
+
+    /// Makes the object; `C` says whether its type's live count counts it.
+    fn allocate<C: Census>(value: T, mode: Mode) -> Self {
         if mode == Mode::Biased {
             // The owner is active: a good moment to take back what other threads handed it.
             // Before the new object exists: the drain runs destructors, and one that panics must
@@ -230,7 +234,7 @@ impl<T> AtomicRc<T> {
             owner::drain_inbox();
         }
         let inner = Box::new(Inner {
-            header: Header::new(mode, live, free::<T>),
+            header: Header::new(mode, free::<T, C>),
             value,
         });
         let ptr = NonNull::from(Box::leak(inner));
@@ -238,20 +242,15 @@ impl<T> AtomicRc<T> {
             match owner::register(ptr.cast()) {
                 // SAFETY: the object is not shared yet, and this thread is its owner.
                 Some(slot) => unsafe {
-                    header_of(ptr)
-                        .as_ref()
-                        .local
-                        .with_mut(|local| (*local).slot = slot);
+                    header_of(ptr).as_ref().slot.with_mut(|place| *place = slot);
                 },
                 // SAFETY: not shared yet, so this is the only access to the header.
                 None => unsafe {
-                    (*ptr.as_ptr()).header = Header::new(Mode::Atomic, live, free::<T>);
+                    (*ptr.as_ptr()).header = Header::new(Mode::Atomic, free::<T, C>);
                 },
             }
         }
-        if let Some(live) = live {
-            live.allocated();
-        }
+        C::allocated();
         #[cfg(miri)]
         if mode == Mode::Immortal {
             extern "Rust" {
@@ -361,7 +360,7 @@ impl<T> AtomicRc<T> {
         // SAFETY: `this` gives up its count and is never used again.
         if unsafe { Header::decrement(this.ptr.cast(), merge) } {
             // SAFETY: the decrement saw the last count go, and fenced.
-            unsafe { free::<T>(this.ptr.cast()) }
+            unsafe { free_object(this.ptr.cast()) }
         }
     }
 
@@ -373,7 +372,7 @@ impl<T> AtomicRc<T> {
         let this = ManuallyDrop::new(this);
         if this.header().decrement_relaxed_no_fence() {
             // SAFETY: not sound: the free is not ordered after the other threads' uses.
-            unsafe { free::<T>(this.ptr.cast()) }
+            unsafe { free_object(this.ptr.cast()) }
         }
     }
 
@@ -385,7 +384,7 @@ impl<T> AtomicRc<T> {
         let this = ManuallyDrop::new(this);
         if this.header().decrement_not_atomic() {
             // SAFETY: not sound: a lost update can make two threads see the last count.
-            unsafe { free::<T>(this.ptr.cast()) }
+            unsafe { free_object(this.ptr.cast()) }
         }
     }
 
@@ -422,7 +421,7 @@ impl<T> AtomicRc<T> {
         if this.header().decrement_relaxed_no_fence() {
             fence(Ordering::Acquire);
             // SAFETY: not sound: immortal objects must never be freed.
-            unsafe { free::<T>(this.ptr.cast()) }
+            unsafe { free_object(this.ptr.cast()) }
         }
     }
 
@@ -457,28 +456,66 @@ fn increment_weak(weak: &crate::sync::atomic::AtomicUsize) {
     }
 }
 
-/// Drops the value and gives up the weak count that the strong handles held together.
+/// Which live count an object is counted in: none, or its type's (`stats::Tracked`). Chosen by
+/// the constructor and kept in the object's `free`, so the header needs no field for it.
+trait Census {
+    /// An object was made.
+    fn allocated();
+    /// An object was freed.
+    fn freed();
+}
+
+/// Counted nowhere.
+enum Uncounted {}
+
+impl Census for Uncounted {
+    fn allocated() {}
+    fn freed() {}
+}
+
+/// Counted in `T`'s live count.
+struct Counted<T>(PhantomData<T>);
+
+impl<T: Tracked> Census for Counted<T> {
+    fn allocated() {
+        T::__live().allocated();
+    }
+    fn freed() {
+        T::__live().freed();
+    }
+}
+
+/// Frees an object whose last strong count is gone, through its header's `free`, which knows
+/// the object's type and census.
+///
+/// # Safety
+/// As `free`.
+#[inline]
+unsafe fn free_object(header: NonNull<Header>) {
+    // SAFETY: the header stays valid until `free` releases the last weak count; `free` was set
+    // for this object's type when it was made, and the caller's promise is `free`'s.
+    unsafe { (header.as_ref().free)(header) }
+}
+
+/// Drops the value, tells `C` and gives up the weak count that the strong handles held together.
 ///
 /// # Safety
 /// `header` is the header of an `Inner<T>` whose last strong count is gone; called once.
 #[inline(never)]
-unsafe fn free<T>(header: NonNull<Header>) {
-    /// Gives up the strong handles' weak count when dropped: after the value, also when its
-    /// destructor panics, so that the memory is not leaked (std's `Arc` does the same).
-    struct Dropped<T>(NonNull<Inner<T>>);
-    impl<T> Drop for Dropped<T> {
+unsafe fn free<T, C: Census>(header: NonNull<Header>) {
+    /// Tells `C` and gives up the strong handles' weak count when dropped: after the value, also
+    /// when its destructor panics, so that the memory is not leaked (std's `Arc` does the same).
+    struct Dropped<T, C: Census>(NonNull<Inner<T>>, PhantomData<C>);
+    impl<T, C: Census> Drop for Dropped<T, C> {
         fn drop(&mut self) {
-            // SAFETY: the header stays valid until the weak count is released below.
-            if let Some(live) = unsafe { (*self.0.as_ptr()).header.live } {
-                live.freed();
-            }
+            C::freed();
             // SAFETY: the strong handles' weak count is given up here, once; the value is gone.
             unsafe { release_weak::<T>(self.0) }
         }
     }
 
     let inner = header.cast::<Inner<T>>();
-    let _weak = Dropped(inner);
+    let _weak = Dropped::<T, C>(inner, PhantomData);
     // SAFETY: the last strong count is gone, so nobody reads the value any more; it is dropped
     // once, by the one caller that saw the count reach zero.
     unsafe { ptr::drop_in_place(ptr::addr_of_mut!((*inner.as_ptr()).value)) };
@@ -573,9 +610,7 @@ impl<T> AtomicRc<T> {
     #[doc(hidden)]
     pub fn __to_local_on_any_thread(this: &Self) -> LocalRc<T> {
         // SAFETY: none; the control shows loom catching the race this allows.
-        this.header()
-            .local
-            .with_mut(|local| unsafe { (*local).count += 1 });
+        this.header().local.with_mut(|local| unsafe { *local += 1 });
         LocalRc {
             ptr: this.ptr,
             _owns: PhantomData,
@@ -623,7 +658,7 @@ impl<T> Drop for LocalRc<T> {
         // owner thread and cannot leave it (`!Send`, `!Sync`), so this is the owner thread.
         if unsafe { Header::decrement_owner(self.ptr.cast(), Merge::Correct) } {
             // SAFETY: the decrement saw the last count go, and fenced.
-            unsafe { free::<T>(self.ptr.cast()) }
+            unsafe { free_object(self.ptr.cast()) }
         }
     }
 }
@@ -666,7 +701,7 @@ impl<T> Drop for AtomicRc<T> {
         // SAFETY: this handle gives up its count and is never used again.
         if unsafe { Header::decrement(self.ptr.cast(), Merge::Correct) } {
             // SAFETY: the decrement saw the last count go, and fenced.
-            unsafe { free::<T>(self.ptr.cast()) }
+            unsafe { free_object(self.ptr.cast()) }
         }
     }
 }

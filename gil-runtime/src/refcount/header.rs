@@ -6,7 +6,6 @@
 use std::ptr::NonNull;
 
 use super::owner;
-use crate::stats::LiveCounter;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{acquire_fence, UnsafeCell};
 
@@ -72,32 +71,28 @@ pub(crate) enum Merge {
     FastFreeIgnoringWeak,
 }
 
-/// The owner thread's state of a biased object.
-pub(crate) struct Local {
-    /// The owner's count, or `LOCAL_MERGED`.
-    pub(crate) count: usize,
-    /// The index of this object in the owner's list of unmerged objects.
-    pub(crate) slot: usize,
-}
-
 /// The header in front of every object (`#[repr(C)]` first field of the allocation).
 ///
 /// `#[repr(C)]` keeps the fields that every clone and drop reads (the count, the mode, and in
-/// biased mode the owner and its local count) together at the start, in one cache line.
+/// biased mode the owner and its local count) together at the start, in one cache line, and
+/// packs the 4-byte `slot` and the mode into one word: 48 bytes in all.
 #[repr(C)]
 pub(crate) struct Header {
     /// `Atomic`: the strong count. `Biased`: the shared word. `Immortal`: unused.
     pub(crate) strong: AtomicUsize,
     /// `Biased`: the owner thread's id (never reused).
     pub(crate) owner: u64,
-    /// `Biased`: read and written only on the owner thread.
-    pub(crate) local: UnsafeCell<Local>,
+    /// `Biased`: the owner's count, or `LOCAL_MERGED`; read and written only on the owner thread.
+    pub(crate) local: UnsafeCell<usize>,
+    /// `Biased`: the index of this object in the owner's list of unmerged objects; read and
+    /// written only on the owner thread.
+    pub(crate) slot: UnsafeCell<u32>,
     pub(crate) mode: Mode,
     /// The number of `Weak`s, plus one held by all strong handles together (as in `Arc`).
     pub(crate) weak: AtomicUsize,
-    pub(crate) live: Option<&'static LiveCounter>,
-    /// Drops the value and gives up the strong handles' weak count. Type-erased, so that the
-    /// owner's exit can free objects of any type.
+    /// Drops the value, tells the type's live count if it has one (`stats::Tracked`), and gives
+    /// up the strong handles' weak count. Type-erased, so that the owner's exit can free objects
+    /// of any type.
     pub(crate) free: unsafe fn(NonNull<Header>),
 }
 
@@ -116,11 +111,7 @@ fn shared_count(word: usize) -> isize {
 }
 
 impl Header {
-    pub(crate) fn new(
-        mode: Mode,
-        live: Option<&'static LiveCounter>,
-        free: unsafe fn(NonNull<Header>),
-    ) -> Self {
+    pub(crate) fn new(mode: Mode, free: unsafe fn(NonNull<Header>)) -> Self {
         Self {
             strong: AtomicUsize::new(usize::from(mode != Mode::Biased)),
             weak: AtomicUsize::new(1),
@@ -130,22 +121,22 @@ impl Header {
             } else {
                 0
             },
-            local: UnsafeCell::new(Local { count: 1, slot: 0 }),
-            live,
+            local: UnsafeCell::new(1),
+            slot: UnsafeCell::new(0),
             free,
         }
     }
 
     /// Runs `f` on the local count if this thread is the owner and has not merged.
-    fn with_local<R>(&self, f: impl FnOnce(&mut Local) -> R) -> Option<R> {
+    fn with_local<R>(&self, f: impl FnOnce(&mut usize) -> R) -> Option<R> {
         if !owner::is_current(self.owner) {
             return None;
         }
         // SAFETY: this is the owner thread, the only one that touches `local`, and no reference
         // to it outlives this call (nothing in `f` reenters).
         self.local.with_mut(|local| unsafe {
-            let local = &mut *local;
-            (local.count != LOCAL_MERGED).then(|| f(local))
+            let count = &mut *local;
+            (*count != LOCAL_MERGED).then(|| f(count))
         })
     }
 
@@ -154,11 +145,11 @@ impl Header {
     pub(crate) fn add_local(&self) -> bool {
         self.mode == Mode::Biased
             && self
-                .with_local(|local| {
-                    if local.count >= MAX_COUNT {
+                .with_local(|count| {
+                    if *count >= MAX_COUNT {
                         overflow();
                     }
-                    local.count += 1;
+                    *count += 1;
                 })
                 .is_some()
     }
@@ -211,11 +202,11 @@ impl Header {
         {
             // SAFETY: this is the owner thread, the only one that touches `local`.
             let done = self.local.with_mut(|local| unsafe {
-                let count = (*local).count;
+                let count = *local;
                 // `LOCAL_MERGED` is above `MAX_COUNT`: a merged owner takes the slow path.
                 let fits = count < MAX_COUNT;
                 if fits {
-                    (*local).count = count + 1;
+                    *local = count + 1;
                 }
                 fits
             });
@@ -283,11 +274,11 @@ impl Header {
         if merge == Merge::Correct {
             // SAFETY: this is the owner thread, the only one that touches `local`.
             let done = header.local.with_mut(|local| unsafe {
-                let count = (*local).count;
+                let count = *local;
                 // Not the owner's last local reference (that one merges), and not merged.
                 let stays = (2..LOCAL_MERGED).contains(&count);
                 if stays {
-                    (*local).count = count - 1;
+                    *local = count - 1;
                 }
                 stays
             });
@@ -308,27 +299,29 @@ impl Header {
     unsafe fn decrement_slow(this: NonNull<Self>, merge: Merge) -> bool {
         // SAFETY: the caller's count keeps the object alive.
         let header = unsafe { this.as_ref() };
-        let local = header.with_local(|local| {
-            local.count -= 1;
-            if local.count == 0 {
-                local.count = LOCAL_MERGED;
-                Some(local.slot)
+        let local = header.with_local(|count| {
+            *count -= 1;
+            if *count == 0 {
+                *count = LOCAL_MERGED;
+                true
             } else {
-                None
+                false
             }
         });
         match local {
             // The owner's local count dropped to zero: free at once if nothing else can reach
             // the object, or else merge (adding nothing).
-            Some(Some(slot)) => {
-                owner::unregister(slot);
+            Some(true) => {
+                // SAFETY: this is the owner thread (`with_local` checked), the only one that
+                // touches `slot`.
+                owner::unregister(header.slot.with(|slot| unsafe { *slot }));
                 if header.unreachable_by_others(merge) {
                     return true;
                 }
                 // SAFETY: this is the owner, and it just took its last local count off the list.
                 unsafe { Self::merge(this, 0, merge) }
             }
-            Some(None) => false,
+            Some(false) => false,
             // SAFETY: the caller gives up one count of this live object.
             None => unsafe { Self::decrement_shared(this, merge) },
         }
@@ -525,7 +518,7 @@ impl Header {
                 let shared = shared_count(word);
                 let total = if word & MERGED != 0 {
                     shared
-                } else if let Some(local) = self.with_local(|local| local.count) {
+                } else if let Some(local) = self.with_local(|count| *count) {
                     shared.wrapping_add_unsigned(local)
                 } else {
                     // Another thread cannot see the owner's count; it is at least one.

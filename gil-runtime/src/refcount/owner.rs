@@ -73,8 +73,9 @@ fn inboxes() -> std::sync::MutexGuard<'static, Vec<(u64, Arc<Inbox>)>> {
 }
 
 /// Adds a new biased object of this thread to its list, and returns its slot there. `None` if
-/// the thread is exiting (its list is gone): the caller must then not make the object biased.
-pub(crate) fn register(object: NonNull<Header>) -> Option<usize> {
+/// the thread is exiting (its list is gone) or its list holds `u32::MAX` objects already (the
+/// slot's width): the caller must then not make the object biased.
+pub(crate) fn register(object: NonNull<Header>) -> Option<u32> {
     let id = current();
     if id == NO_THREAD {
         return None;
@@ -82,15 +83,17 @@ pub(crate) fn register(object: NonNull<Header>) -> Option<usize> {
     OWNED
         .try_with(|owned| {
             let mut list = owned.list.borrow_mut();
+            let slot = u32::try_from(list.len()).ok()?;
             list.push(object);
             owned.inbox.get_or_init(|| {
                 let inbox = Arc::new(Inbox::new());
                 inboxes().push((id, Arc::clone(&inbox)));
                 inbox
             });
-            list.len() - 1
+            Some(slot)
         })
         .ok()
+        .flatten()
 }
 
 /// Hands one strong count of `object` to its owner thread's inbox. `false` (and nothing handed)
@@ -135,18 +138,19 @@ impl Drop for HoldDrains {
 }
 
 /// Takes the object at `slot` off this thread's list, moving the last one into its place.
-pub(crate) fn unregister(slot: usize) {
+pub(crate) fn unregister(slot: u32) {
     // A failure means the list is being destroyed; its destructor has merged every object, so
     // none can reach here. Nothing to do either way.
     let _ = OWNED.try_with(|owned| {
         let mut list = owned.list.borrow_mut();
-        list.swap_remove(slot);
-        if let Some(moved) = list.get(slot) {
+        let index = slot as usize; // `register` made it from an index
+        list.swap_remove(index);
+        if let Some(moved) = list.get(index) {
             // SAFETY: objects on this list are unmerged, hence alive, and owned by this thread,
-            // the only one that touches their `local`.
+            // the only one that touches their `slot`.
             unsafe { moved.as_ref() }
-                .local
-                .with_mut(|local| unsafe { (*local).slot = slot });
+                .slot
+                .with_mut(|moved_slot| unsafe { *moved_slot = slot });
         }
     });
 }
@@ -289,7 +293,7 @@ impl Drop for Owned {
             // one that touches `local`.
             let local = unsafe { object.as_ref() }
                 .local
-                .with_mut(|local| unsafe { std::mem::replace(&mut (*local).count, LOCAL_MERGED) });
+                .with_mut(|local| unsafe { std::mem::replace(&mut *local, LOCAL_MERGED) });
             // SAFETY: as above; the object's local count is now merged and off the list.
             if unsafe { Header::merge(object, local, Merge::Correct) } {
                 dead.push(object);

@@ -183,12 +183,17 @@ fn stack_against_model(classes: &'static [LockClass], seed: u64, steps: usize) {
     }
 }
 
-/// The random walks' length: shorter under Miri, which runs them a thousand times slower.
+/// The random walks' length.
 fn steps() -> usize {
+    scaled(6000)
+}
+
+/// `n` repetitions, or a twentieth of them under Miri, which runs them a thousand times slower.
+fn scaled(n: usize) -> usize {
     if cfg!(miri) {
-        300
+        n / 20
     } else {
-        6000
+        n
     }
 }
 
@@ -516,7 +521,7 @@ fn hundreds_of_classes_through_the_cache_keep_every_cycle_reported() {
         return;
     }
     let mut rng = Rng(7);
-    for _ in 0..2000 {
+    for _ in 0..scaled(2000) {
         let i = rng.below(MANY.len());
         let j = rng.below(MANY.len());
         let r = report(|| {
@@ -595,7 +600,7 @@ fn threads_record_orders_that_another_thread_then_finds() {
             s.spawn(move || {
                 start.wait();
                 let mut rng = Rng(t + 1);
-                for _ in 0..2000 {
+                for _ in 0..scaled(2000) {
                     // An ascending subset: one global order, no report.
                     let mut guards = Vec::new();
                     for i in 0..10 {

@@ -73,8 +73,8 @@ fn inboxes() -> std::sync::MutexGuard<'static, Vec<(u64, Arc<Inbox>)>> {
 }
 
 /// Adds a new biased object of this thread to its list, and returns its slot there. `None` if
-/// the thread is exiting (its list is gone) or its list holds `u32::MAX` objects already (the
-/// slot's width): the caller must then not make the object biased.
+/// the thread is exiting (its list is gone) or the slot would not fit its 32 bits (the list
+/// holds 2^32 objects already): the caller must then not make the object biased.
 pub(crate) fn register(object: NonNull<Header>) -> Option<u32> {
     let id = current();
     if id == NO_THREAD {

@@ -9,6 +9,10 @@
 //! the other tests, which run in parallel.
 
 #![allow(dead_code, reason = "the canaries are read by their `Drop`")]
+#![allow(
+    clippy::many_single_char_names,
+    reason = "objects named by their place in a scenario: a, b, c"
+)]
 
 mod common;
 

@@ -13,6 +13,8 @@
 //! Not under loom, where the validator is compiled out (and locks cannot be `static`).
 #![cfg(not(loom))]
 
+mod common;
+
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -28,13 +30,7 @@ use gilkit::per_field_lock;
 /// The message of the panic of `f`, if it panicked.
 fn report(f: impl FnOnce()) -> Option<String> {
     let payload = catch_unwind(AssertUnwindSafe(f)).err()?;
-    Some(
-        payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-            .unwrap_or_default(),
-    )
+    Some(common::panic_message(&*payload))
 }
 
 /// A small deterministic generator (xorshift64*), so that a failure replays.
@@ -403,44 +399,29 @@ fn a_walk_of_fourteen_held_steps_is_checked_across_the_inline_stack() {
     if !VALIDATION_ENABLED {
         return;
     }
-    // A step from an older guard, with the newest beyond the inline stack.
-    let r = report(|| {
-        let mut run = vec![nodes[0].next().lock()];
-        for node in &nodes[1..11] {
-            let step = FieldGuard::lock_next(run.last().unwrap(), node.next());
-            run.push(step);
-        }
-        let _bad = FieldGuard::lock_next(&run[9], nodes[11].next());
-    });
-    assert!(r
-        .expect("refused")
-        .contains("not one of the consecutive steps"));
-    // A gap in the middle of the run, in the spilled part.
-    let r = report(|| {
-        let mut run: Vec<Option<_>> = vec![Some(nodes[0].next().lock())];
-        for node in &nodes[1..11] {
-            let step = FieldGuard::lock_next(run.last().unwrap().as_ref().unwrap(), node.next());
-            run.push(Some(step));
-        }
-        drop(run[9].take());
-        let _bad = FieldGuard::lock_next(run[10].as_ref().unwrap(), nodes[11].next());
-    });
-    assert!(r
-        .expect("refused")
-        .contains("not one of the consecutive steps"));
-    // A gap in the inline part.
-    let r = report(|| {
-        let mut run: Vec<Option<_>> = vec![Some(nodes[0].next().lock())];
-        for node in &nodes[1..11] {
-            let step = FieldGuard::lock_next(run.last().unwrap().as_ref().unwrap(), node.next());
-            run.push(Some(step));
-        }
-        drop(run[3].take());
-        let _bad = FieldGuard::lock_next(run[10].as_ref().unwrap(), nodes[11].next());
-    });
-    assert!(r
-        .expect("refused")
-        .contains("not one of the consecutive steps"));
+    // Walks nodes 0 to 10 keeping every guard, lets go of the one at `gap`, then steps on to
+    // node 11 from the guard at `from`.
+    let walk_then_step = |gap: Option<usize>, from: usize| {
+        report(|| {
+            let mut run: Vec<Option<_>> = vec![Some(nodes[0].next().lock())];
+            for node in &nodes[1..11] {
+                let step =
+                    FieldGuard::lock_next(run.last().unwrap().as_ref().unwrap(), node.next());
+                run.push(Some(step));
+            }
+            if let Some(gap) = gap {
+                drop(run[gap].take());
+            }
+            let _bad = FieldGuard::lock_next(run[from].as_ref().unwrap(), nodes[11].next());
+        })
+    };
+    // A step from an older guard, with the newest beyond the inline stack; a gap in the run,
+    // in the spilled part; a gap in the inline part.
+    for (gap, from) in [(None, 9), (Some(9), 10), (Some(3), 10)] {
+        assert!(walk_then_step(gap, from)
+            .expect("refused")
+            .contains("not one of the consecutive steps"));
+    }
     // A plain lock of the walked class inside the walk.
     let r = report(|| {
         let one = nodes[0].next().lock();

@@ -184,10 +184,10 @@ fn steps() -> usize {
     scaled(6000)
 }
 
-/// `n` repetitions, or a twentieth of them under Miri, which runs them a thousand times slower.
+/// `n` repetitions, or a hundredth of them under Miri, which runs them a thousand times slower.
 fn scaled(n: usize) -> usize {
     if cfg!(miri) {
-        n / 20
+        n / 100
     } else {
         n
     }
@@ -486,7 +486,7 @@ fn hundreds_of_classes_through_the_cache_keep_every_cycle_reported() {
     static HUB: LockClass = LockClass::new("Alias.hub");
     // Far more classes than the 64 places of the cache; fewer under Miri, where each new order's
     // cycle search over the graph is slow.
-    const CLASSES: usize = if cfg!(miri) { 100 } else { 400 };
+    const CLASSES: usize = if cfg!(miri) { 72 } else { 400 };
     static MANY: [LockClass; CLASSES] = [const { LockClass::new("Alias.n") }; CLASSES];
     let hub = FieldLock::new(());
     let locks: Vec<FieldLock<()>> = (0..MANY.len()).map(|_| FieldLock::new(())).collect();

@@ -484,8 +484,8 @@ fn panics_at_any_depth_unwind_the_stack_and_later_violations_are_still_reported(
 #[test]
 fn hundreds_of_classes_through_the_cache_keep_every_cycle_reported() {
     static HUB: LockClass = LockClass::new("Alias.hub");
-    // Far more classes than the 64 places of the cache; fewer under Miri, where each new order's
-    // cycle search over the graph is slow.
+    // More classes than the 64 places of the cache: far more, but under Miri, where each new
+    // order's cycle search over the graph is slow.
     const CLASSES: usize = if cfg!(miri) { 72 } else { 400 };
     static MANY: [LockClass; CLASSES] = [const { LockClass::new("Alias.n") }; CLASSES];
     let hub = FieldLock::new(());

@@ -18,7 +18,7 @@ mod common;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Barrier, Mutex};
+use std::sync::{mpsc, Barrier, Mutex};
 use std::thread;
 
 use gilkit::field_lock::{
@@ -639,23 +639,36 @@ fn a_forgotten_guard_stays_held_for_the_validator_as_before() {
 // ---------------------------------------------------------------------------------------------
 
 /// What a thread-local destructor saw: `held_count` after its locks, and the report, if any.
-type Seen = Mutex<Option<(usize, Option<String>)>>;
+type Seen = (usize, Option<String>);
 
-/// A thread-local whose destructor runs `work` and keeps what it saw in `into`.
+/// A thread-local whose destructor runs `work` and sends what it saw.
 struct AtExit {
-    work: fn() -> (usize, Option<String>),
-    into: &'static Seen,
+    work: fn() -> Seen,
+    to: mpsc::Sender<Seen>,
 }
 
 impl Drop for AtExit {
     fn drop(&mut self) {
-        let seen = (self.work)();
-        *self.into.lock().unwrap() = Some(seen);
+        let _ = self.to.send((self.work)());
     }
 }
 
 thread_local! {
     static AT_EXIT: RefCell<Option<AtExit>> = const { RefCell::new(None) };
+}
+
+/// On a new thread: `before`, then the registration of a thread-local whose destructor runs
+/// `work`, then `after`; what `work` saw when the thread exited.
+fn at_thread_exit(before: fn(), work: fn() -> Seen, after: fn()) -> Seen {
+    let (to, seen) = mpsc::channel();
+    thread::spawn(move || {
+        before();
+        AT_EXIT.with(|e| *e.borrow_mut() = Some(AtExit { work, to }));
+        after();
+    })
+    .join()
+    .unwrap();
+    seen.recv().expect("the destructor ran")
 }
 
 /// Orders `first` before `second` in the graph (on this thread).
@@ -675,12 +688,29 @@ static TD_LB: FieldLock<()> = FieldLock::new(());
 static TD_FILL: [LockClass; 8] = [const { LockClass::new("Tls.fill") }; 8];
 static TD_LFILL: [FieldLock<()>; 8] = [const { FieldLock::new(()) }; 8];
 
-/// In a destructor: `Tls.b` then `Tls.a`, the opposite of the recorded order, after `fill`
+/// The first `n` filler locks, taken in order.
+fn fill(n: usize) -> Vec<FieldGuard<'static, ()>> {
+    (0..n).map(|i| TD_LFILL[i].lock(&TD_FILL[i])).collect()
+}
+
+/// The thread's first field lock: `SPILLED` registers its destructor here.
+fn first_lock() {
+    drop(TD_LA.lock(&TD_A));
+}
+
+/// Nine locks at once: the thread's first spill.
+fn first_spill() {
+    let fill = fill(8);
+    drop(TD_LA.lock(&TD_A));
+    drop(fill);
+}
+
+/// In a destructor: `Tls.b` then `Tls.a`, the opposite of the recorded order, after `n` filler
 /// locks that are all ordered before both.
-fn reverse_after(fill: usize) -> (usize, Option<String>) {
+fn reverse_after(n: usize) -> Seen {
     let mut count = 0;
     let r = report(|| {
-        let _fill: Vec<_> = (0..fill).map(|i| TD_LFILL[i].lock(&TD_FILL[i])).collect();
+        let _fill = fill(n);
         let _b = TD_LB.lock(&TD_B);
         count = held_count();
         let _a = TD_LA.lock(&TD_A);
@@ -692,7 +722,7 @@ fn record_tls_orders() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         order((&TD_LA, &TD_A), (&TD_LB, &TD_B));
-        let fill: Vec<_> = (0..8).map(|i| TD_LFILL[i].lock(&TD_FILL[i])).collect();
+        let fill = fill(8);
         order((&TD_LA, &TD_A), (&TD_LB, &TD_B));
         drop(fill);
     });
@@ -704,27 +734,11 @@ fn record_tls_orders() {
 /// sees the 9th lock recorded in its destructor, and a cycle through it is reported.
 #[test]
 fn a_cycle_through_the_ninth_lock_in_a_thread_local_destructor_is_reported() {
-    static SEEN: Seen = Mutex::new(None);
     if !VALIDATION_ENABLED {
         return;
     }
     record_tls_orders();
-    thread::spawn(|| {
-        drop(TD_LA.lock(&TD_A)); // `SPILLED` registers its destructor here
-        AT_EXIT.with(|e| {
-            *e.borrow_mut() = Some(AtExit {
-                work: || reverse_after(8),
-                into: &SEEN,
-            });
-        });
-        // Nine at once: the first spill, after `AT_EXIT` was registered.
-        let fill: Vec<_> = (0..8).map(|i| TD_LFILL[i].lock(&TD_FILL[i])).collect();
-        drop(TD_LA.lock(&TD_A));
-        drop(fill);
-    })
-    .join()
-    .unwrap();
-    let (count, r) = SEEN.lock().unwrap().take().expect("the destructor ran");
+    let (count, r) = at_thread_exit(first_lock, || reverse_after(8), first_spill);
     assert_eq!(count, 9, "8 fillers and `Tls.b` held");
     assert!(
         r.is_some_and(|r| r.contains("lock order cycle")),
@@ -737,23 +751,11 @@ fn a_cycle_through_the_ninth_lock_in_a_thread_local_destructor_is_reported() {
 /// (Before the fast paths, the whole stack was gone there and nothing was checked.)
 #[test]
 fn a_cycle_in_a_thread_local_destructor_after_the_first_lock_is_reported_now() {
-    static SEEN: Seen = Mutex::new(None);
     if !VALIDATION_ENABLED {
         return;
     }
     record_tls_orders();
-    thread::spawn(|| {
-        AT_EXIT.with(|e| {
-            *e.borrow_mut() = Some(AtExit {
-                work: || reverse_after(0),
-                into: &SEEN,
-            });
-        });
-        drop(TD_LA.lock(&TD_A)); // `SPILLED` registers its destructor here
-    })
-    .join()
-    .unwrap();
-    let (count, r) = SEEN.lock().unwrap().take().expect("the destructor ran");
+    let (count, r) = at_thread_exit(|| {}, || reverse_after(0), first_lock);
     assert_eq!(count, 1);
     assert!(r.is_some_and(|r| r.contains("lock order cycle")));
 }
@@ -763,34 +765,20 @@ fn a_cycle_in_a_thread_local_destructor_after_the_first_lock_is_reported_now() {
 /// blocking lock, shows it without hanging (unrecorded, it would wait out its timeout).
 #[test]
 fn relocking_the_ninth_lock_in_a_thread_local_destructor_is_refused() {
-    static SEEN: Seen = Mutex::new(None);
     if !VALIDATION_ENABLED {
         return;
     }
     record_tls_orders();
-    thread::spawn(|| {
-        drop(TD_LA.lock(&TD_A));
-        AT_EXIT.with(|e| {
-            *e.borrow_mut() = Some(AtExit {
-                work: || {
-                    let r = report(|| {
-                        let _fill: Vec<_> = (0..8).map(|i| TD_LFILL[i].lock(&TD_FILL[i])).collect();
-                        let _b = TD_LB.lock(&TD_B);
-                        let again = TD_LB.try_lock_for(&TD_B, std::time::Duration::from_millis(50));
-                        assert!(again.is_none());
-                    });
-                    (0, r)
-                },
-                into: &SEEN,
-            });
+    let relock_the_ninth = || {
+        let r = report(|| {
+            let _fill = fill(8);
+            let _b = TD_LB.lock(&TD_B);
+            let again = TD_LB.try_lock_for(&TD_B, std::time::Duration::from_millis(50));
+            assert!(again.is_none());
         });
-        let fill: Vec<_> = (0..8).map(|i| TD_LFILL[i].lock(&TD_FILL[i])).collect();
-        drop(TD_LA.lock(&TD_A));
-        drop(fill);
-    })
-    .join()
-    .unwrap();
-    let (_, r) = SEEN.lock().unwrap().take().expect("the destructor ran");
+        (0, r)
+    };
+    let (_, r) = at_thread_exit(first_lock, relock_the_ninth, first_spill);
     assert!(r.is_some_and(|r| r.contains("the same lock again")));
 }
 

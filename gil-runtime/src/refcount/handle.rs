@@ -656,9 +656,9 @@ impl<T> Drop for LocalRc<T> {
     fn drop(&mut self) {
         // SAFETY: this handle gives up its count and is never used again; it was made on the
         // owner thread and cannot leave it (`!Send`, `!Sync`), so this is the owner thread.
-        if unsafe { Header::decrement_owner(self.ptr.cast(), Merge::Correct) } {
-            // SAFETY: the decrement saw the last count go, and fenced.
-            unsafe { free_object(self.ptr.cast()) }
+        if !unsafe { self.header().decrement_local() } {
+            // SAFETY: as above, and `decrement_local` did not finish.
+            unsafe { Header::release_local_slow(self.ptr.cast()) }
         }
     }
 }

@@ -101,13 +101,16 @@ fn overflow() -> ! {
     std::process::abort()
 }
 
+/// A count or word read as two's complement: the biased shared word, and the owner's local
+/// count, where the merged mark and counts past `isize::MAX` read as negative.
+#[allow(clippy::cast_possible_wrap, reason = "two's complement on purpose")]
+const fn signed(word: usize) -> isize {
+    word as isize
+}
+
 /// The signed count stored in a biased shared word.
-#[allow(
-    clippy::cast_possible_wrap,
-    reason = "the shared word is a two's complement count"
-)]
-fn shared_count(word: usize) -> isize {
-    (word as isize) >> 2
+const fn shared_count(word: usize) -> isize {
+    signed(word) >> 2
 }
 
 impl Header {
@@ -194,34 +197,38 @@ impl Header {
     /// The owner's increment of a biased object: a plain one of its local count, unless merged
     /// or full.
     ///
+    /// The add is stored first and the old count tested after, so that the fast path is one
+    /// add and one sign test, as `Rc`'s: unmerged counts are positive, and `LOCAL_MERGED` and a
+    /// count that went past `isize::MAX` are negative. The slow path takes the add back.
+    ///
     /// # Safety
     /// The caller is the owner thread of this biased object (a `LocalRc` calls it with no further
     /// check): on any other thread the plain increment races the owner's.
     #[inline]
     pub(crate) unsafe fn increment_owner(&self) {
-        {
-            // SAFETY: this is the owner thread, the only one that touches `local`.
-            let done = self.local.with_mut(|local| unsafe {
-                let count = *local;
-                // `LOCAL_MERGED` is above `MAX_COUNT`: a merged owner takes the slow path.
-                let fits = count < MAX_COUNT;
-                if fits {
-                    *local = count + 1;
-                }
-                fits
-            });
-            if done {
-                return;
-            }
+        // SAFETY: this is the owner thread, the only one that touches `local`.
+        let merged_or_full = self.local.with_mut(|local| unsafe {
+            let count = *local;
+            *local = count.wrapping_add(1);
+            signed(count) < 0
+        });
+        if merged_or_full {
+            self.increment_slow();
         }
-        self.increment_slow();
     }
 
-    /// The owner's increment of a biased object when its local count is merged or full.
+    /// The owner's increment of a biased object when its local count was merged or past
+    /// `isize::MAX`: takes back the fast path's add, then counts in the shared word.
     #[inline(never)]
     fn increment_slow(&self) {
-        if self.with_local(|_| ()).is_some() {
-            overflow(); // an unmerged owner count at `MAX_COUNT`
+        // SAFETY: this is the owner thread (the caller's promise), the only one that touches
+        // `local`.
+        let count = self.local.with_mut(|local| unsafe {
+            *local = (*local).wrapping_sub(1);
+            *local
+        });
+        if count != LOCAL_MERGED {
+            overflow(); // an unmerged owner count past `isize::MAX`
         }
         self.increment_shared();
     }
@@ -269,37 +276,66 @@ impl Header {
     /// As `decrement`, and the caller is the owner thread of this biased object.
     #[inline]
     pub(crate) unsafe fn decrement_owner(this: NonNull<Self>, merge: Merge) -> bool {
-        // SAFETY: the caller's count keeps the object alive.
-        let header = unsafe { this.as_ref() };
-        if merge == Merge::Correct {
-            // SAFETY: this is the owner thread, the only one that touches `local`.
-            let done = header.local.with_mut(|local| unsafe {
-                let count = *local;
-                // Not the owner's last local reference (that one merges), and not merged.
-                let stays = (2..LOCAL_MERGED).contains(&count);
-                if stays {
-                    *local = count - 1;
-                }
-                stays
-            });
-            if done {
-                return false;
-            }
+        // SAFETY: the caller's count keeps the object alive, and this is the owner thread.
+        if unsafe { this.as_ref().decrement_local() } && merge == Merge::Correct {
+            return false;
         }
-        // SAFETY: the caller gives up one count of this live object.
+        // SAFETY: the caller gives up one count of this live object, and `decrement_local` did
+        // not finish.
         unsafe { Self::decrement_slow(this, merge) }
     }
 
-    /// The owner's decrement of a biased object that the inline path did not finish: its last
-    /// local reference, a merged owner, or a broken `merge` of a negative control.
+    /// The owner's plain decrement of its local count; whether that was all (`false`: the caller
+    /// must go on with `decrement_slow`, which takes the subtraction back).
+    ///
+    /// As in `increment_owner`, the subtraction is stored first: one subtract and one signed
+    /// test, as `Rc`'s. It is all when this was not the owner's last local reference (that one
+    /// merges), the owner has not merged (`LOCAL_MERGED` is negative), and the count is not
+    /// past `isize::MAX` (negative).
     ///
     /// # Safety
-    /// As `decrement`.
+    /// The caller is the owner thread of this biased object.
+    #[inline]
+    pub(crate) unsafe fn decrement_local(&self) -> bool {
+        // SAFETY: this is the owner thread, the only one that touches `local`.
+        self.local.with_mut(|local| unsafe {
+            let count = *local;
+            *local = count.wrapping_sub(1);
+            signed(count) > 1
+        })
+    }
+
+    /// `decrement_slow` for a `LocalRc`, which frees the object if that was the last count.
+    ///
+    /// # Safety
+    /// As `decrement_slow`.
+    #[inline(never)]
+    pub(crate) unsafe fn release_local_slow(this: NonNull<Self>) {
+        // SAFETY: as the caller promises.
+        if unsafe { Self::decrement_slow(this, Merge::Correct) } {
+            // SAFETY: the decrement saw the last count go, and fenced.
+            unsafe { (this.as_ref().free)(this) };
+        }
+    }
+
+    /// The owner's decrement of a biased object that `decrement_local` did not finish: its last
+    /// local reference, a merged owner, or a broken `merge` of a negative control. It first takes
+    /// back `decrement_local`'s subtraction.
+    ///
+    /// # Safety
+    /// As `decrement`, on the owner thread, after `decrement_local`.
     #[inline(never)]
     unsafe fn decrement_slow(this: NonNull<Self>, merge: Merge) -> bool {
         // SAFETY: the caller's count keeps the object alive.
         let header = unsafe { this.as_ref() };
+        // SAFETY: this is the owner thread, the only one that touches `local`.
+        header
+            .local
+            .with_mut(|local| unsafe { *local = (*local).wrapping_add(1) });
         let local = header.with_local(|count| {
+            if signed(*count) < 0 {
+                overflow(); // an unmerged owner count past `isize::MAX`
+            }
             *count -= 1;
             if *count == 0 {
                 *count = LOCAL_MERGED;
@@ -461,6 +497,9 @@ impl Header {
     pub(crate) unsafe fn merge(this: NonNull<Self>, local: usize, merge: Merge) -> bool {
         // SAFETY: the object is alive until the RMW below, and only the atomic is borrowed.
         let strong = unsafe { &(*this.as_ptr()).strong };
+        if local > MAX_COUNT {
+            overflow(); // the owner's fast paths count up to `isize::MAX`; the shared word less
+        }
         let delta = (local << 2) | MERGED;
         let new = match merge {
             Merge::Correct

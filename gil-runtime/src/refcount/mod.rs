@@ -32,7 +32,10 @@
 //! so it can never revive a freed object.
 //!
 //! **Overflow**: as `Arc`, the process aborts when a count would pass `isize::MAX / 4` (a count
-//! that high needs handles leaked with `mem::forget`). Saturating to immortal, as `CPython` does,
+//! that high needs handles leaked with `mem::forget`). The biased owner's local count is the one
+//! exception, so that its clone and drop are one add or subtract and one sign test, as `Rc`'s:
+//! it counts up to `isize::MAX`, aborts at the next operation on a count past it (read as
+//! negative), and aborts a merge of a count above `isize::MAX / 4`. Saturating to immortal, as `CPython` does,
 //! was rejected: it turns a bug into a silent leak, and it would cost a load before every
 //! increment to keep immortal counts still.
 //!

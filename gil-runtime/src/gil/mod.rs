@@ -238,8 +238,18 @@ fn acquire_unchecked<D: Domain>() -> GilGuard<D> {
         "gil: taking the GIL while this thread holds {field_locks} field lock(s) can deadlock \
          against a GIL holder that waits for them; take the GIL first, or drop the field guards"
     );
-    let waited = lock::<D>(Waiter::New);
-    enter(waited)
+    if state::<D>().raw.try_lock() {
+        enter(None)
+    } else {
+        acquire_contended()
+    }
+}
+
+/// `acquire_unchecked` once the first try failed. Out of line, so that the uncontended
+/// acquisition has no wait to count.
+#[inline(never)]
+fn acquire_contended<D: Domain>() -> GilGuard<D> {
+    enter(lock_contended::<D>(Waiter::New))
 }
 
 /// Who waits for the GIL, for the [`SwitchPolicy`].

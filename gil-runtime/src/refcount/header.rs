@@ -36,8 +36,10 @@ pub(crate) const MERGED: usize = 1;
 pub(crate) const MAYBE_WEAK: usize = 1 << 1;
 /// One reference in a biased object's shared word (counts start at bit 2, above the flags).
 pub(crate) const SHARED_ONE: usize = 1 << 2;
-/// The owner's local count once it has merged.
-pub(crate) const LOCAL_MERGED: usize = usize::MAX;
+/// The owner's local count once it has merged: -2 in two's complement. Negative, so that both
+/// local fast paths take it to their slow paths with one sign test (`increment_owner`,
+/// `decrement_local`), and not -1, so that an increment of it stays negative.
+pub(crate) const LOCAL_MERGED: usize = usize::MAX - 1;
 /// Counts above this abort, as `Arc`'s do at `isize::MAX`.
 const MAX_COUNT: usize = (isize::MAX as usize) >> 2;
 /// The same limit for the signed count in a biased shared word (which holds `isize::MAX >> 2`
@@ -102,7 +104,7 @@ fn overflow() -> ! {
 }
 
 /// A count or word read as two's complement: the biased shared word, and the owner's local
-/// count, where the merged mark and counts past `isize::MAX` read as negative.
+/// count, where the merged mark reads as negative.
 #[allow(clippy::cast_possible_wrap, reason = "two's complement on purpose")]
 const fn signed(word: usize) -> isize {
     word as isize
@@ -197,9 +199,10 @@ impl Header {
     /// The owner's increment of a biased object: a plain one of its local count, unless merged
     /// or full.
     ///
-    /// The add is stored first and the old count tested after, so that the fast path is one
-    /// add and one sign test, as `Rc`'s: unmerged counts are positive, and `LOCAL_MERGED` and a
-    /// count that went past `isize::MAX` are negative. The slow path takes the add back.
+    /// The add is stored first and the new count tested, so that the fast path is `Rc`'s: one
+    /// increment in memory and a branch on its sign. Unmerged counts are positive; the sum is
+    /// negative if the count was `LOCAL_MERGED` (-2) or `isize::MAX`, the most the owner counts.
+    /// The slow path takes the add back.
     ///
     /// # Safety
     /// The caller is the owner thread of this biased object (a `LocalRc` calls it with no further
@@ -208,8 +211,8 @@ impl Header {
     pub(crate) unsafe fn increment_owner(&self) {
         // SAFETY: this is the owner thread, the only one that touches `local`.
         let merged_or_full = self.local.with_mut(|local| unsafe {
-            let count = *local;
-            *local = count.wrapping_add(1);
+            let count = (*local).wrapping_add(1);
+            *local = count;
             signed(count) < 0
         });
         if merged_or_full {
@@ -217,8 +220,8 @@ impl Header {
         }
     }
 
-    /// The owner's increment of a biased object when its local count was merged or past
-    /// `isize::MAX`: takes back the fast path's add, then counts in the shared word.
+    /// The owner's increment of a biased object when its local count was merged or at
+    /// `isize::MAX`: takes back the fast path's add, then counts in the shared word, or aborts.
     #[inline(never)]
     fn increment_slow(&self) {
         // SAFETY: this is the owner thread (the caller's promise), the only one that touches
@@ -228,7 +231,7 @@ impl Header {
             *local
         });
         if count != LOCAL_MERGED {
-            overflow(); // an unmerged owner count past `isize::MAX`
+            overflow(); // an unmerged owner count at `isize::MAX`
         }
         self.increment_shared();
     }
@@ -288,10 +291,9 @@ impl Header {
     /// The owner's plain decrement of its local count; whether that was all (`false`: the caller
     /// must go on with `decrement_slow`, which takes the subtraction back).
     ///
-    /// As in `increment_owner`, the subtraction is stored first: one subtract and one signed
-    /// test, as `Rc`'s. It is all when this was not the owner's last local reference (that one
-    /// merges), the owner has not merged (`LOCAL_MERGED` is negative), and the count is not
-    /// past `isize::MAX` (negative).
+    /// As in `increment_owner`, the subtraction is stored first: one decrement in memory and a
+    /// branch on its flags, as `Rc`'s. It is all when this was not the owner's last local
+    /// reference (that one merges) and the owner has not merged (`LOCAL_MERGED` is negative).
     ///
     /// # Safety
     /// The caller is the owner thread of this biased object.
@@ -333,9 +335,6 @@ impl Header {
             .local
             .with_mut(|local| unsafe { *local = (*local).wrapping_add(1) });
         let local = header.with_local(|count| {
-            if signed(*count) < 0 {
-                overflow(); // an unmerged owner count past `isize::MAX`
-            }
             *count -= 1;
             if *count == 0 {
                 *count = LOCAL_MERGED;

@@ -33,11 +33,10 @@
 //!
 //! **Overflow**: as `Arc`, the process aborts when a count would pass `isize::MAX / 4` (a count
 //! that high needs handles leaked with `mem::forget`). The biased owner's local count is the one
-//! exception, so that its clone and drop are one add or subtract and one sign test, as `Rc`'s:
-//! it counts up to `isize::MAX`, aborts at the next operation on a count past it (read as
-//! negative), and aborts a merge of a count above `isize::MAX / 4`. Saturating to immortal, as `CPython` does,
-//! was rejected: it turns a bug into a silent leak, and it would cost a load before every
-//! increment to keep immortal counts still.
+//! exception, so that its clone and drop are `Rc`'s instructions: it aborts at an increment past
+//! `isize::MAX`, and at a merge of a count above `isize::MAX / 4`. Saturating to immortal, as
+//! `CPython` does, was rejected: it turns a bug into a silent leak, and it would cost a load
+//! before every increment to keep immortal counts still.
 //!
 //! # Biased mode (PEP 703; Choi, Shull and Torrellas, PACT 2018)
 //!

@@ -186,51 +186,38 @@ fn biased_many_objects_keep_the_owner_list_consistent() {
     assert_eq!(drops.load(Ordering::Relaxed), 1);
 }
 
-/// The owner's fast paths count past the limit of the shared word (up to `isize::MAX`), and
-/// catch what lies beyond at the next count operation: a count read as negative that is not the
-/// merged mark aborts, so no count of handles can ever turn into the mark, and a merge of a
-/// count the shared word cannot hold aborts. Reaching these counts takes 2^61 clones or more,
-/// so the child process writes them.
+/// The owner's fast paths count past the limit of the shared word, up to `isize::MAX`: an
+/// increment past it aborts (it would make the count negative, as the merged mark is), and so
+/// does a merge of a count the shared word cannot hold. Reaching these counts takes 2^61 clones
+/// or more, so the child process writes them.
 #[test]
 #[cfg_attr(miri, ignore = "spawns a process")]
 fn an_owner_count_past_its_limits_aborts() {
     const CHILD: &str = "GILKIT_OWNER_COUNT_CHILD";
-    const ONE_BELOW_THE_MARK: usize = usize::MAX - 1;
+    let set_local = |rc: &AtomicRc<u8>, count: usize| {
+        // SAFETY: this is the owner thread, the only one that touches `local`.
+        unsafe {
+            super::handle::header_of_handle(rc)
+                .as_ref()
+                .local
+                .with_mut(|local| *local = count);
+        }
+    };
     if let Some(case) = std::env::var_os(CHILD) {
         let rc = AtomicRc::with_mode(0_u8, Mode::Biased);
         let local = AtomicRc::to_local(&rc).expect("this thread made it");
-        let set_local = |count: usize| {
-            // SAFETY: this is the owner thread, the only one that touches `local`.
-            unsafe {
-                super::handle::header_of_handle(&rc)
-                    .as_ref()
-                    .local
-                    .with_mut(|local| *local = count);
-            }
-        };
         match case.to_str() {
-            Some("clone") => {
-                set_local(ONE_BELOW_THE_MARK);
+            Some("LocalRc::clone") => {
+                set_local(&rc, isize::MAX.unsigned_abs());
                 std::mem::forget(local.clone());
             }
-            Some("drop") => {
-                set_local(ONE_BELOW_THE_MARK);
-                drop(local);
-            }
-            Some("past isize::MAX") => {
-                set_local(isize::MAX.unsigned_abs());
-                std::mem::forget(local.clone()); // now negative: the next operation sees it
-                std::mem::forget(local.clone());
+            Some("AtomicRc::clone") => {
+                set_local(&rc, isize::MAX.unsigned_abs());
+                std::mem::forget(rc.clone());
             }
             Some("merge") => std::thread::spawn(move || {
                 let rc = AtomicRc::with_mode(0_u8, Mode::Biased);
-                // SAFETY: as above.
-                unsafe {
-                    super::handle::header_of_handle(&rc)
-                        .as_ref()
-                        .local
-                        .with_mut(|local| *local = (isize::MAX.unsigned_abs() >> 2) + 1);
-                }
+                set_local(&rc, (isize::MAX.unsigned_abs() >> 2) + 1);
                 std::mem::forget(rc); // the thread's exit merges the count
             })
             .join()
@@ -240,7 +227,7 @@ fn an_owner_count_past_its_limits_aborts() {
         println!("not aborted");
         return;
     }
-    for case in ["clone", "drop", "past isize::MAX", "merge"] {
+    for case in ["LocalRc::clone", "AtomicRc::clone", "merge"] {
         let child = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",

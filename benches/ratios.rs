@@ -1,10 +1,10 @@
 //! Every per-operation ratio the README quotes, each side timed in the same process in alternating
 //! rounds (A, B, B, A), so that drift on a shared machine hits both sides alike.
 //!
-//! Run with `cargo bench --bench ratios` (about 15 s). For each pair it prints the median of the
-//! per-round ratios (B's time over A's, lower is faster for B) and their range; run it three times
-//! and quote the spread of the medians. A round times a batch of operations on each side, twice;
-//! `black_box` keeps each operation from being folded away.
+//! Run with `cargo bench --bench ratios` (about 4 s once built). For each pair it prints the
+//! median of the per-round ratios (B's time over A's, lower is faster for B) and their range; run
+//! it three times and quote the spread of the medians. A round times a batch of operations on
+//! each side, twice; `black_box` keeps each operation from being folded away.
 //!
 //! With `--features lock-order-validation` the field-lock rows include the lock-order validator
 //! (the first line says which build it is): the validator's cost is a row's ratio in that build

@@ -85,7 +85,7 @@ impl Handle {
     }
 }
 
-/// 1. A `LocalRc` that lives through an in-thread merge (local count 0 reached through handles
+/// Scenario 1: a `LocalRc` that lives through an in-thread merge (local count 0 reached through handles
 /// counted in the shared word and sent back), then counts at the mark. `strong_count` is exact
 /// on the owner before and after the merge, so it is checked against the handles alive after
 /// every operation.
@@ -186,7 +186,10 @@ impl Drop for Reenter {
     fn drop(&mut self) {
         self.canary.check();
         if let Some(own) = self.own.borrow_mut().take() {
-            assert!(own.upgrade().is_none(), "an upgrade of an object being freed");
+            assert!(
+                own.upgrade().is_none(),
+                "an upgrade of an object being freed"
+            );
             assert_eq!(own.strong_count(), 0);
         }
         // Children first, one at a time, each checked alive.
@@ -355,7 +358,11 @@ fn inbox_drains_inside_drops_inside_the_slow_path() {
             // The extra object above.
             drops.fetch_sub(1, Ordering::Relaxed);
         }
-        assert_eq!(drops.load(Ordering::Relaxed), n * 2, "each node and its fresh one");
+        assert_eq!(
+            drops.load(Ordering::Relaxed),
+            n * 2,
+            "each node and its fresh one"
+        );
     }
 }
 
@@ -383,7 +390,11 @@ impl Drop for Keeper {
     fn drop(&mut self) {
         let object = self.object.take().expect("set");
         let mut live = self.outside + self.locals.len() + 1;
-        assert_eq!(AtomicRc::strong_count(&object), live, "the owner's view is exact");
+        assert_eq!(
+            AtomicRc::strong_count(&object),
+            live,
+            "the owner's view is exact"
+        );
         let merged = AtomicRc::to_local(&object).is_none();
         SEEN[usize::from(merged)].fetch_add(1, Ordering::Relaxed);
         let mut copies = Vec::new();
@@ -424,7 +435,11 @@ impl Drop for Keeper {
             }
             drop(l);
         } else {
-            assert_eq!(AtomicRc::mode(&fresh), Mode::Atomic, "made after the list went");
+            assert_eq!(
+                AtomicRc::mode(&fresh),
+                Mode::Atomic,
+                "made after the list went"
+            );
         }
         drop(fresh);
         drop(std::mem::take(&mut self.locals));
@@ -432,7 +447,7 @@ impl Drop for Keeper {
     }
 }
 
-/// 3. The owner exits with local handles in thread-locals whose destructors run before and
+/// Scenario 3: the owner exits with local handles in thread-locals whose destructors run before and
 /// after its exit merge (both orders of first touch), and those destructors make new biased
 /// objects and hand their local handles on to a thread-local first touched during the exit.
 #[test]
@@ -478,7 +493,11 @@ fn thread_local_destructors_make_and_hand_on_local_handles_across_the_exit_merge
         assert_eq!(drops.load(Ordering::Relaxed), 2);
         let n = outside.len();
         assert_eq!(AtomicRc::strong_count(&outside[0]), n / 2, "merged: exact");
-        assert_eq!(AtomicRc::strong_count(&outside[n - 1]), n / 2, "merged: exact");
+        assert_eq!(
+            AtomicRc::strong_count(&outside[n - 1]),
+            n / 2,
+            "merged: exact"
+        );
         drop(outside);
         assert_eq!(drops.load(Ordering::Relaxed), 4, "each object freed once");
     }

@@ -85,10 +85,10 @@ impl Handle {
     }
 }
 
-/// Scenario 1: a `LocalRc` that lives through an in-thread merge (local count 0 reached through handles
-/// counted in the shared word and sent back), then counts at the mark. `strong_count` is exact
-/// on the owner before and after the merge, so it is checked against the handles alive after
-/// every operation.
+/// Scenario 1: a `LocalRc` that lives through an in-thread merge (local count 0 reached through
+/// handles counted in the shared word and sent back), then counts at the mark. `strong_count` is
+/// exact on the owner before and after the merge, so it is checked against the handles alive
+/// after every operation.
 #[test]
 fn local_handles_alive_across_an_in_thread_merge_count_at_the_mark() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -261,7 +261,7 @@ fn reenter(
     )
 }
 
-/// 2. Frees inside frees inside the owner's slow path, each value's `Drop` reentering it.
+/// Scenario 2: frees inside frees inside the owner's slow path, each value's `Drop` reentering it.
 #[test]
 fn value_drops_reenter_the_owner_count_inside_the_slow_path() {
     let mut rng = Rng(0xD1B5_4A32_D192_ED03);
@@ -447,8 +447,8 @@ impl Drop for Keeper {
     }
 }
 
-/// Scenario 3: the owner exits with local handles in thread-locals whose destructors run before and
-/// after its exit merge (both orders of first touch), and those destructors make new biased
+/// Scenario 3: the owner exits with local handles in thread-locals whose destructors run before
+/// and after its exit merge (both orders of first touch), and those destructors make new biased
 /// objects and hand their local handles on to a thread-local first touched during the exit.
 #[test]
 fn thread_local_destructors_make_and_hand_on_local_handles_across_the_exit_merge() {

@@ -14,60 +14,21 @@
 //!    is first touched *during* the thread's destruction (so that it may outlive the merge),
 //!    with the exact count checked on the owner at each step.
 
+mod common;
+
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
 use gilkit::refcount::{merge_deferred, AtomicRc, LocalRc, Mode, Weak};
 
+use common::{Canary, Rng};
+
 fn iters(native: usize, miri: usize) -> usize {
     if cfg!(miri) {
         miri
     } else {
         native
-    }
-}
-
-const MAGIC: u64 = 0x5EED_0B0E_CAFE_F00D;
-
-/// Checks on read and on drop that it is alive; counts its drops.
-struct Canary {
-    magic: u64,
-    drops: Arc<AtomicUsize>,
-}
-
-impl Canary {
-    fn new(drops: &Arc<AtomicUsize>) -> Self {
-        Self {
-            magic: MAGIC,
-            drops: Arc::clone(drops),
-        }
-    }
-    fn check(&self) {
-        assert_eq!(self.magic, MAGIC, "a read of a dropped value");
-    }
-}
-
-impl Drop for Canary {
-    fn drop(&mut self) {
-        assert_eq!(self.magic, MAGIC, "a double drop");
-        self.magic = 0xDEAD;
-        self.drops.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// A small deterministic generator (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % n as u64).unwrap()
     }
 }
 
@@ -91,7 +52,7 @@ impl Handle {
 /// after every operation.
 #[test]
 fn local_handles_alive_across_an_in_thread_merge_count_at_the_mark() {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     for round in 0..iters(40, 3) {
         let drops = Arc::new(AtomicUsize::new(0));
         let rc = AtomicRc::with_mode(Canary::new(&drops), Mode::Biased);
@@ -264,7 +225,7 @@ fn reenter(
 /// Scenario 2: frees inside frees inside the owner's slow path, each value's `Drop` reentering it.
 #[test]
 fn value_drops_reenter_the_owner_count_inside_the_slow_path() {
-    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut rng = Rng::new(0xD1B5_4A32_D192_ED03);
     for _ in 0..iters(30, 2) {
         let drops = Arc::new(AtomicUsize::new(0));
         let mut kept = Vec::new();

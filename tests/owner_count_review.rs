@@ -30,6 +30,8 @@ use std::thread::JoinHandle;
 
 use gilkit::refcount::{merge_deferred, AtomicRc, LocalRc, Mode, Weak};
 
+use common::{Canary, Rng, MAGIC};
+
 /// Keeps the expected panics of this file (destructors that panic on purpose, refused nested
 /// acquisitions) off stderr; any other panic is reported as usual.
 fn quiet_expected_panics() {
@@ -57,57 +59,6 @@ fn iters(native: usize, miri: usize) -> usize {
         miri
     } else {
         native
-    }
-}
-
-/// A small deterministic generator (xorshift), so that a failure names its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % n as u64).unwrap()
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
-
-const MAGIC: u64 = 0x0DDC_0FFE_E0DD_F00D;
-
-/// A value that checks, when read and when dropped, that it is alive, and counts its drops.
-struct Canary {
-    magic: u64,
-    drops: Arc<AtomicUsize>,
-}
-
-impl Canary {
-    fn new(drops: &Arc<AtomicUsize>) -> Self {
-        Self {
-            magic: MAGIC,
-            drops: Arc::clone(drops),
-        }
-    }
-    fn check(&self) {
-        assert_eq!(self.magic, MAGIC, "a read of a dropped value");
-    }
-}
-
-impl Drop for Canary {
-    fn drop(&mut self) {
-        assert_eq!(self.magic, MAGIC, "a double drop");
-        self.magic = 0xDEAD;
-        self.drops.fetch_add(1, Ordering::Relaxed);
     }
 }
 

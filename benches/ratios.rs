@@ -93,15 +93,16 @@ fn ratio(a: &mut dyn FnMut(), b: &mut dyn FnMut()) -> (f64, f64, f64) {
 /// here, against 20–30 ns on two cores). That flipped whole rounds, for either side, between the
 /// two modes, and the row's ratio between 0.4 and 2.9.
 fn per_op_on_two_threads(n: u64, op: &(dyn Fn() + Sync)) -> f64 {
-    let cores = two_cores();
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
     let start = std::sync::Barrier::new(2);
     let spans: Vec<(Instant, Instant)> = std::thread::scope(|s| {
         let threads: Vec<_> = (0..2)
             .map(|i| {
                 let start = &start;
+                let core = (cores.len() >= 2).then(|| cores[i]);
                 s.spawn(move || {
-                    if let Some(cores) = cores {
-                        pin_to(cores[i]);
+                    if let Some(core) = core {
+                        assert!(core_affinity::set_for_current(core), "pinning to {core:?}");
                     }
                     start.wait();
                     let began = Instant::now();
@@ -123,42 +124,6 @@ fn per_op_on_two_threads(n: u64, op: &(dyn Fn() + Sync)) -> f64 {
     let n = (2 * n) as f64;
     (ended - began).as_secs_f64() * 1e9 / n
 }
-
-/// The first two cores this process may run on, if it may run on two.
-#[cfg(target_os = "linux")]
-fn two_cores() -> Option<[usize; 2]> {
-    // SAFETY: `cpu_set_t` is plain data, valid when zeroed; `sched_getaffinity` writes at most
-    // its size into it.
-    let set = unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        let got = libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set);
-        (got == 0).then_some(set)?
-    };
-    let mut allowed = (0..libc::CPU_SETSIZE as usize)
-        // SAFETY: `core` is below `CPU_SETSIZE`, the set's capacity.
-        .filter(|&core| unsafe { libc::CPU_ISSET(core, &set) });
-    Some([allowed.next()?, allowed.next()?])
-}
-
-#[cfg(not(target_os = "linux"))]
-fn two_cores() -> Option<[usize; 2]> {
-    None
-}
-
-/// Keeps the calling thread on `core`.
-#[cfg(target_os = "linux")]
-fn pin_to(core: usize) {
-    // SAFETY: as in `two_cores`; `core` is one that this process may run on.
-    let pinned = unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(core, &mut set);
-        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
-    };
-    assert_eq!(pinned, 0, "pinning to core {core}");
-}
-
-#[cfg(not(target_os = "linux"))]
-fn pin_to(_core: usize) {}
 
 /// `ratio` for two threads contending: each round times `a`, `b`, `b`, `a` on two threads.
 fn contended_ratio(a: &(dyn Fn() + Sync), b: &(dyn Fn() + Sync)) -> (f64, f64, f64) {

@@ -7,7 +7,9 @@ use std::ops::Deref;
 use std::ptr::{self, NonNull};
 
 use super::collect::{self, Entry, Trace, Visitor};
-use super::header::{Header, Merge, Mode};
+#[cfg(loom)]
+use super::header::Merge;
+use super::header::{Header, Mode};
 use super::owner;
 use crate::stats::Tracked;
 use crate::sync::acquire_fence;
@@ -360,7 +362,7 @@ impl<T> AtomicRc<T> {
         // SAFETY: `this` gives up its count and is never used again.
         if unsafe { Header::decrement(this.ptr.cast(), merge) } {
             // SAFETY: the decrement saw the last count go, and fenced.
-            unsafe { free_object(this.ptr.cast()) }
+            unsafe { Header::free_object(this.ptr.cast()) }
         }
     }
 
@@ -372,7 +374,7 @@ impl<T> AtomicRc<T> {
         let this = ManuallyDrop::new(this);
         if this.header().decrement_relaxed_no_fence() {
             // SAFETY: not sound: the free is not ordered after the other threads' uses.
-            unsafe { free_object(this.ptr.cast()) }
+            unsafe { Header::free_object(this.ptr.cast()) }
         }
     }
 
@@ -384,7 +386,7 @@ impl<T> AtomicRc<T> {
         let this = ManuallyDrop::new(this);
         if this.header().decrement_not_atomic() {
             // SAFETY: not sound: a lost update can make two threads see the last count.
-            unsafe { free_object(this.ptr.cast()) }
+            unsafe { Header::free_object(this.ptr.cast()) }
         }
     }
 
@@ -421,7 +423,7 @@ impl<T> AtomicRc<T> {
         if this.header().decrement_relaxed_no_fence() {
             fence(Ordering::Acquire);
             // SAFETY: not sound: immortal objects must never be freed.
-            unsafe { free_object(this.ptr.cast()) }
+            unsafe { Header::free_object(this.ptr.cast()) }
         }
     }
 
@@ -483,18 +485,6 @@ impl<T: Tracked> Census for Counted<T> {
     fn freed() {
         T::__live().freed();
     }
-}
-
-/// Frees an object whose last strong count is gone, through its header's `free`, which knows
-/// the object's type and census.
-///
-/// # Safety
-/// As `free`.
-#[inline]
-unsafe fn free_object(header: NonNull<Header>) {
-    // SAFETY: the header stays valid until `free` releases the last weak count; `free` was set
-    // for this object's type when it was made, and the caller's promise is `free`'s.
-    unsafe { (header.as_ref().free)(header) }
 }
 
 /// Drops the value, tells `C` and gives up the weak count that the strong handles held together.
@@ -699,10 +689,7 @@ impl<T> Drop for AtomicRc<T> {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: this handle gives up its count and is never used again.
-        if unsafe { Header::decrement(self.ptr.cast(), Merge::Correct) } {
-            // SAFETY: the decrement saw the last count go, and fenced.
-            unsafe { free_object(self.ptr.cast()) }
-        }
+        unsafe { Header::release(self.ptr.cast()) }
     }
 }
 

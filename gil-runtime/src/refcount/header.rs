@@ -164,12 +164,25 @@ impl Header {
     ///
     /// # Safety
     /// The caller owns one strong count of `object`.
+    #[inline]
     pub(crate) unsafe fn release(object: NonNull<Self>) {
         // SAFETY: the caller gives up its count.
         if unsafe { Self::decrement(object, Merge::Correct) } {
             // SAFETY: the decrement saw the last count go, and fenced.
-            unsafe { (object.as_ref().free)(object) };
+            unsafe { Self::free_object(object) };
         }
+    }
+
+    /// Frees an object whose last strong count is gone, through its `free`, which knows the
+    /// object's type and census.
+    ///
+    /// # Safety
+    /// This thread saw the last strong count go (and the `Acquire` fence was issued), once.
+    #[inline]
+    pub(crate) unsafe fn free_object(object: NonNull<Self>) {
+        // SAFETY: the header stays valid until `free` releases the last weak count; `free` was set
+        // for this object's type when it was made, and the caller's promise is `free`'s.
+        unsafe { (object.as_ref().free)(object) }
     }
 
     /// Counts one more strong handle. The caller holds one, so the object is alive.
@@ -316,7 +329,7 @@ impl Header {
         // SAFETY: as the caller promises.
         if unsafe { Self::decrement_slow(this, Merge::Correct) } {
             // SAFETY: the decrement saw the last count go, and fenced.
-            unsafe { (this.as_ref().free)(this) };
+            unsafe { Self::free_object(this) };
         }
     }
 

@@ -306,7 +306,7 @@ impl Drop for Owned {
         }
         for object in dead {
             // SAFETY: the merge saw the count reach zero, so this thread frees it, once.
-            unsafe { (object.as_ref().free)(object) };
+            unsafe { Header::free_object(object) };
         }
     }
 }

@@ -77,8 +77,9 @@ impl RawGil {
     /// looks. A spinner that looks after every pause takes the lock the moment it is let go, so
     /// two threads that each take it for every operation alternate at every operation, and the
     /// lock's cache line crosses between cores each time: that made such a pair 2.3–2.7x slower
-    /// than on a contended `parking_lot` mutex, and backing off 1.1–1.8x, noisy (`cargo bench
-    /// --bench ratios`). The time spun in all is the same.
+    /// than on a contended `parking_lot` mutex, and backing off 1.25x at the median of 23 runs
+    /// on two pinned cores (0.97–1.47 from run to run; `cargo bench --bench ratios`). The time
+    /// spun in all is the same.
     #[cfg(not(loom))]
     pub(crate) fn try_lock_spinning(&self) -> bool {
         let mut spun = 0;

@@ -790,6 +790,79 @@ fn padded_fields_sit_on_separate_cache_lines_and_lock_as_usual() {
     assert_eq!((a, b, id), (11, 22, 3));
 }
 
+/// Four `u64` fields, as the issue's size target counts them.
+#[per_field_lock(fields = FourFields)]
+struct Four {
+    a: u64,
+    b: u64,
+    c: u64,
+    d: u64,
+}
+
+/// Each mutex field's 1-byte lock sits beside its value, so the four locks pack into one word:
+/// 40 bytes, where four `FieldLock<u64>` take 64. Every lock is still its own: holding three
+/// leaves the fourth free, and the values come back out unchanged.
+#[test]
+fn the_locks_of_a_struct_pack_together() {
+    assert_eq!(std::mem::size_of::<Four>(), 40);
+    assert_eq!(
+        std::mem::size_of::<gilkit::field_lock::FieldLock<u64>>(),
+        16
+    );
+    let four = Four::new(1, 2, 3, 4);
+    let (a, b, c) = lock_fields((four.a(), four.b(), four.c()));
+    thread::scope(|s| {
+        s.spawn(|| *four.d().try_lock().expect("`d` has a lock of its own") += 40);
+    });
+    assert!(four.a().try_lock().is_none());
+    drop((a, b, c));
+    *four.a().lock() += 10;
+    let FourFields { a, b, c, d } = four.into_fields();
+    assert_eq!((a, b, c, d), (11, 2, 3, 44));
+}
+
+/// In the struct's module a mutex field is a `FieldCell`: reached through `&mut` or by value
+/// without a lock, never through `&`.
+#[test]
+fn the_module_reaches_a_cell_through_mut_or_by_value() {
+    let mut four = Four::new(1, 2, 3, 4);
+    *four.a.get_mut() += 1;
+    assert_eq!(*four.a().lock(), 2);
+    assert_eq!(four.b.into_inner(), 2);
+}
+
+/// `#[derive(Debug)]`, also inside `cfg_attr`, on generic types: each mutex field shows as
+/// `FieldLock(value)`, or `FieldLock(<locked>)` while held, never as a cell and a lock.
+#[per_field_lock]
+#[derive(Default)]
+#[cfg_attr(all(), derive(Debug))]
+struct Shown<T: Send> {
+    value: T,
+    #[field(rw)]
+    names: Vec<&'static str>,
+    #[field(no_lock)]
+    id: u8,
+}
+
+#[test]
+fn derived_debug_shows_each_field_as_its_lock() {
+    let shown = Shown::new(7_u16, vec!["a"], 1);
+    assert_eq!(
+        format!("{shown:?}"),
+        r#"Shown { value: FieldLock(7), names: RwFieldLock(["a"]), id: 1 }"#
+    );
+    let held = shown.names().write();
+    assert!(format!("{shown:?}").contains("names: RwFieldLock(<locked>)"));
+    drop(held);
+    let held = shown.value().lock();
+    assert!(format!("{shown:?}").contains("value: FieldLock(<locked>)"));
+    assert_eq!(shown.id, 1);
+    drop(held);
+    assert_eq!(held_count(), 0);
+    let empty: Shown<String> = Shown::default();
+    assert!(format!("{empty:#?}").contains("FieldLock(\n"));
+}
+
 /// `rc = biased` with a destructor that locks the object's own fields: whichever thread drops
 /// last (the owner, another thread, or another thread whose drop is handed to the owner), the
 /// value is dropped once, with every update seen.

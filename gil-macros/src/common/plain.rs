@@ -60,13 +60,14 @@ impl Plain<'_> {
         }
     }
 
-    /// `path { a: __gil_a, .. }`, a pattern that binds every field (`Self` or the twin's name).
+    /// `path { a: __gil_a, .. }`, a pattern that binds every field (`Self` or the twin's name),
+    /// and skips what the attribute added (`#[per_field_lock]`'s locks).
     fn pattern(&self, path: &TokenStream) -> TokenStream {
         let fields = self.fields.iter().map(|f| {
             let (cfgs, member, binding) = (f.attrs.cfg_tokens(), &f.member, &f.binding);
-            quote!(#cfgs #member: #binding)
+            quote!(#cfgs #member: #binding,)
         });
-        quote!(#path { #(#fields),* })
+        quote!(#path { #(#fields)* .. })
     }
 
     /// The twin's definition, its `From` impl for the struct, and the struct's `into_fields`

@@ -7,6 +7,7 @@ use syn::spanned::Spanned;
 
 use super::ast::{Field, Input};
 use super::attr::{Args, Counts, Kind};
+use super::debug;
 use crate::common;
 
 pub fn expand(args: &Args, input: &Input) -> TokenStream {
@@ -22,25 +23,36 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         common::is_non_exhaustive(&item.attrs),
     );
 
+    let padded = args.padded.is_some();
     let mut locked = item.clone();
+    let debug = debug::take_derive(&mut locked.attrs);
     if let syn::Fields::Named(named) = &mut locked.fields {
+        let krate = &krate;
         named.named = input
             .fields
             .iter()
             .flat_map(|f| {
-                f.variants().into_iter().map(|(cfg, kind, _)| {
+                f.variants().into_iter().flat_map(move |(cfg, kind, _)| {
                     let mut field = f.syn.clone();
                     field.attrs.clone_from(&f.attrs);
-                    field
-                        .attrs
-                        .extend(cfg.map(|cfg| -> syn::Attribute { syn::parse_quote!(#cfg) }));
+                    field.attrs.extend(
+                        cfg.iter()
+                            .map(|cfg| -> syn::Attribute { syn::parse_quote!(#cfg) }),
+                    );
                     // A locked field is reached through its accessor, which keeps the field's
-                    // visibility; the raw lock stays private to the module.
+                    // visibility; the lock and the value stay private to the module.
                     if kind != Kind::NoLock {
                         field.vis = syn::Visibility::Inherited;
                     }
-                    field.ty = lock_type(&krate, kind, &f.syn.ty, args.padded.is_some());
-                    field
+                    field.ty = lock_type(krate, kind, &f.syn.ty, padded);
+                    let lock = split(kind, padded).then(|| {
+                        let (name, cfgs) = (lock_name(f.ident), f.travel.cfg_tokens());
+                        let doc = format!("The lock of field `{}`.", f.ident.unraw());
+                        syn::parse_quote_spanned! {f.ident.span()=>
+                            #cfgs #cfg #[doc = #doc] #name: #krate::field_lock::RawFieldLock
+                        }
+                    });
+                    std::iter::once(field).chain(lock)
                 })
             })
             .collect();
@@ -50,10 +62,10 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
         let (cfgs, param, ty) = (f.travel.cfg_tokens(), common::param(f.ident), &f.syn.ty);
         quote!(#cfgs #param: #ty)
     });
-    let padded = args.padded.is_some();
-    let inits = per_variant(input, &|kind, param| {
+    let mut inits = per_variant(input, &|kind, param| {
         lock_around(&krate, kind, param, padded)
     });
+    inits.extend(lock_inits(&krate, input, padded));
     let type_name = args
         .class
         .as_ref()
@@ -62,7 +74,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
     let accessors = input
         .fields
         .iter()
-        .flat_map(|f| accessors(f, &krate, &krate_doc, &type_name, vis));
+        .flat_map(|f| accessors(f, padded, &krate, &krate_doc, &type_name, vis));
     let order: Vec<String> = input
         .fields
         .iter()
@@ -77,6 +89,7 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
     let allow = common::lints_allowed("per_field_lock", item);
     let [plain, from_plain, into_fields] = plain_items(args, input, &inits, &allow);
     let into_handle_fn = into_handle_fn(args, &krate, &into_handle, vis);
+    let debug_impl = debug::impl_debug(input, &debug);
 
     quote! {
         #locked
@@ -102,6 +115,8 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
             }
 
             #from_plain
+
+            #debug_impl
         };
     }
 }
@@ -164,9 +179,25 @@ fn into_handle_fn(
     }
 }
 
-/// The type of a field of kind `kind` holding a `ty`: its lock, padded if asked.
+/// Whether a field of kind `kind` is stored as two fields, a `FieldCell` and its `RawFieldLock`,
+/// so that the struct's 1-byte locks pack together: a mutex field, unless padded (then the lock
+/// and the value share their cache line in one `FieldLock`).
+fn split(kind: Kind, padded: bool) -> bool {
+    kind == Kind::Mutex && !padded
+}
+
+/// The field that holds the lock of field `field` when it is [`split`].
+fn lock_name(field: &syn::Ident) -> syn::Ident {
+    quote::format_ident!("__gil_lock_{}", field.unraw(), span = field.span())
+}
+
+/// The type of a field of kind `kind` holding a `ty`: its lock around it, padded if asked, or
+/// only its cell when [`split`].
 fn lock_type(krate: &TokenStream, kind: Kind, ty: &syn::Type, padded: bool) -> syn::Type {
     let lock: syn::Type = match kind {
+        Kind::Mutex if !padded => {
+            return syn::parse_quote_spanned!(ty.span()=> #krate::field_lock::FieldCell<#ty>)
+        }
         Kind::Mutex => syn::parse_quote_spanned!(ty.span()=> #krate::field_lock::FieldLock<#ty>),
         Kind::Rw => syn::parse_quote_spanned!(ty.span()=> #krate::field_lock::RwFieldLock<#ty>),
         Kind::NoLock => return ty.clone(),
@@ -182,6 +213,7 @@ fn lock_type(krate: &TokenStream, kind: Kind, ty: &syn::Type, padded: bool) -> s
 /// `no_lock`.
 fn lock_around(krate: &TokenStream, kind: Kind, value: &syn::Ident, padded: bool) -> TokenStream {
     let lock = match kind {
+        Kind::Mutex if !padded => return quote!(#krate::field_lock::FieldCell::new(#value)),
         Kind::Mutex => quote!(#krate::field_lock::FieldLock::new(#value)),
         Kind::Rw => quote!(#krate::field_lock::RwFieldLock::new(#value)),
         Kind::NoLock => return quote!(#value),
@@ -212,6 +244,23 @@ fn per_variant(
                     quote!(#cfgs #cfg #name: #value)
                 })
                 .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The initializers of the locks of [`split`] fields, which hold no value.
+fn lock_inits(krate: &TokenStream, input: &Input, padded: bool) -> Vec<TokenStream> {
+    input
+        .fields
+        .iter()
+        .flat_map(|f| {
+            let (cfgs, name) = (f.travel.cfg_tokens(), lock_name(f.ident));
+            f.variants()
+                .into_iter()
+                .filter(|(_, kind, _)| split(*kind, padded))
+                .map(move |(cfg, _, _)| {
+                    quote!(#cfgs #cfg #name: #krate::field_lock::RawFieldLock::new())
+                })
         })
         .collect()
 }
@@ -257,6 +306,7 @@ fn plain_items(
 /// struct.
 fn accessors(
     f: &Field,
+    padded: bool,
     krate: &TokenStream,
     krate_doc: &str,
     type_name: &str,
@@ -292,11 +342,23 @@ fn accessors(
             // `self` is written at the call site too: spanned at a field that a `macro_rules!`
             // wrote, it would take that macro's hygiene and not name the receiver.
             let this = quote!(self);
-            let make = quote! {
-                // SAFETY: `self` contains `self.#name`, `#index` is its declaration index and
-                // `__CLASS` its class, the same on every call for this lock. A method call, not a
-                // path under `crate = ..`: only a method can answer it, never a foreign function.
-                unsafe { self.#name.__gil_field(&__CLASS, self, #index) }
+            let make = if split(kind, padded) {
+                let lock = lock_name(name);
+                quote! {
+                    // SAFETY: `self.#lock` is the one lock of `self.#name`: the macro pairs the
+                    // two here and nowhere else. `self` contains both, `#index` is the field's
+                    // declaration index and `__CLASS` its class, the same on every call. A method
+                    // call, not a path under `crate = ..`: only a method can answer it.
+                    unsafe { self.#name.__gil_field(&self.#lock, &__CLASS, self, #index) }
+                }
+            } else {
+                quote! {
+                    // SAFETY: `self` contains `self.#name`, `#index` is its declaration index and
+                    // `__CLASS` its class, the same on every call for this lock. A method call,
+                    // not a path under `crate = ..`: only a method can answer it, never a foreign
+                    // function.
+                    unsafe { self.#name.__gil_field(&__CLASS, self, #index) }
+                }
             };
             quote_spanned! {span=>
                 #cfgs

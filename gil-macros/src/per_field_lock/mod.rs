@@ -2,6 +2,7 @@
 
 mod ast;
 mod attr;
+mod debug;
 mod expand;
 mod valid;
 

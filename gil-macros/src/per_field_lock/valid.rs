@@ -82,6 +82,13 @@ pub fn validate(args: &Args, input: &Input) -> syn::Result<()> {
                  `fields = ..` generates; rename the field, or drop `fields`",
             ));
         }
+        if name.to_string().starts_with("__gil_lock_") {
+            errors.push(syn::Error::new(
+                field.ident.span(),
+                "`#[per_field_lock]` names the lock of field `x` `__gil_lock_x`, so field names \
+                 starting with `__gil_lock_` are its own; rename the field",
+            ));
+        }
         if common::maybe_unsized(&field.syn.ty, &item.generics) {
             errors.push(syn::Error::new_spanned(
                 &field.syn.ty,

@@ -2,8 +2,13 @@
 
 use std::panic::Location;
 
-use super::lock::Ctx;
-use super::{FieldGuard, FieldLock, FieldReadGuard, FieldWriteGuard, LockClass, RwFieldLock};
+use std::fmt;
+
+use super::lock::{Ctx, Parts};
+use super::{
+    FieldCell, FieldGuard, FieldLock, FieldReadGuard, FieldWriteGuard, LockClass, RawFieldLock,
+    RwFieldLock,
+};
 
 /// Where a lock sits in the global acquisition order: by the address of its object, then by the
 /// field's place in the declaration, then by the lock's own address.
@@ -60,7 +65,8 @@ pub trait Lockable<'a>: sealed::Sealed {
     fn __lock_after(self, after: After, at: &'static Location<'static>) -> Self::Guard;
 }
 
-/// A field of an object whose type is `#[per_field_lock]`, guarded by a [`FieldLock`].
+/// A field of an object whose type is `#[per_field_lock]`, guarded by a lock of its own (a
+/// [`RawFieldLock`] beside its [`FieldCell`], or a [`FieldLock`] with `padded`).
 ///
 /// The generated accessor of each field returns one. Lock it alone with [`Field::lock`], or
 /// together with other fields (of this object or of others) with
@@ -83,7 +89,7 @@ pub trait Lockable<'a>: sealed::Sealed {
 /// # }
 /// ```
 pub struct Field<'a, T> {
-    lock: &'a FieldLock<T>,
+    parts: Parts<'a, T>,
     class: &'static LockClass,
     object: usize,
     index: u32,
@@ -118,7 +124,7 @@ impl<'a, T> Field<'a, T> {
     #[track_caller]
     #[inline]
     pub fn lock(self) -> FieldGuard<'a, T> {
-        self.lock.lock_in(self.ctx(0, Location::caller()))
+        self.parts.lock_in(self.ctx(0, Location::caller()))
     }
 
     /// Locks this field if it is free right now.
@@ -126,7 +132,7 @@ impl<'a, T> Field<'a, T> {
     #[inline]
     #[must_use]
     pub fn try_lock(self) -> Option<FieldGuard<'a, T>> {
-        self.lock.try_lock_in(self.ctx(0, Location::caller()))
+        self.parts.try_lock_in(self.ctx(0, Location::caller()))
     }
 
     /// Locks this field, giving up after `timeout`.
@@ -137,7 +143,7 @@ impl<'a, T> Field<'a, T> {
     #[inline]
     #[must_use]
     pub fn try_lock_for(self, timeout: std::time::Duration) -> Option<FieldGuard<'a, T>> {
-        self.lock
+        self.parts
             .try_lock_for_in(self.ctx(0, Location::caller()), timeout)
     }
 
@@ -145,6 +151,14 @@ impl<'a, T> Field<'a, T> {
     #[must_use]
     pub fn class(&self) -> &'static LockClass {
         self.class
+    }
+}
+
+/// `FieldLock(value)`, or `FieldLock(<locked>)` while a guard holds the field: what a
+/// `#[derive(Debug)]` on the struct shows for this field.
+impl<T: fmt::Debug> fmt::Debug for Field<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.parts.debug("FieldLock", f)
     }
 }
 
@@ -157,16 +171,16 @@ impl<'a, T> Lockable<'a> for Field<'a, T> {
         OrderKey {
             object: self.object,
             index: self.index,
-            lock: std::ptr::from_ref(self.lock) as usize,
+            lock: self.parts.address(),
         }
     }
 
     unsafe fn __lock(self, group: u64, at: &'static Location<'static>) -> Self::Guard {
-        self.lock.lock_in(self.ctx(group, at))
+        self.parts.lock_in(self.ctx(group, at))
     }
 
     fn __lock_after(self, after: After, at: &'static Location<'static>) -> Self::Guard {
-        self.lock.lock_in(Ctx {
+        self.parts.lock_in(Ctx {
             after: after.0,
             ..self.ctx(0, at)
         })
@@ -339,7 +353,7 @@ fn containing<L, O: ?Sized>(object: &O, lock: &L) -> usize {
 }
 
 impl<T> FieldLock<T> {
-    /// The accessor of a `#[per_field_lock]` field guarded by this lock.
+    /// The accessor of a `#[per_field_lock(padded)]` field guarded by this lock.
     ///
     /// A method, called as `self.field.__gil_field(..)`, so that the generated `unsafe` block
     /// can only reach this method or one its caller wrote without `unsafe` (a path the caller
@@ -365,9 +379,43 @@ impl<T> FieldLock<T> {
         index: u32,
     ) -> Field<'a, T> {
         Field {
-            lock: self,
+            parts: self.parts(),
             class,
             object: containing(object, self),
+            index,
+        }
+    }
+}
+
+impl<T> FieldCell<T> {
+    /// The accessor of a `#[per_field_lock]` field: this cell, guarded by `lock`. A method, for
+    /// the reason given at [`FieldLock::__gil_field`].
+    ///
+    /// # Safety
+    /// `lock` is this cell's one lock: every `Field` of this cell, on any thread and at any time,
+    /// is made with this same `lock` (the macro pairs `self.x` with `self.__gil_lock_x` and
+    /// nothing else). Two locks for one cell would let two threads hold its value at once. And
+    /// as for [`FieldLock::__gil_field`]: `object` is the struct that contains both (checked),
+    /// `index` the field's place in the declaration, and `class` its class.
+    ///
+    /// # Panics
+    /// If the cell or the lock does not lie within `object`.
+    #[doc(hidden)]
+    #[inline]
+    #[track_caller]
+    pub unsafe fn __gil_field<'a, O: ?Sized>(
+        &'a self,
+        lock: &'a RawFieldLock,
+        class: &'static LockClass,
+        object: &'a O,
+        index: u32,
+    ) -> Field<'a, T> {
+        containing(object, self);
+        Field {
+            // SAFETY: `lock` is this cell's one lock, by this function's contract.
+            parts: unsafe { Parts::new(lock, self) },
+            class,
+            object: containing(object, lock),
             index,
         }
     }

@@ -2,13 +2,16 @@
 //! bookkeeping in its guards.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 
 use super::field::{After, Lockable};
 use super::order::{self, Held, Site};
 use super::LockClass;
-use crate::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use crate::sync::{
+    const_unless_loom, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, UnsafeCell,
+};
 
 /// Where an acquisition comes from: everything the validator needs except the lock's address.
 #[derive(Clone, Copy)]
@@ -23,10 +26,10 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     #[inline]
-    fn site<L>(self, lock: &L) -> Site {
+    fn site(self, lock: usize) -> Site {
         Site {
             class: self.class,
-            lock: std::ptr::from_ref(lock) as usize,
+            lock,
             object: self.object,
             group: self.group,
             after: self.after,
@@ -47,11 +50,200 @@ impl Ctx {
     }
 }
 
-/// A mutex around one field: a 1-byte `parking_lot::Mutex` in ordinary builds.
+/// The lock of one field: a 1-byte `parking_lot` mutex that guards a [`FieldCell`].
 ///
-/// `#[per_field_lock]` wraps every field in one; you normally reach it through the generated
-/// accessors, which pass the field's [`LockClass`] for you. Used by hand, each acquisition names
-/// its class:
+/// `#[per_field_lock]` stores each field's lock beside the field, not around it, so that rustc
+/// can pack the struct's 1-byte locks together: four `u64` fields and their locks take 40 bytes,
+/// where four [`FieldLock`]s (each a lock and a value, 16 bytes) would take 64. The generated
+/// accessor pairs the lock with its cell; neither reaches the value on its own.
+pub struct RawFieldLock(Mutex<()>);
+
+impl RawFieldLock {
+    const_unless_loom! {
+        /// An unlocked lock.
+        #[must_use]
+        pub fn new() -> Self {
+            Self(Mutex::new(()))
+        }
+    }
+}
+
+impl Default for RawFieldLock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for RawFieldLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RawFieldLock")
+    }
+}
+
+/// The value of one field of a `#[per_field_lock]` struct, guarded by the [`RawFieldLock`] that
+/// the macro stores beside it.
+///
+/// Through `&self`, only the field's accessor reaches the value, and only with that lock held.
+/// The cell itself gives the value out through `&mut self` ([`get_mut`](Self::get_mut)) or by
+/// value ([`into_inner`](Self::into_inner)), which need no lock.
+///
+/// ```
+/// # extern crate gil_runtime as gilkit;
+/// # use gil_macros::per_field_lock;
+/// # fn main() {
+/// #[per_field_lock]
+/// struct Counter {
+///     hits: u64,
+/// }
+///
+/// impl Counter {
+///     /// In the struct's module, the field is a `FieldCell<u64>`.
+///     fn reset(&mut self) {
+///         *self.hits.get_mut() = 0;
+///     }
+/// }
+///
+/// let mut c = Counter::new(5);
+/// c.reset();
+/// assert_eq!(*c.hits().lock(), 0);
+/// # }
+/// ```
+pub struct FieldCell<T>(UnsafeCell<T>);
+
+// SAFETY: through a shared `&FieldCell`, only a `FieldGuard` reaches the value, and it is made
+// while the cell's one lock is held (the contract of `Parts::new`): one thread at a time, as with
+// a `Mutex<T>`, which is `Sync` for `T: Send`.
+unsafe impl<T: Send> Sync for FieldCell<T> {}
+
+impl<T> FieldCell<T> {
+    const_unless_loom! {
+        /// Wraps `value`.
+        pub fn new(value: T) -> Self {
+            Self(UnsafeCell::new(value))
+        }
+    }
+
+    /// Unwraps the value; owning the cell is proof enough.
+    pub fn into_inner(self) -> T {
+        self.0.into_inner()
+    }
+
+    /// Exclusive access through `&mut`, which needs no locking.
+    pub fn get_mut(&mut self) -> &mut T {
+        // SAFETY: `&mut self` excludes every other reference to the cell, so no guard of it is
+        // alive, and none can be made while the returned borrow lives.
+        self.0.with_mut(|p| unsafe { &mut *p })
+    }
+}
+
+impl<T: Default> Default for FieldCell<T> {
+    fn default() -> Self {
+        Self::new(T::default())
+    }
+}
+
+impl<T> From<T> for FieldCell<T> {
+    fn from(value: T) -> Self {
+        Self::new(value)
+    }
+}
+
+impl<T> fmt::Debug for FieldCell<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The value can be read only under its lock, which the cell does not know.
+        f.write_str("FieldCell(..)")
+    }
+}
+
+/// A cell and its one lock, as the accessors pair them.
+pub(crate) struct Parts<'a, T> {
+    lock: &'a RawFieldLock,
+    cell: &'a FieldCell<T>,
+}
+
+impl<T> Clone for Parts<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Parts<'_, T> {}
+
+impl<'a, T> Parts<'a, T> {
+    /// Pairs `cell` with `lock`.
+    ///
+    /// # Safety
+    /// `lock` is `cell`'s one lock: every pair of `cell`, on any thread and at any time, is made
+    /// with the same `lock`.
+    #[inline]
+    pub(crate) unsafe fn new(lock: &'a RawFieldLock, cell: &'a FieldCell<T>) -> Self {
+        Self { lock, cell }
+    }
+
+    /// The lock's address: its identity in the validator and in the acquisition order.
+    #[inline]
+    pub(crate) fn address(self) -> usize {
+        std::ptr::from_ref(self.lock) as usize
+    }
+
+    #[inline]
+    fn guard(self, guard: MutexGuard<'a, ()>, held: Held) -> FieldGuard<'a, T> {
+        FieldGuard {
+            cell: self.cell,
+            _guard: guard,
+            held,
+            _value: PhantomData,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn lock_in(self, ctx: Ctx) -> FieldGuard<'a, T> {
+        let site = ctx.site(self.address());
+        order::check(&site);
+        let guard = self.lock.0.lock();
+        self.guard(guard, order::hold(&site))
+    }
+
+    #[inline]
+    pub(crate) fn try_lock_in(self, ctx: Ctx) -> Option<FieldGuard<'a, T>> {
+        let site = ctx.site(self.address());
+        let guard = self.lock.0.try_lock()?;
+        Some(self.guard(guard, order::hold(&site)))
+    }
+
+    pub(crate) fn try_lock_for_in(
+        self,
+        ctx: Ctx,
+        timeout: std::time::Duration,
+    ) -> Option<FieldGuard<'a, T>> {
+        let site = ctx.site(self.address());
+        order::check(&site);
+        let guard = self.lock.0.try_lock_for(timeout)?;
+        Some(self.guard(guard, order::hold(&site)))
+    }
+
+    /// `name(value)`, or `name(<locked>)` while a guard holds the lock. A `try_lock` never
+    /// waits, so this one stays out of the validator.
+    pub(crate) fn debug(self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result
+    where
+        T: fmt::Debug,
+    {
+        match self.lock.0.try_lock() {
+            Some(_guard) => {
+                // SAFETY: `_guard` holds the cell's one lock (`Parts::new`) until this returns.
+                let value = self.cell.0.with(|p| unsafe { &*p });
+                f.debug_tuple(name).field(&value).finish()
+            }
+            None => write!(f, "{name}(<locked>)"),
+        }
+    }
+}
+
+/// A mutex around one field: a [`RawFieldLock`] and a [`FieldCell`] in one value.
+///
+/// `#[per_field_lock]` stores the two apart, so that the locks pack together, or in one
+/// `FieldLock` with `padded`. You normally reach it through the generated accessors, which pass
+/// the field's [`LockClass`] for you. Used by hand, each acquisition names its class:
 ///
 /// ```
 /// # use gil_runtime as gilkit;
@@ -84,29 +276,24 @@ impl Ctx {
 /// assert_eq!(*v.lock(&V), [1, 2]); // released, not poisoned, the push is kept
 /// ```
 pub struct FieldLock<T> {
-    raw: Mutex<T>,
+    lock: RawFieldLock,
+    cell: FieldCell<T>,
 }
 
 impl<T> FieldLock<T> {
-    /// Wraps `value`.
-    #[cfg(not(loom))]
-    pub const fn new(value: T) -> Self {
-        Self {
-            raw: Mutex::new(value),
-        }
-    }
-
-    /// Wraps `value`.
-    #[cfg(loom)]
-    pub fn new(value: T) -> Self {
-        Self {
-            raw: Mutex::new(value),
+    const_unless_loom! {
+        /// Wraps `value`.
+        pub fn new(value: T) -> Self {
+            Self {
+                lock: RawFieldLock::new(),
+                cell: FieldCell::new(value),
+            }
         }
     }
 
     /// Unwraps the value; owning the lock is proof enough.
     pub fn into_inner(self) -> T {
-        self.raw.into_inner()
+        self.cell.into_inner()
     }
 
     /// Exclusive access through `&mut`, which needs no locking.
@@ -118,7 +305,13 @@ impl<T> FieldLock<T> {
     /// assert_eq!(lock.into_inner(), 2);
     /// ```
     pub fn get_mut(&mut self) -> &mut T {
-        self.raw.get_mut()
+        self.cell.get_mut()
+    }
+
+    #[inline]
+    pub(crate) fn parts(&self) -> Parts<'_, T> {
+        // SAFETY: a `FieldLock`'s cell is private to it and paired only with its own lock.
+        unsafe { Parts::new(&self.lock, &self.cell) }
     }
 
     /// Locks, blocking until the lock is free. `class` is this lock's class for the validator.
@@ -130,7 +323,7 @@ impl<T> FieldLock<T> {
     #[track_caller]
     #[inline]
     pub fn lock(&self, class: &'static LockClass) -> FieldGuard<'_, T> {
-        self.lock_in(Ctx::bare(class, self))
+        self.parts().lock_in(Ctx::bare(class, self))
     }
 
     /// Locks if the lock is free right now. Never blocks, so it is never an order violation.
@@ -138,7 +331,7 @@ impl<T> FieldLock<T> {
     #[inline]
     #[must_use]
     pub fn try_lock(&self, class: &'static LockClass) -> Option<FieldGuard<'_, T>> {
-        self.try_lock_in(Ctx::bare(class, self))
+        self.parts().try_lock_in(Ctx::bare(class, self))
     }
 
     /// Locks, giving up after `timeout`. The validator treats it as a blocking [`lock`](Self::lock).
@@ -154,42 +347,8 @@ impl<T> FieldLock<T> {
         class: &'static LockClass,
         timeout: std::time::Duration,
     ) -> Option<FieldGuard<'_, T>> {
-        self.try_lock_for_in(Ctx::bare(class, self), timeout)
-    }
-
-    #[inline]
-    pub(crate) fn lock_in(&self, ctx: Ctx) -> FieldGuard<'_, T> {
-        let site = ctx.site(self);
-        order::check(&site);
-        let guard = self.raw.lock();
-        FieldGuard {
-            guard,
-            held: order::hold(&site),
-        }
-    }
-
-    #[inline]
-    pub(crate) fn try_lock_in(&self, ctx: Ctx) -> Option<FieldGuard<'_, T>> {
-        let site = ctx.site(self);
-        let guard = self.raw.try_lock()?;
-        Some(FieldGuard {
-            guard,
-            held: order::hold(&site),
-        })
-    }
-
-    pub(crate) fn try_lock_for_in(
-        &self,
-        ctx: Ctx,
-        timeout: std::time::Duration,
-    ) -> Option<FieldGuard<'_, T>> {
-        let site = ctx.site(self);
-        order::check(&site);
-        let guard = self.raw.try_lock_for(timeout)?;
-        Some(FieldGuard {
-            guard,
-            held: order::hold(&site),
-        })
+        self.parts()
+            .try_lock_for_in(Ctx::bare(class, self), timeout)
     }
 }
 
@@ -207,21 +366,24 @@ impl<T> From<T> for FieldLock<T> {
 
 impl<T: fmt::Debug> fmt::Debug for FieldLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.raw.try_lock() {
-            Some(value) => f.debug_tuple("FieldLock").field(&&*value).finish(),
-            None => f.write_str("FieldLock(<locked>)"),
-        }
+        self.parts().debug("FieldLock", f)
     }
 }
 
-/// Exclusive access to a [`FieldLock`]'s value; the lock is released when it is dropped.
+/// Exclusive access to the value of a [`FieldLock`] or of a field's [`FieldCell`]; the lock is
+/// released when it is dropped.
 ///
 /// To walk a linked structure hand over hand, take the next node's lock with
 /// [`FieldGuard::lock_next`] while this guard is held, then drop this one.
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct FieldGuard<'a, T> {
-    guard: MutexGuard<'a, T>,
+    /// The value is reached through the cell, never kept as a `&'a mut T`: it is this guard's
+    /// alone only until `_guard` unlocks, which comes before `'a` ends.
+    cell: &'a FieldCell<T>,
+    _guard: MutexGuard<'a, ()>,
     held: Held,
+    /// Makes the guard `Sync` only for `T: Sync`, as `&mut T` is: a shared guard shares `&T`.
+    _value: PhantomData<&'a mut T>,
 }
 
 /// The one step of a hand-over-hand walk, for every kind of guard.
@@ -332,14 +494,18 @@ impl<T> Deref for FieldGuard<'_, T> {
     type Target = T;
     #[inline]
     fn deref(&self) -> &T {
-        &self.guard
+        // SAFETY: this guard holds the cell's one lock (`Parts::new`), so no other guard of the
+        // cell is alive, and the cell gives out no other reference through `&`; the borrow ends
+        // with `&self`, before the guard unlocks.
+        self.cell.0.with(|p| unsafe { &*p })
     }
 }
 
 impl<T> DerefMut for FieldGuard<'_, T> {
     #[inline]
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.guard
+        // SAFETY: as in `deref`; `&mut self` also excludes every other borrow through this guard.
+        self.cell.0.with_mut(|p| unsafe { &mut *p })
     }
 }
 
@@ -446,7 +612,7 @@ impl<T> RwFieldLock<T> {
 
     #[inline]
     pub(crate) fn read_in(&self, ctx: Ctx) -> FieldReadGuard<'_, T> {
-        let site = ctx.site(self);
+        let site = ctx.site(std::ptr::from_ref(self) as usize);
         order::check(&site);
         let guard = self.raw.read();
         FieldReadGuard {
@@ -457,7 +623,7 @@ impl<T> RwFieldLock<T> {
 
     #[inline]
     pub(crate) fn try_read_in(&self, ctx: Ctx) -> Option<FieldReadGuard<'_, T>> {
-        let site = ctx.site(self);
+        let site = ctx.site(std::ptr::from_ref(self) as usize);
         let guard = self.raw.try_read()?;
         Some(FieldReadGuard {
             guard,
@@ -467,7 +633,7 @@ impl<T> RwFieldLock<T> {
 
     #[inline]
     pub(crate) fn try_write_in(&self, ctx: Ctx) -> Option<FieldWriteGuard<'_, T>> {
-        let site = ctx.site(self);
+        let site = ctx.site(std::ptr::from_ref(self) as usize);
         let guard = self.raw.try_write()?;
         Some(FieldWriteGuard {
             guard,
@@ -477,7 +643,7 @@ impl<T> RwFieldLock<T> {
 
     #[inline]
     pub(crate) fn write_in(&self, ctx: Ctx) -> FieldWriteGuard<'_, T> {
-        let site = ctx.site(self);
+        let site = ctx.site(std::ptr::from_ref(self) as usize);
         order::check(&site);
         let guard = self.raw.write();
         FieldWriteGuard {

@@ -80,7 +80,9 @@ pub use deadlock::{
     check_deadlock, spawn_deadlock_watchdog, DeadlockReport, DeadlockedThread, Watchdog,
 };
 pub use field::{Field, Lockable, RwField, SharedField};
-pub use lock::{FieldGuard, FieldLock, FieldReadGuard, FieldWriteGuard, RwFieldLock};
+pub use lock::{
+    FieldCell, FieldGuard, FieldLock, FieldReadGuard, FieldWriteGuard, RawFieldLock, RwFieldLock,
+};
 pub use multi::{lock_fields, LockSet};
 pub use order::{held_count, VALIDATION_ENABLED};
 pub use padded::CachePadded;

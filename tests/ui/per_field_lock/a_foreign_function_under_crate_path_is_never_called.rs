@@ -1,7 +1,7 @@
 // `crate = my` names a module of stand-ins, with a foreign function (declared without the `unsafe`
 // keyword, as edition 2021 allows) where the runtime's hidden accessor used to be: the generated
 // `unsafe` block called it (a review turned that into a free of a stack address). The block now
-// calls a method on the field's lock, which no stand-in has without `unsafe` code of its own.
+// calls a method on the field's cell, which no stand-in has without `unsafe` code of its own.
 #![forbid(unsafe_code)]
 
 mod my {
@@ -10,6 +10,18 @@ mod my {
         impl<T> FieldLock<T> {
             pub const fn new(v: T) -> Self {
                 Self(v)
+            }
+        }
+        pub struct FieldCell<T>(pub T);
+        impl<T> FieldCell<T> {
+            pub const fn new(v: T) -> Self {
+                Self(v)
+            }
+        }
+        pub struct RawFieldLock;
+        impl RawFieldLock {
+            pub const fn new() -> Self {
+                Self
             }
         }
         pub struct RwFieldLock<T>(pub T);
@@ -33,7 +45,8 @@ mod my {
             extern "C" {
                 #[link_name = "free"]
                 pub fn field(
-                    lock: &super::super::field_lock::FieldLock<u64>,
+                    cell: &super::super::field_lock::FieldCell<u64>,
+                    lock: &super::super::field_lock::RawFieldLock,
                     class: &super::super::field_lock::LockClass,
                     object: &super::super::super::Victim,
                     index: u32,

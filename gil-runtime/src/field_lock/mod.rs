@@ -1,10 +1,11 @@
 //! A lock per field: the strategy behind `#[per_field_lock]`.
 //!
-//! Every field of a `#[per_field_lock]` struct sits in its own [`FieldLock`] (a 1-byte
-//! `parking_lot::Mutex`) or, with `#[field(rw)]`, its own [`RwFieldLock`]. Threads that touch
-//! different fields run in parallel; the price is a lock operation per access, a byte (plus
-//! padding) per field, and the risk of deadlock once a thread holds two locks. These tools keep
-//! that risk in check:
+//! Every field of a `#[per_field_lock]` struct has a lock of its own: a 1-byte
+//! `parking_lot::Mutex` ([`RawFieldLock`]) stored beside the field's [`FieldCell`], so that the
+//! struct's locks pack together, or a [`FieldLock`] (lock and value in one) with `padded`, or,
+//! with `#[field(rw)]`, a [`RwFieldLock`]. Threads that touch different fields run in parallel;
+//! the price is a lock operation per access, a byte per field (a word per `rw` field), and the
+//! risk of deadlock once a thread holds two locks. These tools keep that risk in check:
 //!
 //! - [`lock_fields`] takes any set of field locks, of one object or of many, in one global order
 //!   (object address, then declaration order), whatever order the caller names them in. It cannot

@@ -1,8 +1,7 @@
 //! Handles to one field of one object, as the generated accessors return them.
 
-use std::panic::Location;
-
 use std::fmt;
+use std::panic::Location;
 
 use super::lock::{Ctx, Parts};
 use super::{

@@ -197,7 +197,7 @@ fn control_a_cell_reached_through_another_fields_lock_races() {
         };
         // SAFETY: not sound, on purpose: `a` paired with `b`'s lock breaks `__gil_field`'s
         // contract (one lock per cell), and loom must report the race on `a`'s cell.
-        let wrong = unsafe { p.a.__gil_field(&p.__gil_lock_b, &CLASS, &*p, 0) };
+        let wrong = unsafe { p.a.__gil_field(&p.a, &p.__gil_lock_b, &CLASS, &*p, 0) };
         *wrong.lock() += 1;
         other.join().unwrap();
     });

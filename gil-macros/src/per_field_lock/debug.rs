@@ -2,7 +2,7 @@
 //! macro, which shows each locked field as its lock would (`FieldLock(value)`, or
 //! `FieldLock(<locked>)` while it is held) instead of a lock and a cell that cannot be read apart.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::punctuated::Punctuated;
@@ -90,6 +90,13 @@ pub fn impl_debug(input: &Input, found: &[Vec<Meta>]) -> TokenStream {
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let name = ident.unraw().to_string();
+    // Prefixed as the other generated names: a const parameter named like one of them would make
+    // it a constant pattern (hygiene does not keep them apart).
+    let (formatter, builder) = (
+        syn::Ident::new("__gil_formatter", Span::mixed_site()),
+        syn::Ident::new("__gil_builder", Span::mixed_site()),
+    );
+    let builder_ref = &builder;
     let fields: Vec<TokenStream> = input
         .fields
         .iter()
@@ -97,14 +104,14 @@ pub fn impl_debug(input: &Input, found: &[Vec<Meta>]) -> TokenStream {
             let (cfgs, member) = (f.travel.cfg_tokens(), f.ident);
             let label = member.unraw().to_string();
             f.variants().into_iter().map(move |(cfg, kind, _)| {
-                // A mutex field through its accessor (its lock and cell are two fields); the
-                // others as they are (a `RwFieldLock` shows itself).
-                let value = if kind == Kind::Mutex {
-                    quote_spanned!(f.syn.ty.span()=> &self.#member())
-                } else {
+                // A locked field through its accessor (a mutex field's lock and cell are two
+                // fields, and `padded` wraps the lock); a `no_lock` field as it is.
+                let value = if kind == Kind::NoLock {
                     quote_spanned!(f.syn.ty.span()=> &self.#member)
+                } else {
+                    quote_spanned!(f.syn.ty.span()=> &self.#member())
                 };
-                quote!(#cfgs #cfg __gil_debug.field(#label, #value);)
+                quote!(#cfgs #cfg #builder_ref.field(#label, #value);)
             })
         })
         .collect();
@@ -116,10 +123,10 @@ pub fn impl_debug(input: &Input, found: &[Vec<Meta>]) -> TokenStream {
                 #cfg
                 #[automatically_derived]
                 impl #impl_generics ::core::fmt::Debug for #ident #ty_generics #where_clause {
-                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        let mut __gil_debug = f.debug_struct(#name);
+                    fn fmt(&self, #formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        let mut #builder = #formatter.debug_struct(#name);
                         #(#fields)*
-                        __gil_debug.finish()
+                        #builder.finish()
                     }
                 }
             }

@@ -346,10 +346,14 @@ fn accessors(
                 let lock = lock_name(name);
                 quote! {
                     // SAFETY: `self.#lock` is the one lock of `self.#name`: the macro pairs the
-                    // two here and nowhere else. `self` contains both, `#index` is the field's
-                    // declaration index and `__CLASS` its class, the same on every call. A method
-                    // call, not a path under `crate = ..`: only a method can answer it.
-                    unsafe { self.#name.__gil_field(&self.#lock, &__CLASS, self, #index) }
+                    // two here and nowhere else, and the method takes both as generics that must
+                    // be the real types (no `Deref` of a stand-in reaches another lock). `self`
+                    // contains both, `#index` is the field's declaration index and `__CLASS` its
+                    // class, the same on every call. A method call, not a path under
+                    // `crate = ..`: only a method can answer it.
+                    unsafe {
+                        self.#name.__gil_field(&self.#name, &self.#lock, &__CLASS, self, #index)
+                    }
                 }
             } else {
                 quote! {

@@ -24,6 +24,26 @@ pub struct OrderKey {
 
 mod sealed {
     pub trait Sealed {}
+
+    /// `Self` is `T`: the seal of [`super::Exactly`].
+    pub trait Same<T: ?Sized> {}
+
+    impl<T: ?Sized> Same<T> for T {}
+}
+
+/// Implemented by `T` alone, and sealed: a generic argument bound by `Exactly<T>` is a `T`
+/// itself, never a stand-in that `Deref`s to one. Generic arguments get no deref coercion, and
+/// no other type can implement this trait, as its seal cannot be named outside this crate.
+#[doc(hidden)]
+pub trait Exactly<T: ?Sized>: sealed::Same<T> {
+    /// `self`, as the `T` it is.
+    fn __exactly(&self) -> &T;
+}
+
+impl<T: ?Sized> Exactly<T> for T {
+    fn __exactly(&self) -> &T {
+        self
+    }
 }
 
 /// The guard that a hand-over-hand step is coupled to (the address of its lock), as only
@@ -288,6 +308,14 @@ impl<'a, T> RwField<'a, T> {
     }
 }
 
+/// `RwFieldLock(value)`, or `RwFieldLock(<locked>)` while a writer holds the field: what a
+/// `#[derive(Debug)]` on the struct shows for this field.
+impl<T: fmt::Debug> fmt::Debug for RwField<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.lock, f)
+    }
+}
+
 impl<T> sealed::Sealed for RwField<'_, T> {}
 
 impl<'a, T> Lockable<'a> for RwField<'a, T> {
@@ -387,32 +415,41 @@ impl<T> FieldLock<T> {
 }
 
 impl<T> FieldCell<T> {
-    /// The accessor of a `#[per_field_lock]` field: this cell, guarded by `lock`. A method, for
-    /// the reason given at [`FieldLock::__gil_field`].
+    /// The accessor of a `#[per_field_lock]` field: the cell `field` (this one), guarded by
+    /// `lock`. A method, for the reason given at [`FieldLock::__gil_field`]; the field and its
+    /// lock are generic, bound by [`Exactly`], so that they are the real `FieldCell` and
+    /// `RawFieldLock`: under `crate = path`, a stand-in type that `Deref`s to a real lock (or a
+    /// real cell) elsewhere in the object could otherwise pair one cell with two locks.
     ///
     /// # Safety
-    /// `lock` is this cell's one lock: every `Field` of this cell, on any thread and at any time,
-    /// is made with this same `lock` (the macro pairs `self.x` with `self.__gil_lock_x` and
+    /// `lock` is the one lock of `field`: every `Field` of this cell, on any thread and at any
+    /// time, is made with this same `lock` (the macro pairs `self.x` with `self.__gil_lock_x` and
     /// nothing else). Two locks for one cell would let two threads hold its value at once. And
     /// as for [`FieldLock::__gil_field`]: `object` is the struct that contains both (checked),
     /// `index` the field's place in the declaration, and `class` its class.
     ///
     /// # Panics
-    /// If the cell or the lock does not lie within `object`.
+    /// If `field` is not this cell, or the cell or the lock does not lie within `object`.
     #[doc(hidden)]
     #[inline]
     #[track_caller]
-    pub unsafe fn __gil_field<'a, O: ?Sized>(
+    pub unsafe fn __gil_field<'a, O: ?Sized, F: Exactly<Self>, L: Exactly<RawFieldLock>>(
         &'a self,
-        lock: &'a RawFieldLock,
+        field: &'a F,
+        lock: &'a L,
         class: &'static LockClass,
         object: &'a O,
         index: u32,
     ) -> Field<'a, T> {
-        containing(object, self);
+        let (cell, lock) = (field.__exactly(), lock.__exactly());
+        assert!(
+            std::ptr::eq(self, cell),
+            "gil: a field accessor was given a cell that is not its receiver"
+        );
+        containing(object, cell);
         Field {
             // SAFETY: `lock` is this cell's one lock, by this function's contract.
-            parts: unsafe { Parts::new(lock, self) },
+            parts: unsafe { Parts::new(lock, cell) },
             class,
             object: containing(object, lock),
             index,

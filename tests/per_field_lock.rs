@@ -195,9 +195,9 @@ fn lock_fields_refuses_the_same_lock_twice_even_with_forged_keys() {
     // safety; the duplicate check, which looks at the locks' own addresses, must still panic.
     let (x_first, y_between, x_again) = unsafe {
         (
-            pair.x.__gil_field(&CLASS, &pair, 0),
-            pair.y.__gil_field(&CLASS, &pair, 1),
-            pair.x.__gil_field(&CLASS, &pair, 2),
+            pair.x.__gil_field(&pair.x, &CLASS, &pair, 0),
+            pair.y.__gil_field(&pair.y, &CLASS, &pair, 1),
+            pair.x.__gil_field(&pair.x, &CLASS, &pair, 2),
         )
     };
     let caught = catch_unwind(AssertUnwindSafe(|| {
@@ -218,7 +218,7 @@ fn a_field_accessor_refuses_a_lock_outside_its_object() {
     let (lock, elsewhere) = (FieldLock::new(0), [0_u8; 64]);
     // SAFETY: none on purpose: `elsewhere` does not contain `lock`, which the accessor checks.
     let caught = catch_unwind(AssertUnwindSafe(|| unsafe {
-        let _ = lock.__gil_field(&CLASS, &elsewhere, 0);
+        let _ = lock.__gil_field(&lock, &CLASS, &elsewhere, 0);
     }));
     assert!(panic_message(&*caught.expect_err("refused")).contains("not a field of its object"));
 }

@@ -346,11 +346,11 @@ fn accessors(
                 let lock = lock_name(name);
                 quote! {
                     // SAFETY: `self.#lock` is the one lock of `self.#name`: the macro pairs the
-                    // two here and nowhere else, and the method takes both as generics that must
-                    // be the real types (no `Deref` of a stand-in reaches another lock). `self`
-                    // contains both, `#index` is the field's declaration index and `__CLASS` its
-                    // class, the same on every call. A method call, not a path under
-                    // `crate = ..`: only a method can answer it.
+                    // two here and nowhere else, and the method takes both (and the class) as
+                    // generics that must be the real types, which no `Deref` of a stand-in can
+                    // redirect. `self` contains both, `#index` is the field's declaration index
+                    // and `__CLASS` its class, the same on every call. A method call, not a path
+                    // under `crate = ..`: only a method can answer it.
                     unsafe {
                         self.#name.__gil_field(&self.#name, &self.#lock, &__CLASS, self, #index)
                     }
@@ -358,10 +358,11 @@ fn accessors(
             } else {
                 quote! {
                     // SAFETY: `self` contains `self.#name`, `#index` is its declaration index and
-                    // `__CLASS` its class, the same on every call for this lock. A method call,
-                    // not a path under `crate = ..`: only a method can answer it, never a foreign
-                    // function.
-                    unsafe { self.#name.__gil_field(&__CLASS, self, #index) }
+                    // `__CLASS` its class, the same on every call for this lock; the method takes
+                    // the field and the class again as generics that must be the real types. A
+                    // method call, not a path under `crate = ..`: only a method can answer it,
+                    // never a foreign function.
+                    unsafe { self.#name.__gil_field(&self.#name, &__CLASS, self, #index) }
                 }
             };
             quote_spanned! {span=>

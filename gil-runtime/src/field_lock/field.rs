@@ -5,8 +5,8 @@ use std::panic::Location;
 
 use super::lock::{Ctx, Parts};
 use super::{
-    FieldCell, FieldGuard, FieldLock, FieldReadGuard, FieldWriteGuard, LockClass, RawFieldLock,
-    RwFieldLock,
+    CachePadded, FieldCell, FieldGuard, FieldLock, FieldReadGuard, FieldWriteGuard, LockClass,
+    RawFieldLock, RwFieldLock,
 };
 
 /// Where a lock sits in the global acquisition order: by the address of its object, then by the
@@ -25,25 +25,49 @@ pub struct OrderKey {
 mod sealed {
     pub trait Sealed {}
 
-    /// `Self` is `T`: the seal of [`super::Exactly`].
-    pub trait Same<T: ?Sized> {}
+    /// The seal of [`super::Stored`]: a `T`, or a padded one.
+    pub trait Storage<T: ?Sized> {}
 
-    impl<T: ?Sized> Same<T> for T {}
+    impl<T: ?Sized> Storage<T> for T {}
+
+    impl<T> Storage<T> for super::CachePadded<T> {}
 }
 
-/// Implemented by `T` alone, and sealed: a generic argument bound by `Exactly<T>` is a `T`
-/// itself, never a stand-in that `Deref`s to one. Generic arguments get no deref coercion, and
-/// no other type can implement this trait, as its seal cannot be named outside this crate.
+/// What the generated accessors pass for a field, its lock and its class: a `T` itself, or a
+/// `CachePadded<T>` (with `padded`).
+///
+/// Sealed: no other type can implement it, as its seal cannot be named outside this crate. So a
+/// generic argument bound by `Stored<T>` is the field as the macro declared it, never a stand-in
+/// (under `crate = path`) that `Deref`s to another lock of the object: generic arguments get no
+/// deref coercion.
 #[doc(hidden)]
-pub trait Exactly<T: ?Sized>: sealed::Same<T> {
-    /// `self`, as the `T` it is.
-    fn __exactly(&self) -> &T;
+pub trait Stored<T: ?Sized>: sealed::Storage<T> {
+    /// The `T` stored.
+    fn __stored(&self) -> &T;
 }
 
-impl<T: ?Sized> Exactly<T> for T {
-    fn __exactly(&self) -> &T {
+impl<T: ?Sized> Stored<T> for T {
+    fn __stored(&self) -> &T {
         self
     }
+}
+
+impl<T> Stored<T> for CachePadded<T> {
+    fn __stored(&self) -> &T {
+        self
+    }
+}
+
+/// `field`'s `T`, after checking that it is `this`: the receiver of the accessor's method call,
+/// which autoderef may have reached through another type.
+#[track_caller]
+fn stored<'a, T: ?Sized, F: Stored<T>>(this: &T, field: &'a F) -> &'a T {
+    let stored = field.__stored();
+    assert!(
+        std::ptr::addr_eq(this, stored),
+        "gil: a field accessor was given a field that is not its receiver"
+    );
+    stored
 }
 
 /// The guard that a hand-over-hand step is coupled to (the address of its lock), as only
@@ -385,6 +409,10 @@ impl<T> FieldLock<T> {
     /// A method, called as `self.field.__gil_field(..)`, so that the generated `unsafe` block
     /// can only reach this method or one its caller wrote without `unsafe` (a path the caller
     /// chose, through `crate = path`, could name a foreign function or a function pointer).
+    /// The field (`field`, this lock or the `CachePadded` around it) and its class come again as
+    /// generics bound by [`Stored`], so that they are the real types: under `crate = path`, a
+    /// stand-in that `Deref`s to another lock of the object would give that lock a second order
+    /// key (and `lock_fields` could deadlock), or one lock two classes.
     ///
     /// # Safety
     /// `object` is the struct that contains this lock as one of its fields (checked), `index`
@@ -395,62 +423,65 @@ impl<T> FieldLock<T> {
     /// `lock_fields` promises cannot happen.
     ///
     /// # Panics
-    /// If this lock does not lie within `object`.
+    /// If `field` is not this lock, or this lock does not lie within `object`.
     #[doc(hidden)]
     #[inline]
     #[track_caller]
-    pub unsafe fn __gil_field<'a, O: ?Sized>(
+    pub unsafe fn __gil_field<'a, O: ?Sized, F: Stored<Self>, C: Stored<LockClass>>(
         &'a self,
-        class: &'static LockClass,
+        field: &'a F,
+        class: &'static C,
         object: &'a O,
         index: u32,
     ) -> Field<'a, T> {
+        let lock = stored(self, field);
         Field {
-            parts: self.parts(),
-            class,
-            object: containing(object, self),
+            parts: lock.parts(),
+            class: class.__stored(),
+            object: containing(object, lock),
             index,
         }
     }
 }
 
 impl<T> FieldCell<T> {
-    /// The accessor of a `#[per_field_lock]` field: the cell `field` (this one), guarded by
-    /// `lock`. A method, for the reason given at [`FieldLock::__gil_field`]; the field and its
-    /// lock are generic, bound by [`Exactly`], so that they are the real `FieldCell` and
-    /// `RawFieldLock`: under `crate = path`, a stand-in type that `Deref`s to a real lock (or a
-    /// real cell) elsewhere in the object could otherwise pair one cell with two locks.
+    /// The accessor of a `#[per_field_lock]` field: this cell, guarded by `lock`. A method, with
+    /// the field, its lock and its class as generics bound by [`Stored`], as
+    /// [`FieldLock::__gil_field`]. Here a stand-in lock (or a stand-in cell, reached by
+    /// autoderef) would pair one cell with two locks, and two threads could hold its value at
+    /// once: a review did that through `crate = path`, in safe code.
     ///
     /// # Safety
     /// `lock` is the one lock of `field`: every `Field` of this cell, on any thread and at any
     /// time, is made with this same `lock` (the macro pairs `self.x` with `self.__gil_lock_x` and
-    /// nothing else). Two locks for one cell would let two threads hold its value at once. And
-    /// as for [`FieldLock::__gil_field`]: `object` is the struct that contains both (checked),
-    /// `index` the field's place in the declaration, and `class` its class.
+    /// nothing else). And as for [`FieldLock::__gil_field`]: `object` is the struct that contains
+    /// both (checked), `index` the field's place in the declaration, and `class` its class.
     ///
     /// # Panics
     /// If `field` is not this cell, or the cell or the lock does not lie within `object`.
     #[doc(hidden)]
     #[inline]
     #[track_caller]
-    pub unsafe fn __gil_field<'a, O: ?Sized, F: Exactly<Self>, L: Exactly<RawFieldLock>>(
+    pub unsafe fn __gil_field<
+        'a,
+        O: ?Sized,
+        F: Stored<Self>,
+        L: Stored<RawFieldLock>,
+        C: Stored<LockClass>,
+    >(
         &'a self,
         field: &'a F,
         lock: &'a L,
-        class: &'static LockClass,
+        class: &'static C,
         object: &'a O,
         index: u32,
     ) -> Field<'a, T> {
-        let (cell, lock) = (field.__exactly(), lock.__exactly());
-        assert!(
-            std::ptr::eq(self, cell),
-            "gil: a field accessor was given a cell that is not its receiver"
-        );
+        let (cell, lock) = (stored(self, field), lock.__stored());
         containing(object, cell);
         Field {
             // SAFETY: `lock` is this cell's one lock, by this function's contract.
             parts: unsafe { Parts::new(lock, cell) },
-            class,
+            class: class.__stored(),
             object: containing(object, lock),
             index,
         }
@@ -465,20 +496,22 @@ impl<T> RwFieldLock<T> {
     /// As for [`FieldLock::__gil_field`].
     ///
     /// # Panics
-    /// If this lock does not lie within `object`.
+    /// If `field` is not this lock, or this lock does not lie within `object`.
     #[doc(hidden)]
     #[inline]
     #[track_caller]
-    pub unsafe fn __gil_field<'a, O: ?Sized>(
+    pub unsafe fn __gil_field<'a, O: ?Sized, F: Stored<Self>, C: Stored<LockClass>>(
         &'a self,
-        class: &'static LockClass,
+        field: &'a F,
+        class: &'static C,
         object: &'a O,
         index: u32,
     ) -> RwField<'a, T> {
+        let lock = stored(self, field);
         RwField {
-            lock: self,
-            class,
-            object: containing(object, self),
+            lock,
+            class: class.__stored(),
+            object: containing(object, lock),
             index,
         }
     }

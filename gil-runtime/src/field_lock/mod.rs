@@ -89,7 +89,7 @@ pub use order::{held_count, VALIDATION_ENABLED};
 pub use padded::CachePadded;
 
 #[doc(hidden)]
-pub use field::{Exactly, OrderKey};
+pub use field::{OrderKey, Stored};
 
 /// A handle that shares a `#[per_field_lock]` object between threads: an `Arc` (loom's, under
 /// `--cfg loom`). The generated `into_handle` returns one.

@@ -565,7 +565,9 @@ mod imp {
     /// Proof of one entry on this thread's stack of held locks; dropping it pops the entry.
     pub(crate) struct Held {
         lock: usize,
-        _not_send: PhantomData<*const ()>,
+        /// Not `Send` (the drop pops this thread's stack), but `Sync`, as std's `MutexGuard`:
+        /// sharing `&Held` only reads `lock`. So a guard is `Sync` in every build alike.
+        _not_send: PhantomData<std::sync::MutexGuard<'static, ()>>,
     }
 
     impl Held {

@@ -105,11 +105,14 @@ pub fn impl_debug(input: &Input, found: &[Vec<Meta>]) -> TokenStream {
             let label = member.unraw().to_string();
             f.variants().into_iter().map(move |(cfg, kind, _)| {
                 // A locked field through its accessor (a mutex field's lock and cell are two
-                // fields, and `padded` wraps the lock); a `no_lock` field as it is.
+                // fields, and `padded` wraps the lock); a `no_lock` field as it is. `self` at the
+                // call site: spanned at a field that a `macro_rules!` wrote, it would take that
+                // macro's hygiene and not name the receiver.
+                let this = quote!(self);
                 let value = if kind == Kind::NoLock {
-                    quote_spanned!(f.syn.ty.span()=> &self.#member)
+                    quote_spanned!(f.syn.ty.span()=> &#this.#member)
                 } else {
-                    quote_spanned!(f.syn.ty.span()=> &self.#member())
+                    quote_spanned!(f.syn.ty.span()=> &#this.#member())
                 };
                 quote!(#cfgs #cfg #builder_ref.field(#label, #value);)
             })

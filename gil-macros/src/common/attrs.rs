@@ -146,6 +146,8 @@ impl FieldAttrs {
         for attr in attrs {
             if attr.path().is_ident("cfg") {
                 out.cfgs.push(attr.clone());
+            } else if let Some(predicate) = conditional_cfg(&attr.meta) {
+                out.cfgs.push(syn::parse_quote!(#[cfg(#predicate)]));
             } else if travels(&attr.meta)
                 || (attr.path().is_ident("cfg_attr")
                     && parse_cfg_attr(attr).is_ok_and(|(_, inner)| inner.iter().all(travels)))
@@ -161,6 +163,34 @@ impl FieldAttrs {
         let cfgs = &self.cfgs;
         quote!(#(#cfgs)*)
     }
+}
+
+/// The predicate under which a `#[cfg_attr(p, .., cfg(q), ..)]` (at any depth) keeps the field:
+/// `any(not(p), all(q, ..))`, or `None` if it holds no `cfg`. The generated items that name the
+/// field are gated by it too.
+fn conditional_cfg(meta: &Meta) -> Option<TokenStream> {
+    if !meta.path().is_ident("cfg_attr") {
+        return None;
+    }
+    let Meta::List(list) = meta else { return None };
+    let (predicate, inner) = list
+        .parse_args_with(|input: syn::parse::ParseStream| {
+            let predicate: Meta = input.parse()?;
+            input.parse::<Token![,]>()?;
+            Ok((
+                predicate,
+                Punctuated::<Meta, Token![,]>::parse_terminated(input)?,
+            ))
+        })
+        .ok()?;
+    let kept: Vec<TokenStream> = inner
+        .iter()
+        .filter_map(|m| match m {
+            Meta::List(cfg) if m.path().is_ident("cfg") => Some(cfg.tokens.clone()),
+            _ => conditional_cfg(m),
+        })
+        .collect();
+    (!kept.is_empty()).then(|| quote!(any(not(#predicate), all(#(#kept),*))))
 }
 
 /// The field's `#[cfg]`s as one predicate (`all(a, b)`), or `None` if it has none.

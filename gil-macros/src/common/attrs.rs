@@ -6,13 +6,19 @@ use quote::{quote, ToTokens};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Meta, Token};
 
-/// `#[cfg_attr(predicate, attr, attr...)]`, split.
-pub fn parse_cfg_attr(attr: &Attribute) -> syn::Result<(Meta, Punctuated<Meta, Token![,]>)> {
-    attr.parse_args_with(|input: syn::parse::ParseStream| {
+/// `cfg_attr(predicate, attr, attr...)`, split into its predicate and its attributes; `None` for
+/// any other meta, or one that does not parse.
+pub fn split_cfg_attr(meta: &Meta) -> Option<(Meta, Punctuated<Meta, Token![,]>)> {
+    let Meta::List(list) = meta else { return None };
+    if !list.path.is_ident("cfg_attr") {
+        return None;
+    }
+    list.parse_args_with(|input: syn::parse::ParseStream| {
         let predicate = input.parse()?;
         input.parse::<Token![,]>()?;
         Ok((predicate, Punctuated::parse_terminated(input)?))
     })
+    .ok()
 }
 
 /// Every attribute's meta, and the metas inside `cfg_attr`s (at any depth), whatever their
@@ -20,13 +26,7 @@ pub fn parse_cfg_attr(attr: &Attribute) -> syn::Result<(Meta, Punctuated<Meta, T
 fn metas(attrs: &[Attribute]) -> Vec<Meta> {
     fn push(meta: &Meta, out: &mut Vec<Meta>) {
         if meta.path().is_ident("cfg_attr") {
-            let Meta::List(list) = meta else { return };
-            let nested = list.parse_args_with(|input: syn::parse::ParseStream| {
-                input.parse::<Meta>()?;
-                input.parse::<Token![,]>()?;
-                Punctuated::<Meta, Token![,]>::parse_terminated(input)
-            });
-            for inner in nested.iter().flatten() {
+            for inner in split_cfg_attr(meta).iter().flat_map(|(_, inner)| inner) {
                 push(inner, out);
             }
         } else {
@@ -149,8 +149,7 @@ impl FieldAttrs {
             } else if let Some(predicate) = conditional_cfg(&attr.meta) {
                 out.cfgs.push(syn::parse_quote!(#[cfg(#predicate)]));
             } else if travels(&attr.meta)
-                || (attr.path().is_ident("cfg_attr")
-                    && parse_cfg_attr(attr).is_ok_and(|(_, inner)| inner.iter().all(travels)))
+                || split_cfg_attr(&attr.meta).is_some_and(|(_, inner)| inner.iter().all(travels))
             {
                 out.docs.push(attr.clone());
             }
@@ -169,20 +168,7 @@ impl FieldAttrs {
 /// `any(not(p), all(q, ..))`, or `None` if it holds no `cfg`. The generated items that name the
 /// field are gated by it too.
 fn conditional_cfg(meta: &Meta) -> Option<TokenStream> {
-    if !meta.path().is_ident("cfg_attr") {
-        return None;
-    }
-    let Meta::List(list) = meta else { return None };
-    let (predicate, inner) = list
-        .parse_args_with(|input: syn::parse::ParseStream| {
-            let predicate: Meta = input.parse()?;
-            input.parse::<Token![,]>()?;
-            Ok((
-                predicate,
-                Punctuated::<Meta, Token![,]>::parse_terminated(input)?,
-            ))
-        })
-        .ok()?;
+    let (predicate, inner) = split_cfg_attr(meta)?;
     let kept: Vec<TokenStream> = inner
         .iter()
         .filter_map(|m| match m {

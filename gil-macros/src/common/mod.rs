@@ -7,7 +7,7 @@ mod names;
 mod plain;
 
 pub use attrs::{
-    any_deprecated, cfg_predicate, is_non_exhaustive, packed_repr, parse_cfg_attr, refused_derives,
+    any_deprecated, cfg_predicate, is_non_exhaustive, packed_repr, refused_derives, split_cfg_attr,
     FieldAttrs,
 };
 pub use generics::{maybe_unsized, mentions_generics, unique_lifetime};

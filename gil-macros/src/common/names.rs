@@ -152,7 +152,7 @@ fn forwarded_allow(attr: &syn::Attribute) -> Option<TokenStream> {
         list.path.is_ident("allow").then(|| quote!(allow(#tokens)))
     }
     if attr.path().is_ident("cfg_attr") {
-        let (predicate, metas) = super::parse_cfg_attr(attr).ok()?;
+        let (predicate, metas) = super::split_cfg_attr(&attr.meta)?;
         let allows = metas.iter().map(as_allow).collect::<Option<Vec<_>>>()?;
         Some(quote!(#[cfg_attr(#predicate, #(#allows),*)]))
     } else {

@@ -134,12 +134,7 @@ fn read_field_attrs(field: &syn::Field, errors: &mut Vec<syn::Error>) -> ReadAtt
     let mut cfg_kind = None;
     let mut attrs = Vec::new();
     for a in field.attrs.iter().filter(|a| !is_field_attr(a)) {
-        let Some((predicate, inner)) = a
-            .path()
-            .is_ident("cfg_attr")
-            .then(|| common::parse_cfg_attr(a).ok())
-            .flatten()
-        else {
+        let Some((predicate, inner)) = common::split_cfg_attr(&a.meta) else {
             attrs.push(a.clone());
             continue;
         };
@@ -182,21 +177,11 @@ fn read_field_attrs(field: &syn::Field, errors: &mut Vec<syn::Error>) -> ReadAtt
 
 /// Whether `meta` is a `cfg_attr` with a `field(...)` inside, at any depth.
 pub fn mentions_field(meta: &syn::Meta) -> bool {
-    let syn::Meta::List(list) = meta else {
-        return false;
-    };
-    meta.path().is_ident("cfg_attr")
-        && list
-            .parse_args_with(|input: syn::parse::ParseStream| {
-                input.parse::<syn::Meta>()?;
-                input.parse::<syn::Token![,]>()?;
-                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated(input)
-            })
-            .is_ok_and(|inner| {
-                inner
-                    .iter()
-                    .any(|m| m.path().is_ident("field") || mentions_field(m))
-            })
+    common::split_cfg_attr(meta).is_some_and(|(_, inner)| {
+        inner
+            .iter()
+            .any(|m| m.path().is_ident("field") || mentions_field(m))
+    })
 }
 
 /// Whether `attr` is `#[field(...)]`, the attribute this macro reads and removes.

@@ -11,6 +11,7 @@ use syn::{Meta, Token};
 
 use super::ast::Input;
 use super::attr::Kind;
+use crate::common;
 
 /// Takes `Debug` out of the derives among `attrs` (and inside their `cfg_attr`s), and returns the
 /// `cfg_attr` predicates around each `Debug` taken: none for an unconditional derive.
@@ -49,20 +50,7 @@ fn without_debug(meta: &Meta, within: &mut Vec<Meta>, found: &mut Vec<Vec<Meta>>
         return (!rest.is_empty())
             .then(|| syn::parse_quote_spanned!(meta.span()=> derive(#(#rest),*)));
     }
-    if meta.path().is_ident("cfg_attr") {
-        let Meta::List(list) = meta else {
-            return Some(meta.clone());
-        };
-        let Ok((predicate, inner)) = list.parse_args_with(|input: syn::parse::ParseStream| {
-            let predicate: Meta = input.parse()?;
-            input.parse::<Token![,]>()?;
-            Ok((
-                predicate,
-                Punctuated::<Meta, Token![,]>::parse_terminated(input)?,
-            ))
-        }) else {
-            return Some(meta.clone());
-        };
+    if let Some((predicate, inner)) = common::split_cfg_attr(meta) {
         within.push(predicate.clone());
         let rest: Vec<Meta> = inner
             .iter()

@@ -58,16 +58,17 @@ impl<T> Stored<T> for CachePadded<T> {
     }
 }
 
-/// `field`'s `T`, after checking that it is `this`: the receiver of the accessor's method call,
-/// which autoderef may have reached through another type.
+/// What every accessor checks: `field`'s `T`, after checking that it is `this` (the receiver of
+/// the accessor's method call, which autoderef may have reached through another type) and lies
+/// within `object`; and `object`'s address, for the order key.
 #[track_caller]
-fn stored<'a, T: ?Sized, F: Stored<T>>(this: &T, field: &'a F) -> &'a T {
+fn checked<'a, T, F: Stored<T>, O: ?Sized>(this: &T, field: &'a F, object: &O) -> (&'a T, usize) {
     let stored = field.__stored();
     assert!(
         std::ptr::addr_eq(this, stored),
         "gil: a field accessor was given a field that is not its receiver"
     );
-    stored
+    (stored, containing(object, stored))
 }
 
 /// The guard that a hand-over-hand step is coupled to (the address of its lock), as only
@@ -434,11 +435,11 @@ impl<T> FieldLock<T> {
         object: &'a O,
         index: u32,
     ) -> Field<'a, T> {
-        let lock = stored(self, field);
+        let (lock, object) = checked(self, field, object);
         Field {
             parts: lock.parts(),
             class: class.__stored(),
-            object: containing(object, lock),
+            object,
             index,
         }
     }
@@ -476,13 +477,13 @@ impl<T> FieldCell<T> {
         object: &'a O,
         index: u32,
     ) -> Field<'a, T> {
-        let (cell, lock) = (stored(self, field), lock.__stored());
-        containing(object, cell);
+        let ((cell, address), lock) = (checked(self, field, object), lock.__stored());
+        containing(object, lock);
         Field {
             // SAFETY: `lock` is this cell's one lock, by this function's contract.
             parts: unsafe { Parts::new(lock, cell) },
             class: class.__stored(),
-            object: containing(object, lock),
+            object: address,
             index,
         }
     }
@@ -507,11 +508,11 @@ impl<T> RwFieldLock<T> {
         object: &'a O,
         index: u32,
     ) -> RwField<'a, T> {
-        let lock = stored(self, field);
+        let (lock, object) = checked(self, field, object);
         RwField {
             lock,
             class: class.__stored(),
-            object: containing(object, lock),
+            object,
             index,
         }
     }

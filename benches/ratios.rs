@@ -369,8 +369,9 @@ fn counts() {
     let cell = GilCell::new(0_u64);
     let plain_bytes = std::mem::size_of::<[u64; 4]>();
     println!(
-        "\nbytes: GilCell<u64> {}, [u64; 4] {plain_bytes}, AtomicRc<[u64; 4]> block {}",
+        "\nbytes: GilCell<u64> {}, [u64; 4] {plain_bytes}, AtomicRc<[u64; 4]> block {} (biased {})",
         std::mem::size_of_val(&cell),
-        AtomicRc::<[u64; 4]>::block_size()
+        AtomicRc::<[u64; 4]>::block_size(Mode::Atomic),
+        AtomicRc::<[u64; 4]>::block_size(Mode::Biased)
     );
 }

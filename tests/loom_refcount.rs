@@ -138,9 +138,14 @@ fn upgrade_races_last_drop(upgrade: fn(&gilkit::refcount::Weak<Probe>) -> Option
         let rc = AtomicRc::new(probe);
         let weak = AtomicRc::downgrade(&rc);
         let t = thread::spawn(move || {
+            // Never dropped while a control's model unwinds: its object may be freed already.
+            let weak = ManuallyDrop::new(weak);
             if let Some(strong) = upgrade(&weak) {
+                let strong = ManuallyDrop::new(strong);
                 strong.write();
+                drop(ManuallyDrop::into_inner(strong));
             }
+            drop(ManuallyDrop::into_inner(weak));
         });
         drop(rc);
         t.join().unwrap();

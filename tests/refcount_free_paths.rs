@@ -966,10 +966,52 @@ fn per_field_lock_rc_objects_free_once() {
 
 // --- 12. The size the commit claims ------------------------------------------------------------
 
-/// The header is 48 bytes on 64-bit targets: a block of a zero-sized value is the header alone.
+/// The header is `Arc`'s 24 bytes on 64-bit targets (two counts and a pointer): a block of a
+/// zero-sized value is the header alone. A biased object has the owner's 16 bytes in front.
 #[test]
 #[cfg(target_pointer_width = "64")]
-fn the_header_is_48_bytes() {
-    assert_eq!(AtomicRc::<()>::block_size(), 48);
-    assert_eq!(AtomicRc::<u64>::block_size(), 56);
+fn the_header_is_arcs_24_bytes() {
+    assert_eq!(AtomicRc::<()>::block_size(Mode::Atomic), 24);
+    assert_eq!(AtomicRc::<()>::block_size(Mode::Immortal), 24);
+    assert_eq!(AtomicRc::<u64>::block_size(Mode::Atomic), 32);
+    assert_eq!(AtomicRc::<[u64; 4]>::block_size(Mode::Atomic), 56); // 64 with the handle
+    assert_eq!(AtomicRc::<()>::block_size(Mode::Biased), 40);
+    assert_eq!(AtomicRc::<[u64; 4]>::block_size(Mode::Biased), 72);
+}
+
+/// A value aligned past the header sits at its alignment in every mode, also behind a biased
+/// object's owner fields, and each object is freed with the layout it was made with (Miri
+/// checks the deallocation's layout).
+#[test]
+fn an_over_aligned_value_is_aligned_in_every_mode() {
+    #[repr(align(256))]
+    struct Wide(u8);
+    impl Drop for Wide {
+        fn drop(&mut self) {
+            WIDE_DROPS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    static WIDE_DROPS: AtomicUsize = AtomicUsize::new(0);
+
+    assert_eq!(AtomicRc::<Wide>::block_size(Mode::Atomic), 512);
+    assert_eq!(AtomicRc::<Wide>::block_size(Mode::Biased), 768);
+    for mode in [Mode::Atomic, Mode::Biased] {
+        let rc = AtomicRc::with_mode(Wide(7), mode);
+        assert_eq!(
+            std::ptr::from_ref::<Wide>(&rc) as usize % 256,
+            0,
+            "{mode:?}"
+        );
+        let local = AtomicRc::to_local(&rc);
+        assert_eq!(local.is_some(), mode == Mode::Biased);
+        let weak = AtomicRc::downgrade(&rc);
+        let other = rc.clone();
+        std::thread::spawn(move || assert_eq!(other.0, 7))
+            .join()
+            .unwrap();
+        drop((rc, local));
+        merge_deferred();
+        assert!(weak.upgrade().is_none(), "{mode:?}");
+    }
+    assert_eq!(WIDE_DROPS.load(Ordering::Relaxed), 2);
 }

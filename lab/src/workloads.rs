@@ -207,8 +207,12 @@ impl Strategy {
             Self::Gil | Self::GilReleased | Self::GilPriority | Self::GilDomains => {
                 size_of::<usize>() + size_of::<GilObject>() + handle
             }
-            Self::AtomicRc | Self::Biased | Self::BiasedLocal | Self::Immortal => {
-                AtomicRc::<AtomicObject>::block_size() + handle
+            Self::AtomicRc | Self::Immortal => {
+                AtomicRc::<AtomicObject>::block_size(Mode::Atomic) + handle
+            }
+            // The owner also keeps a pointer to each unmerged object, in its list.
+            Self::Biased | Self::BiasedLocal => {
+                AtomicRc::<AtomicObject>::block_size(Mode::Biased) + handle + size_of::<usize>()
             }
             Self::Arc | Self::Rc => 2 * size_of::<usize>() + size_of::<Plain>() + handle,
             Self::Cpython

@@ -121,7 +121,7 @@ pub(crate) fn track(entry: Entry) {
     if registry.entries.len() >= registry.sweep_at {
         registry.entries.retain(|entry| {
             // SAFETY: the entry's weak count keeps the header valid.
-            let alive = unsafe { entry.object.as_ref() }.strong_count() > 0;
+            let alive = unsafe { Header::strong_count(entry.object) } > 0;
             if !alive {
                 // SAFETY: the entry gives up its weak count, once (it leaves the list).
                 unsafe { (entry.release_weak)(entry.object) };
@@ -204,7 +204,7 @@ fn collect(respect_outside_references: bool) -> usize {
         .iter()
         .map(|e| {
             // SAFETY: we hold a strong count.
-            let count = unsafe { e.object.as_ref() }.strong_count();
+            let count = unsafe { Header::strong_count(e.object) };
             isize::try_from(count).unwrap_or(isize::MAX) - 1
         })
         .collect();

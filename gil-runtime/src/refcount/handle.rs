@@ -1,7 +1,9 @@
 //! The typed handles: [`AtomicRc`], [`Weak`] and [`LocalRc`].
 
+use std::alloc::{self, Layout};
 use std::fmt;
 use std::marker::PhantomData;
+#[cfg(loom)]
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::ptr::{self, NonNull};
@@ -9,7 +11,7 @@ use std::ptr::{self, NonNull};
 use super::collect::{self, Entry, Trace, Visitor};
 #[cfg(loom)]
 use super::header::Merge;
-use super::header::{Header, Mode};
+use super::header::{Biased, Header, Meta, Mode};
 use super::owner;
 use crate::stats::Tracked;
 use crate::sync::acquire_fence;
@@ -17,11 +19,33 @@ use crate::sync::acquire_fence;
 use crate::sync::atomic::fence;
 use crate::sync::atomic::Ordering;
 
-/// The allocation: the header first, so that a `NonNull<Header>` points to it too.
+/// An object: the header first, so that a `NonNull<Header>` points to it too. A biased object's
+/// allocation has its owner's fields (`Biased`) in front of it (see `layout`).
 #[repr(C)]
 struct Inner<T> {
     header: Header,
     value: T,
+}
+
+/// The layout of an object's allocation in `mode`, and the offset of its `Inner<T>` there.
+///
+/// A biased object has its `Biased` right in front of the header, at a negative offset that is
+/// the same for every type, so that the count operations, which know no type, find it. Its
+/// `Inner<T>` starts at the first multiple of both alignments past the `Biased`. The other modes
+/// have no prefix: their object is `Arc`'s two counts, one pointer, and the value.
+fn layout<T>(mode: Mode) -> (Layout, usize) {
+    let inner = Layout::new::<Inner<T>>();
+    if mode != Mode::Biased {
+        return (inner, 0);
+    }
+    let prefix = Layout::new::<Biased>();
+    let align = inner.align().max(prefix.align());
+    let offset = prefix.size().next_multiple_of(align);
+    let layout = offset
+        .checked_add(inner.size())
+        .and_then(|size| Layout::from_size_align(size, align).ok())
+        .expect("a biased object fits in `isize::MAX` bytes");
+    (layout, offset)
 }
 
 /// A shared handle with an atomic reference count: `Arc`, plus a [`Mode`] chosen per object.
@@ -235,21 +259,18 @@ impl<T> AtomicRc<T> {
             // not leave the new object without a handle.
             owner::drain_inbox();
         }
-        let inner = Box::new(Inner {
-            header: Header::new(mode, free::<T, C>),
-            value,
-        });
-        let ptr = NonNull::from(Box::leak(inner));
+        let mut ptr = place::<T, C>(value, mode);
         if mode == Mode::Biased {
-            match owner::register(ptr.cast()) {
-                // SAFETY: the object is not shared yet, and this thread is its owner.
+            match owner::register(header_of(ptr)) {
+                // SAFETY: the object is biased and not shared yet, and this thread is its owner.
                 Some(slot) => unsafe {
-                    header_of(ptr).as_ref().slot.with_mut(|place| *place = slot);
+                    Header::biased(header_of(ptr))
+                        .slot
+                        .with_mut(|place| *place = slot);
                 },
-                // SAFETY: not shared yet, so this is the only access to the header.
-                None => unsafe {
-                    (*ptr.as_ptr()).header = Header::new(Mode::Atomic, free::<T, C>);
-                },
+                // A thread that is exiting owns nothing: the object is made again, atomic.
+                // SAFETY: not shared yet, and never used again.
+                None => ptr = place::<T, C>(unsafe { unplace(ptr) }, Mode::Atomic),
             }
         }
         C::allocated();
@@ -269,15 +290,20 @@ impl<T> AtomicRc<T> {
         }
     }
 
-    /// Bytes of the heap block behind a handle: the counts, the mode and the value.
+    /// Bytes of the heap block behind a handle to an object counted in `mode`: the header (two
+    /// counts and a pointer, as `Arc`'s), the value, and for a biased object the owner's fields.
     ///
     /// ```
     /// # use gil_runtime as gilkit;
-    /// use gilkit::refcount::AtomicRc;
-    /// assert!(AtomicRc::<u64>::block_size() > std::mem::size_of::<u64>());
+    /// use gilkit::refcount::{AtomicRc, Mode};
+    ///
+    /// let atomic = AtomicRc::<u64>::block_size(Mode::Atomic);
+    /// assert!(atomic > std::mem::size_of::<u64>());
+    /// assert!(AtomicRc::<u64>::block_size(Mode::Biased) > atomic);
     /// ```
-    pub const fn block_size() -> usize {
-        std::mem::size_of::<Inner<T>>()
+    #[must_use]
+    pub fn block_size(mode: Mode) -> usize {
+        layout::<T>(mode).0.size()
     }
 
     /// How this object is counted.
@@ -290,7 +316,7 @@ impl<T> AtomicRc<T> {
     /// ```
     #[must_use]
     pub fn mode(this: &Self) -> Mode {
-        this.header().mode
+        this.header().mode()
     }
 
     /// A snapshot of the number of strong handles (other threads may change it at once).
@@ -309,7 +335,8 @@ impl<T> AtomicRc<T> {
     /// ```
     #[must_use]
     pub fn strong_count(this: &Self) -> usize {
-        this.header().strong_count()
+        // SAFETY: this handle's count keeps the object alive; the pointer is the handle's own.
+        unsafe { Header::strong_count(header_of(this.ptr)) }
     }
 
     /// Whether two handles point to the same object.
@@ -530,9 +557,67 @@ unsafe fn release_weak<T>(inner: NonNull<Inner<T>>) {
         }
         acquire_fence(weak);
     }
-    // SAFETY: the last count of any kind is gone. `ManuallyDrop` has `T`'s layout, so this frees
-    // the `Box` from `allocate` without dropping the value again.
-    drop(unsafe { Box::from_raw(inner.as_ptr().cast::<Inner<ManuallyDrop<T>>>()) });
+    // SAFETY: the last count of any kind is gone, and the value was dropped.
+    unsafe { deallocate(inner) };
+}
+
+/// Moves `value` into a new allocation counted in `mode`, which no handle holds yet.
+fn place<T, C: Census>(value: T, mode: Mode) -> NonNull<Inner<T>> {
+    let (layout, offset) = layout::<T>(mode);
+    // SAFETY: the layout is not zero-sized: it holds a header.
+    let Some(start) = NonNull::new(unsafe { alloc::alloc(layout) }) else {
+        alloc::handle_alloc_error(layout)
+    };
+    // SAFETY: `layout` puts an `Inner<T>` at `offset`, aligned for it.
+    let inner = unsafe { start.add(offset) }.cast::<Inner<T>>();
+    let meta = const { &Meta { free: free::<T, C> } };
+    // SAFETY: the memory is new, and the places are within it and aligned (`layout`): the
+    // `Inner<T>` at `offset`, and a biased object's `Biased` right in front of it.
+    unsafe {
+        inner.as_ptr().write(Inner {
+            header: Header::new(mode, meta),
+            value,
+        });
+        if mode == Mode::Biased {
+            header_of(inner)
+                .cast::<Biased>()
+                .sub(1)
+                .write(Biased::new());
+        }
+    }
+    inner
+}
+
+/// Moves the value out of an object that `place` made, and frees its memory.
+///
+/// # Safety
+/// No handle to the object exists, and the value was not moved out before.
+unsafe fn unplace<T>(inner: NonNull<Inner<T>>) -> T {
+    // SAFETY: the value is there, and it is read once (the caller's promise).
+    let value = unsafe { ptr::read(ptr::addr_of!((*inner.as_ptr()).value)) };
+    // SAFETY: nothing refers to the object, and its value is moved out.
+    unsafe { deallocate(inner) };
+    value
+}
+
+/// Frees an object's memory without dropping its value: drops its header (and a biased object's
+/// `Biased`) and deallocates with the layout its mode had.
+///
+/// # Safety
+/// No count of any kind is left; the value is dropped or moved out.
+unsafe fn deallocate<T>(inner: NonNull<Inner<T>>) {
+    let header = header_of(inner);
+    // SAFETY: the memory is still allocated.
+    let mode = unsafe { header.as_ref() }.mode();
+    let (layout, offset) = layout::<T>(mode);
+    // SAFETY: nobody refers to the object any more; `place` wrote these places, with `layout`.
+    unsafe {
+        if mode == Mode::Biased {
+            ptr::drop_in_place(header.cast::<Biased>().sub(1).as_ptr());
+        }
+        ptr::drop_in_place(header.as_ptr());
+        alloc::dealloc(inner.cast::<u8>().sub(offset).as_ptr(), layout);
+    }
 }
 
 /// The header of an object: the counts are reached through it, never through a `&Inner<T>`,
@@ -588,7 +673,8 @@ impl<T> AtomicRc<T> {
     /// Aborts the process if the owner's count would overflow, as `Rc` does.
     #[must_use]
     pub fn to_local(this: &Self) -> Option<LocalRc<T>> {
-        this.header().add_local().then(|| LocalRc {
+        // SAFETY: this handle's count keeps the object alive; the pointer is the handle's own.
+        unsafe { Header::add_local(header_of(this.ptr)) }.then(|| LocalRc {
             ptr: this.ptr,
             _owns: PhantomData,
         })
@@ -599,8 +685,11 @@ impl<T> AtomicRc<T> {
     /// checking that this thread is the owner.
     #[doc(hidden)]
     pub fn __to_local_on_any_thread(this: &Self) -> LocalRc<T> {
-        // SAFETY: none; the control shows loom catching the race this allows.
-        this.header().local.with_mut(|local| unsafe { *local += 1 });
+        // SAFETY: none; the control shows loom catching the race this allows. (The object is
+        // biased, as the controls make it, and alive while `this` holds its count.)
+        unsafe { Header::biased(header_of(this.ptr)) }
+            .local
+            .with_mut(|local| unsafe { *local += 1 });
         LocalRc {
             ptr: this.ptr,
             _owns: PhantomData,
@@ -613,17 +702,12 @@ impl<T> LocalRc<T> {
     /// any owner's handle does).
     #[must_use]
     pub fn to_shared(this: &Self) -> AtomicRc<T> {
-        this.header().increment();
+        // SAFETY: this handle's count keeps the object alive; the pointer is the handle's own.
+        unsafe { Header::increment(header_of(this.ptr)) };
         AtomicRc {
             ptr: this.ptr,
             _owns: PhantomData,
         }
-    }
-
-    fn header(&self) -> &Header {
-        // SAFETY: the object lives while this handle holds its count. Only the header is
-        // borrowed, never the value.
-        unsafe { header_of(self.ptr).as_ref() }
     }
 }
 
@@ -632,8 +716,9 @@ impl<T> Clone for LocalRc<T> {
     #[inline]
     fn clone(&self) -> Self {
         // SAFETY: a local handle is made on the owner thread and cannot leave it (`!Send`,
-        // `!Sync`), so this is the owner thread.
-        unsafe { self.header().increment_owner() };
+        // `!Sync`), so this is the owner thread; its count keeps the biased object alive, and
+        // the pointer is its own.
+        unsafe { Header::increment_owner(header_of(self.ptr)) };
         Self {
             ptr: self.ptr,
             _owns: PhantomData,
@@ -645,8 +730,9 @@ impl<T> Drop for LocalRc<T> {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: this handle gives up its count and is never used again; it was made on the
-        // owner thread and cannot leave it (`!Send`, `!Sync`), so this is the owner thread.
-        if !unsafe { self.header().decrement_local() } {
+        // owner thread and cannot leave it (`!Send`, `!Sync`), so this is the owner thread. The
+        // pointer is its own.
+        if !unsafe { Header::decrement_local(header_of(self.ptr)) } {
             // SAFETY: as above, and `decrement_local` did not finish.
             unsafe { Header::release_local_slow(self.ptr.cast()) }
         }
@@ -677,7 +763,8 @@ impl<T> Clone for AtomicRc<T> {
     /// Aborts the process if the count would overflow, as `Arc` does.
     #[inline]
     fn clone(&self) -> Self {
-        self.header().increment();
+        // SAFETY: this handle's count keeps the object alive; the pointer is the handle's own.
+        unsafe { Header::increment(header_of(self.ptr)) };
         Self {
             ptr: self.ptr,
             _owns: PhantomData,
@@ -752,7 +839,8 @@ impl<T> Weak<T> {
     /// ```
     #[must_use]
     pub fn strong_count(&self) -> usize {
-        self.header().strong_count()
+        // SAFETY: this handle's weak count keeps the memory; the pointer is the handle's own.
+        unsafe { Header::strong_count(header_of(self.ptr)) }
     }
 
     /// Whether two weak handles point to the same object.

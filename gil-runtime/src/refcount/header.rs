@@ -3,7 +3,7 @@
 //! The typed handles in `handle.rs` only decide *when* to call these; the orderings and the
 //! merge live here. See the module docs of `refcount` for the protocol.
 
-use std::ptr::NonNull;
+use std::ptr::{self, NonNull};
 
 use super::owner;
 use crate::sync::atomic::{AtomicUsize, Ordering};
@@ -21,12 +21,15 @@ use crate::sync::{acquire_fence, UnsafeCell};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mode {
     /// One atomic count, with `Arc`'s orderings.
-    Atomic,
+    Atomic = 0,
     /// A non-atomic count for the thread that made the object, an atomic one for the others.
-    Biased,
+    Biased = 1,
     /// No counting at all; the object is never freed.
-    Immortal,
+    Immortal = 2,
 }
+
+/// The bits of `Header::meta` that hold the mode.
+const MODE_BITS: usize = 0b11;
 
 /// The `MERGED` bit of a biased object's shared word.
 pub(crate) const MERGED: usize = 1;
@@ -73,29 +76,73 @@ pub(crate) enum Merge {
     FastFreeIgnoringWeak,
 }
 
-/// The header in front of every object (`#[repr(C)]` first field of the allocation).
-///
-/// `#[repr(C)]` keeps the fields that every clone and drop reads (the count, the mode, and in
-/// biased mode the owner and its local count) together at the start, in one cache line, and
-/// packs the 4-byte `slot` and the mode into one word: 48 bytes in all.
-#[repr(C)]
-pub(crate) struct Header {
-    /// `Atomic`: the strong count. `Biased`: the shared word. `Immortal`: unused.
-    pub(crate) strong: AtomicUsize,
-    /// `Biased`: the owner thread's id (never reused).
-    pub(crate) owner: u64,
-    /// `Biased`: the owner's count, or `LOCAL_MERGED`; read and written only on the owner thread.
-    pub(crate) local: UnsafeCell<usize>,
-    /// `Biased`: the index of this object in the owner's list of unmerged objects; read and
-    /// written only on the owner thread.
-    pub(crate) slot: UnsafeCell<u32>,
-    pub(crate) mode: Mode,
-    /// The number of `Weak`s, plus one held by all strong handles together (as in `Arc`).
-    pub(crate) weak: AtomicUsize,
+/// What an object's type knows, one `static` per type and census (`handle::allocate` makes it
+/// with a `const` block): the header points to it, so that it takes one word in every object.
+/// Aligned to 4 at least, so that the header can keep the mode in the pointer's two low bits.
+#[repr(C, align(4))]
+pub(crate) struct Meta {
     /// Drops the value, tells the type's live count if it has one (`stats::Tracked`), and gives
     /// up the strong handles' weak count. Type-erased, so that the owner's exit can free objects
     /// of any type.
     pub(crate) free: unsafe fn(NonNull<Header>),
+}
+
+/// The header of every object (`#[repr(C)]` first field of `handle::Inner`): `Arc`'s two counts
+/// and one pointer, 24 bytes. A biased object also has a `Biased` in front of it.
+#[repr(C)]
+pub(crate) struct Header {
+    /// `Atomic`: the strong count. `Biased`: the shared word. `Immortal`: unused.
+    pub(crate) strong: AtomicUsize,
+    /// The number of `Weak`s, plus one held by all strong handles together (as in `Arc`).
+    pub(crate) weak: AtomicUsize,
+    /// The object's `Meta`, its address moved up by the `Mode` (`MODE_BITS`), so that reading
+    /// the mode, on every clone and drop, takes no second load.
+    meta: *const Meta,
+}
+
+// SAFETY: the counts are atomics, and `meta` points to a `static` `Meta`, which holds function
+// pointers only and is never written: any thread may read it. (Without these, `*const Meta`
+// would show up in the errors users get for a `LocalRc` sent to another thread.)
+unsafe impl Send for Header {}
+// SAFETY: as above.
+unsafe impl Sync for Header {}
+
+/// The owner's fields of a biased object, right in front of its header (see `handle::layout`),
+/// so that the value lies at the same offset from the header in every mode. Reached only
+/// through `Header::biased`.
+#[repr(C)]
+pub(crate) struct Biased {
+    /// The owner thread's id (never reused: see `owner::current`).
+    pub(crate) owner: u32,
+    /// The index of this object in the owner's list of unmerged objects; read and written only
+    /// on the owner thread.
+    pub(crate) slot: UnsafeCell<u32>,
+    /// The owner's count, or `LOCAL_MERGED`; read and written only on the owner thread.
+    pub(crate) local: UnsafeCell<usize>,
+}
+
+impl Biased {
+    /// The owner's fields of a new object made on this thread, with its one handle.
+    pub(crate) fn new() -> Self {
+        Self {
+            owner: owner::current(),
+            slot: UnsafeCell::new(0),
+            local: UnsafeCell::new(1),
+        }
+    }
+
+    /// Runs `f` on the local count if this thread is the owner and has not merged.
+    fn with_local<R>(&self, f: impl FnOnce(&mut usize) -> R) -> Option<R> {
+        if !owner::is_current(self.owner) {
+            return None;
+        }
+        // SAFETY: this is the owner thread, the only one that touches `local`, and no reference
+        // to it outlives this call (nothing in `f` reenters).
+        self.local.with_mut(|local| unsafe {
+            let count = &mut *local;
+            (*count != LOCAL_MERGED).then(|| f(count))
+        })
+    }
 }
 
 #[cold]
@@ -116,47 +163,57 @@ const fn shared_count(word: usize) -> isize {
 }
 
 impl Header {
-    pub(crate) fn new(mode: Mode, free: unsafe fn(NonNull<Header>)) -> Self {
+    /// The header of a new object counted in `mode`, whose type's operations are `meta`.
+    pub(crate) fn new(mode: Mode, meta: &'static Meta) -> Self {
         Self {
             strong: AtomicUsize::new(usize::from(mode != Mode::Biased)),
             weak: AtomicUsize::new(1),
-            mode,
-            owner: if mode == Mode::Biased {
-                owner::current()
-            } else {
-                0
-            },
-            local: UnsafeCell::new(1),
-            slot: UnsafeCell::new(0),
-            free,
+            meta: ptr::from_ref(meta).wrapping_byte_add(mode as usize),
         }
     }
 
-    /// Runs `f` on the local count if this thread is the owner and has not merged.
-    fn with_local<R>(&self, f: impl FnOnce(&mut usize) -> R) -> Option<R> {
-        if !owner::is_current(self.owner) {
-            return None;
+    /// How this object is counted.
+    #[inline]
+    pub(crate) fn mode(&self) -> Mode {
+        match self.meta as usize & MODE_BITS {
+            0 => Mode::Atomic,
+            1 => Mode::Biased,
+            _ => Mode::Immortal,
         }
-        // SAFETY: this is the owner thread, the only one that touches `local`, and no reference
-        // to it outlives this call (nothing in `f` reenters).
-        self.local.with_mut(|local| unsafe {
-            let count = &mut *local;
-            (*count != LOCAL_MERGED).then(|| f(count))
-        })
+    }
+
+    /// The owner's fields of a biased object.
+    ///
+    /// # Safety
+    /// `this` is the header of a live biased object (or one whose memory a weak count keeps),
+    /// with the provenance of its whole allocation: a pointer that comes from the allocation
+    /// (the handles' own), never one made from a `&Header`, whose range ends at the header.
+    #[inline]
+    pub(crate) unsafe fn biased<'a>(this: NonNull<Self>) -> &'a Biased {
+        // SAFETY: as the caller promises: a biased object's `Biased` lies right in front of its
+        // header (`handle::layout`), and is only ever borrowed shared (its cells are the
+        // owner's to write).
+        unsafe { this.cast::<Biased>().sub(1).as_ref() }
     }
 
     /// Counts one more local reference if this thread is the owner of this biased object and has
     /// not merged; whether it did.
-    pub(crate) fn add_local(&self) -> bool {
-        self.mode == Mode::Biased
-            && self
-                .with_local(|count| {
-                    if *count >= MAX_COUNT {
-                        overflow();
-                    }
-                    *count += 1;
-                })
-                .is_some()
+    ///
+    /// # Safety
+    /// `this` is the header of a live object, with its allocation's provenance (see `biased`).
+    pub(crate) unsafe fn add_local(this: NonNull<Self>) -> bool {
+        // SAFETY: as the caller promises; `biased` only for a biased object.
+        unsafe {
+            this.as_ref().mode() == Mode::Biased
+                && Self::biased(this)
+                    .with_local(|count| {
+                        if *count >= MAX_COUNT {
+                            overflow();
+                        }
+                        *count += 1;
+                    })
+                    .is_some()
+        }
     }
 
     /// Gives up one strong count, and frees the object through its type-erased `free` if it was
@@ -182,31 +239,45 @@ impl Header {
     pub(crate) unsafe fn free_object(object: NonNull<Self>) {
         // SAFETY: the header stays valid until `free` releases the last weak count; `free` was set
         // for this object's type when it was made, and the caller's promise is `free`'s.
-        unsafe { (object.as_ref().free)(object) }
+        unsafe { (object.as_ref().meta().free)(object) }
     }
 
-    /// Counts one more strong handle. The caller holds one, so the object is alive.
+    /// The object's `Meta`.
+    fn meta(&self) -> &'static Meta {
+        // SAFETY: `meta` is a `&'static Meta` moved up by the mode (`new`), which this takes off.
+        unsafe { &*self.meta.wrapping_byte_sub(self.meta as usize & MODE_BITS) }
+    }
+
+    /// Counts one more strong handle.
     ///
     /// The fast paths are inline: atomic mode, immortal, a biased non-owner (the shared word)
     /// and a biased owner below the overflow limit. A merged owner and overflow go out of line.
+    ///
+    /// # Safety
+    /// `this` is the header of an object that the caller holds a strong count of, with the
+    /// allocation's provenance (see `biased`).
     #[inline]
-    pub(crate) fn increment(&self) {
-        if self.mode == Mode::Atomic {
-            if self.strong.fetch_add(1, Ordering::Relaxed) > MAX_COUNT {
+    pub(crate) unsafe fn increment(this: NonNull<Self>) {
+        // SAFETY: the caller's count keeps the object alive.
+        let header = unsafe { this.as_ref() };
+        let mode = header.mode();
+        if mode == Mode::Atomic {
+            if header.strong.fetch_add(1, Ordering::Relaxed) > MAX_COUNT {
                 overflow();
             }
             return;
         }
-        if self.mode == Mode::Immortal {
+        if mode == Mode::Immortal {
             return;
         }
         // Biased from here on.
-        if !owner::is_current(self.owner) {
-            self.increment_shared();
+        // SAFETY: as the caller promises, for a biased object.
+        if !owner::is_current(unsafe { Self::biased(this) }.owner) {
+            header.increment_shared();
             return;
         }
         // SAFETY: this is the owner thread, checked just above.
-        unsafe { self.increment_owner() };
+        unsafe { Self::increment_owner(this) };
     }
 
     /// The owner's increment of a biased object: a plain one of its local count, unless merged
@@ -218,35 +289,46 @@ impl Header {
     /// The slow path takes the add back.
     ///
     /// # Safety
-    /// The caller is the owner thread of this biased object (a `LocalRc` calls it with no further
-    /// check): on any other thread the plain increment races the owner's.
+    /// As `increment`, and the caller is the owner thread of this biased object (a `LocalRc`
+    /// calls it with no further check): on any other thread the plain increment races the
+    /// owner's.
     #[inline]
-    pub(crate) unsafe fn increment_owner(&self) {
-        // SAFETY: this is the owner thread, the only one that touches `local`.
-        let merged_or_full = self.local.with_mut(|local| unsafe {
-            let count = (*local).wrapping_add(1);
-            *local = count;
-            signed(count) < 0
-        });
+    pub(crate) unsafe fn increment_owner(this: NonNull<Self>) {
+        // SAFETY: as the caller promises: a live biased object, and this is the owner thread,
+        // the only one that touches `local`.
+        let merged_or_full = unsafe { Self::biased(this) }
+            .local
+            .with_mut(|local| unsafe {
+                let count = (*local).wrapping_add(1);
+                *local = count;
+                signed(count) < 0
+            });
         if merged_or_full {
-            self.increment_slow();
+            // SAFETY: as the caller promises.
+            unsafe { Self::increment_slow(this) };
         }
     }
 
     /// The owner's increment of a biased object when its local count was merged or at
     /// `isize::MAX`: takes back the fast path's add, then counts in the shared word, or aborts.
+    ///
+    /// # Safety
+    /// As `increment_owner`.
     #[inline(never)]
-    fn increment_slow(&self) {
-        // SAFETY: this is the owner thread (the caller's promise), the only one that touches
-        // `local`.
-        let count = self.local.with_mut(|local| unsafe {
-            *local = (*local).wrapping_sub(1);
-            *local
-        });
+    unsafe fn increment_slow(this: NonNull<Self>) {
+        // SAFETY: as the caller promises: a live biased object, and this is the owner thread,
+        // the only one that touches `local`.
+        let count = unsafe { Self::biased(this) }
+            .local
+            .with_mut(|local| unsafe {
+                *local = (*local).wrapping_sub(1);
+                *local
+            });
         if count != LOCAL_MERGED {
             overflow(); // an unmerged owner count at `isize::MAX`
         }
-        self.increment_shared();
+        // SAFETY: the caller's count keeps the object alive.
+        unsafe { this.as_ref() }.increment_shared();
     }
 
     #[inline]
@@ -261,23 +343,26 @@ impl Header {
     /// the `Acquire` fence has been issued.
     ///
     /// # Safety
-    /// The caller gives up one strong count of this (live) object.
+    /// The caller gives up one strong count of this (live) object; `this` has the allocation's
+    /// provenance (see `biased`).
     #[inline]
     pub(crate) unsafe fn decrement(this: NonNull<Self>, merge: Merge) -> bool {
         // SAFETY: the caller's count keeps the object alive.
         let header = unsafe { this.as_ref() };
-        if header.mode == Mode::Atomic {
+        let mode = header.mode();
+        if mode == Mode::Atomic {
             if header.strong.fetch_sub(1, Ordering::Release) != 1 {
                 return false;
             }
             acquire_fence(&header.strong);
             return true;
         }
-        if header.mode == Mode::Immortal {
+        if mode == Mode::Immortal {
             return false;
         }
         // Biased from here on.
-        if !owner::is_current(header.owner) {
+        // SAFETY: as the caller promises, for a biased object.
+        if !owner::is_current(unsafe { Self::biased(this) }.owner) {
             // SAFETY: the caller gives up one count of this live object.
             return unsafe { Self::decrement_non_owner(this, merge) };
         }
@@ -292,8 +377,8 @@ impl Header {
     /// As `decrement`, and the caller is the owner thread of this biased object.
     #[inline]
     pub(crate) unsafe fn decrement_owner(this: NonNull<Self>, merge: Merge) -> bool {
-        // SAFETY: the caller's count keeps the object alive, and this is the owner thread.
-        if unsafe { this.as_ref().decrement_local() } && merge == Merge::Correct {
+        // SAFETY: as the caller promises.
+        if unsafe { Self::decrement_local(this) } && merge == Merge::Correct {
             return false;
         }
         // SAFETY: the caller gives up one count of this live object, and `decrement_local` did
@@ -309,15 +394,19 @@ impl Header {
     /// reference (that one merges) and the owner has not merged (`LOCAL_MERGED` is negative).
     ///
     /// # Safety
-    /// The caller is the owner thread of this biased object.
+    /// `this` is the header of a live biased object, with the allocation's provenance (see
+    /// `biased`), and the caller is its owner thread.
     #[inline]
-    pub(crate) unsafe fn decrement_local(&self) -> bool {
-        // SAFETY: this is the owner thread, the only one that touches `local`.
-        self.local.with_mut(|local| unsafe {
-            let count = *local;
-            *local = count.wrapping_sub(1);
-            signed(count) > 1
-        })
+    pub(crate) unsafe fn decrement_local(this: NonNull<Self>) -> bool {
+        // SAFETY: as the caller promises: a live biased object, and this is the owner thread,
+        // the only one that touches `local`.
+        unsafe { Self::biased(this) }
+            .local
+            .with_mut(|local| unsafe {
+                let count = *local;
+                *local = count.wrapping_sub(1);
+                signed(count) > 1
+            })
     }
 
     /// `decrement_slow` for a `LocalRc`, which frees the object if that was the last count.
@@ -343,11 +432,13 @@ impl Header {
     unsafe fn decrement_slow(this: NonNull<Self>, merge: Merge) -> bool {
         // SAFETY: the caller's count keeps the object alive.
         let header = unsafe { this.as_ref() };
+        // SAFETY: as the caller promises, for a biased object.
+        let biased = unsafe { Self::biased(this) };
         // SAFETY: this is the owner thread, the only one that touches `local`.
-        header
+        biased
             .local
             .with_mut(|local| unsafe { *local = (*local).wrapping_add(1) });
-        let local = header.with_local(|count| {
+        let local = biased.with_local(|count| {
             *count -= 1;
             if *count == 0 {
                 *count = LOCAL_MERGED;
@@ -362,7 +453,7 @@ impl Header {
             Some(true) => {
                 // SAFETY: this is the owner thread (`with_local` checked), the only one that
                 // touches `slot`.
-                owner::unregister(header.slot.with(|slot| unsafe { *slot }));
+                owner::unregister(biased.slot.with(|slot| unsafe { *slot }));
                 if header.unreachable_by_others(merge) {
                     return true;
                 }
@@ -406,7 +497,7 @@ impl Header {
     /// Marks a biased object as having (had) a `Weak`: called by `downgrade`, before the `Weak`
     /// exists. An RMW, so that it stays in every later value of the shared word.
     pub(crate) fn note_weak(&self) {
-        if self.mode == Mode::Biased {
+        if self.mode() == Mode::Biased {
             self.strong.fetch_or(MAYBE_WEAK, Ordering::Relaxed);
         }
     }
@@ -459,7 +550,8 @@ impl Header {
     /// goes below zero and the owner's exit merge, which comes after the close, makes up for it.
     ///
     /// # Safety
-    /// The caller gives up one strong count of this (live) biased object.
+    /// The caller gives up one strong count of this (live) biased object; `this` has the
+    /// allocation's provenance (see `biased`).
     ///
     /// Out of line, so that the inline fast paths of `decrement` stay small enough to need no
     /// saved registers.
@@ -475,8 +567,9 @@ impl Header {
                 && !inbox_closed
                 && merge != Merge::NoHandOver
             {
-                // SAFETY: the owner's inbox takes over the caller's count on `true`.
-                if unsafe { owner::hand_over(header.owner, this, merge) } {
+                // SAFETY: the owner's inbox takes over the caller's count on `true`; the object
+                // is biased, as the caller promises.
+                if unsafe { owner::hand_over(Self::biased(this).owner, this, merge) } {
                     return false;
                 }
                 inbox_closed = true;
@@ -539,7 +632,8 @@ impl Header {
 
     /// Counts one more strong handle for a `Weak`, unless the object is (being) freed.
     pub(crate) fn try_increment(&self) -> bool {
-        let step = |word: usize| match self.mode {
+        let mode = self.mode();
+        let step = |word: usize| match mode {
             Mode::Atomic if word == 0 => None,
             Mode::Atomic if word > MAX_COUNT => overflow(),
             Mode::Atomic => Some(word + 1),
@@ -550,7 +644,7 @@ impl Header {
             _ if shared_count(word) > MAX_SHARED => overflow(),
             _ => Some(word.wrapping_add(SHARED_ONE)),
         };
-        match self.mode {
+        match mode {
             Mode::Immortal => true,
             _ => self
                 .strong
@@ -560,16 +654,24 @@ impl Header {
     }
 
     /// A snapshot of the number of strong handles; see `AtomicRc::strong_count`.
-    pub(crate) fn strong_count(&self) -> usize {
-        let word = self.strong.load(Ordering::Relaxed);
-        match self.mode {
+    ///
+    /// # Safety
+    /// `this` is the header of an object whose memory the caller keeps (a strong or weak count),
+    /// with the allocation's provenance (see `biased`).
+    pub(crate) unsafe fn strong_count(this: NonNull<Self>) -> usize {
+        // SAFETY: as the caller promises.
+        let header = unsafe { this.as_ref() };
+        let word = header.strong.load(Ordering::Relaxed);
+        match header.mode() {
             Mode::Atomic => word,
             Mode::Immortal => usize::MAX,
             Mode::Biased => {
                 let shared = shared_count(word);
                 let total = if word & MERGED != 0 {
                     shared
-                } else if let Some(local) = self.with_local(|count| *count) {
+                // SAFETY: as the caller promises, for a biased object.
+                } else if let Some(local) = unsafe { Self::biased(this) }.with_local(|count| *count)
+                {
                     shared.wrapping_add_unsigned(local)
                 } else {
                     // Another thread cannot see the owner's count; it is at least one.

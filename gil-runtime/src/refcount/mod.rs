@@ -55,8 +55,9 @@
 //!   thread and cannot leave it (`!Send`, `!Sync`), so it counts with no check. Once merged (the
 //!   owner's exit merges while a `LocalRc` in a thread-local may still live), `local` holds the
 //!   merged mark, which every local fast path reads as "go the slow way".
-//!   Thread ids come from a global counter and are never reused, so no other thread can ever
-//!   pass for the owner, not even after it exited.
+//!   Thread ids come from a global counter and are never reused (a thread started after the
+//!   2^32 - 2 ids ran out gets none, owns nothing, and makes its biased objects atomic), so no
+//!   other thread can ever pass for the owner, not even after it exited.
 //! - **Merge**: the owner sets its `local` to a "merged" mark, and then adds `local << 2 | MERGED`
 //!   to the shared word in *one* atomic RMW (`Release`, then an `Acquire` fence if it frees). From
 //!   then on every thread, the owner included, counts in the shared word only. The owner merges

@@ -9,20 +9,23 @@ use super::header::{Header, Merge, LOCAL_MERGED};
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::{thread_local, Mutex};
 
-/// The id of no thread: what `current` answers once this thread's locals are gone.
-const NO_THREAD: u64 = u64::MAX;
+/// The id of no thread: what `current` answers once this thread's locals are gone, and to every
+/// thread started after the 2^32 - 2 ids ran out. Such a thread owns nothing: the biased objects
+/// it makes are atomic.
+const NO_THREAD: u32 = u32::MAX;
 
-/// The next thread id. Ids start at 1, so 0 means "not biased". `std`'s atomic also under
-/// loom, so that ids stay unique across executions (see `INBOXES`).
-static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+/// The next thread id. Ids start at 1, so 0 means "not assigned yet". 64 bits, so that it never
+/// wraps around to an id given before; the ids that do not fit in 32 bits are all `NO_THREAD`.
+/// `std`'s atomic also under loom, so that ids stay unique across executions (see `INBOXES`).
+pub(super) static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 #[cfg(not(loom))]
 thread_local! {
-    static THREAD_ID: Cell<u64> = const { Cell::new(0) };
+    static THREAD_ID: Cell<u32> = const { Cell::new(0) };
 }
 #[cfg(loom)]
 thread_local! {
-    static THREAD_ID: Cell<u64> = Cell::new(0);
+    static THREAD_ID: Cell<u32> = Cell::new(0);
 }
 
 #[cfg(not(loom))]
@@ -35,13 +38,14 @@ thread_local! {
     static OWNED: Owned = Owned { list: RefCell::new(Vec::new()), inbox: OnceCell::new() };
 }
 
-/// This thread's id, assigned on first use. Never 0 and never reused.
+/// This thread's id, assigned on first use. Never 0, and never reused but for `NO_THREAD`.
 #[inline]
-pub(crate) fn current() -> u64 {
+pub(crate) fn current() -> u32 {
     THREAD_ID
         .try_with(|id| match id.get() {
             0 => {
-                let fresh = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let next = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let fresh = u32::try_from(next).unwrap_or(NO_THREAD);
                 id.set(fresh);
                 fresh
             }
@@ -52,7 +56,7 @@ pub(crate) fn current() -> u64 {
 
 /// Whether this thread is `owner`. No id is assigned here: a thread without one owns nothing.
 #[inline]
-pub(crate) fn is_current(owner: u64) -> bool {
+pub(crate) fn is_current(owner: u32) -> bool {
     THREAD_ID.try_with(Cell::get).is_ok_and(|id| id == owner)
 }
 
@@ -63,9 +67,9 @@ pub(crate) fn is_current(owner: u64) -> bool {
 /// `std`'s types also under loom, with no loom operation while the lock is held (so loom never
 /// switches threads inside it): loom drops its own statics before the main thread's locals, whose
 /// exit takes its inbox out of here. Thread ids are then unique across loom's executions too.
-static INBOXES: std::sync::Mutex<Vec<(u64, Arc<Inbox>)>> = std::sync::Mutex::new(Vec::new());
+static INBOXES: std::sync::Mutex<Vec<(u32, Arc<Inbox>)>> = std::sync::Mutex::new(Vec::new());
 
-fn inboxes() -> std::sync::MutexGuard<'static, Vec<(u64, Arc<Inbox>)>> {
+fn inboxes() -> std::sync::MutexGuard<'static, Vec<(u32, Arc<Inbox>)>> {
     // Nothing panics while it is held: a poisoned lock still guards a whole list.
     INBOXES
         .lock()
@@ -103,7 +107,7 @@ pub(crate) fn register(object: NonNull<Header>) -> Option<u32> {
 /// # Safety
 /// The caller owns one strong count of `object`, a biased object of thread `owner`, which this
 /// takes over on `true`.
-pub(crate) unsafe fn hand_over(owner: u64, object: NonNull<Header>, merge: Merge) -> bool {
+pub(crate) unsafe fn hand_over(owner: u32, object: NonNull<Header>, merge: Merge) -> bool {
     let inbox = inboxes()
         .iter()
         .find(|(id, _)| *id == owner)
@@ -146,9 +150,10 @@ pub(crate) fn unregister(slot: u32) {
         let index = slot as usize; // `register` made it from an index
         list.swap_remove(index);
         if let Some(moved) = list.get(index) {
-            // SAFETY: objects on this list are unmerged, hence alive, and owned by this thread,
-            // the only one that touches their `slot`.
-            unsafe { moved.as_ref() }
+            // SAFETY: objects on this list are biased and unmerged, hence alive, and owned by
+            // this thread, the only one that touches their `slot`. The list holds the pointers
+            // that `register` got, the handles' own.
+            unsafe { Header::biased(*moved) }
                 .slot
                 .with_mut(|moved_slot| unsafe { *moved_slot = slot });
         }
@@ -289,9 +294,9 @@ impl Drop for Owned {
         let objects = std::mem::take(self.list.get_mut());
         let mut dead = Vec::new();
         for object in objects {
-            // SAFETY: listed objects are unmerged, so alive, and owned by this thread, the only
-            // one that touches `local`.
-            let local = unsafe { object.as_ref() }
+            // SAFETY: listed objects are biased and unmerged, so alive, and owned by this thread,
+            // the only one that touches `local`; the pointers are the handles' own.
+            let local = unsafe { Header::biased(object) }
                 .local
                 .with_mut(|local| unsafe { std::mem::replace(&mut *local, LOCAL_MERGED) });
             // SAFETY: as above; the object's local count is now merged and off the list.

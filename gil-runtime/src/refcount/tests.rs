@@ -197,8 +197,7 @@ fn an_owner_count_past_its_limits_aborts() {
     let set_local = |rc: &AtomicRc<u8>, count: usize| {
         // SAFETY: this is the owner thread, the only one that touches `local`.
         unsafe {
-            super::handle::header_of_handle(rc)
-                .as_ref()
+            super::header::Header::biased(super::handle::header_of_handle(rc))
                 .local
                 .with_mut(|local| *local = count);
         }
@@ -243,6 +242,62 @@ fn an_owner_count_past_its_limits_aborts() {
             "{case}: {stdout}"
         );
     }
+}
+
+/// Owner ids are 32 bits and never reused: a thread started after they ran out owns nothing,
+/// so its biased objects are atomic, and it never passes for the owner of another thread's
+/// object. Running out takes 2^32 threads, so the child process skips the counter ahead.
+#[test]
+#[cfg_attr(miri, ignore = "spawns a process")]
+fn threads_started_after_the_ids_ran_out_own_nothing() {
+    const CHILD: &str = "GILKIT_OWNER_IDS_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let next = u64::from(u32::MAX) - 1;
+        super::owner::NEXT_ID.store(next, std::sync::atomic::Ordering::Relaxed);
+        let (value, drops) = probe();
+        // The last id: biased, as ever.
+        let last = std::thread::spawn(move || {
+            let rc = AtomicRc::with_mode(value, Mode::Biased);
+            assert_eq!(AtomicRc::mode(&rc), Mode::Biased);
+            assert!(AtomicRc::to_local(&rc).is_some());
+            rc.clone()
+        })
+        .join()
+        .unwrap();
+        // Past it: every thread made now gets no id, and shares the other thread's object as
+        // any non-owner does.
+        for _ in 0..2 {
+            let shared = last.clone();
+            std::thread::spawn(move || {
+                let rc = AtomicRc::with_mode(1_u8, Mode::Biased);
+                assert_eq!(AtomicRc::mode(&rc), Mode::Atomic);
+                assert!(AtomicRc::to_local(&rc).is_none());
+                assert!(AtomicRc::to_local(&shared).is_none());
+                assert_eq!(AtomicRc::strong_count(&shared), 2);
+            })
+            .join()
+            .unwrap();
+        }
+        drop(last);
+        assert_eq!(drops.load(Ordering::Relaxed), 1);
+        println!("child passed");
+        return;
+    }
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "refcount::tests::threads_started_after_the_ids_ran_out_own_nothing",
+            "--nocapture",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    let stderr = String::from_utf8_lossy(&child.stderr);
+    assert!(
+        child.status.success() && stdout.contains("child passed"),
+        "{stdout}{stderr}"
+    );
 }
 
 #[test]

@@ -293,6 +293,11 @@ impl<T> AtomicRc<T> {
     /// Bytes of the heap block behind a handle to an object counted in `mode`: the header (two
     /// counts and a pointer, as `Arc`'s), the value, and for a biased object the owner's fields.
     ///
+    /// # Panics
+    /// If a biased object of `T` would not fit in `isize::MAX` bytes, which takes a value within
+    /// 16 bytes of that limit (so a 32-bit target): making one panics too, as `Box::new` does for
+    /// a value too large.
+    ///
     /// ```
     /// # use gil_runtime as gilkit;
     /// use gilkit::refcount::{AtomicRc, Mode};

@@ -23,6 +23,15 @@
 //! assert_eq!(*cheapest, 5);
 //! ```
 //!
+//! # Layout
+//!
+//! Each object is one allocation: a 24-byte header, as `Arc`'s (the strong and the weak count,
+//! and a pointer to a `static` per type that holds its destructor, with the mode in the
+//! pointer's two low bits), then the value. A biased object also has its owner's fields in front
+//! of the header (16 bytes: the owner's 32-bit id, its slot in the owner's list of unmerged
+//! objects, and the local count), and an 8-byte entry in that list until it merges.
+//! [`AtomicRc::block_size`] gives the size of the block in each mode.
+//!
 //! # Atomic mode
 //!
 //! `Arc`'s protocol: increment with `Relaxed` (a new handle is made from an existing one, so

@@ -123,6 +123,7 @@ pub(crate) struct Biased {
 
 impl Biased {
     /// The owner's fields of a new object made on this thread, with its one handle.
+    #[inline]
     pub(crate) fn new() -> Self {
         Self {
             owner: owner::current(),

@@ -76,7 +76,7 @@ pub(crate) enum Merge {
     FastFreeIgnoringWeak,
 }
 
-/// What an object's type knows, one `static` per type and census (`handle::allocate` makes it
+/// What an object's type knows, one `static` per type and census (`handle::place` makes it
 /// with a `const` block): the header points to it, so that it takes one word in every object.
 /// Aligned to 4 at least, so that the header can keep the mode in the pointer's two low bits.
 #[repr(C, align(4))]

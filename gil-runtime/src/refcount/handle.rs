@@ -584,10 +584,7 @@ fn place<T, C: Census>(value: T, mode: Mode) -> NonNull<Inner<T>> {
             value,
         });
         if mode == Mode::Biased {
-            header_of(inner)
-                .cast::<Biased>()
-                .sub(1)
-                .write(Biased::new());
+            Header::biased_place(header_of(inner)).write(Biased::new());
         }
     }
     inner
@@ -618,7 +615,7 @@ unsafe fn deallocate<T>(inner: NonNull<Inner<T>>) {
     // SAFETY: nobody refers to the object any more; `place` wrote these places, with `layout`.
     unsafe {
         if mode == Mode::Biased {
-            ptr::drop_in_place(header.cast::<Biased>().sub(1).as_ptr());
+            ptr::drop_in_place(Header::biased_place(header).as_ptr());
         }
         ptr::drop_in_place(header.as_ptr());
         alloc::dealloc(inner.cast::<u8>().sub(offset).as_ptr(), layout);

@@ -183,18 +183,29 @@ impl Header {
         }
     }
 
+    /// The place of a biased object's owner fields: right in front of its header, where
+    /// `handle::layout` puts them.
+    ///
+    /// # Safety
+    /// `this` is the header of a biased object's allocation, with the provenance of the whole
+    /// allocation: a pointer that comes from the allocation (the handles' own), never one made
+    /// from a `&Header`, whose range ends at the header.
+    #[inline]
+    pub(crate) unsafe fn biased_place(this: NonNull<Self>) -> NonNull<Biased> {
+        // SAFETY: as the caller promises, the `Biased` lies within the allocation, right in
+        // front of the header.
+        unsafe { this.cast::<Biased>().sub(1) }
+    }
+
     /// The owner's fields of a biased object.
     ///
     /// # Safety
-    /// `this` is the header of a live biased object (or one whose memory a weak count keeps),
-    /// with the provenance of its whole allocation: a pointer that comes from the allocation
-    /// (the handles' own), never one made from a `&Header`, whose range ends at the header.
+    /// As `biased_place`, and the object is live (or a weak count keeps its memory).
     #[inline]
     pub(crate) unsafe fn biased<'a>(this: NonNull<Self>) -> &'a Biased {
-        // SAFETY: as the caller promises: a biased object's `Biased` lies right in front of its
-        // header (`handle::layout`), and is only ever borrowed shared (its cells are the
-        // owner's to write).
-        unsafe { this.cast::<Biased>().sub(1).as_ref() }
+        // SAFETY: as the caller promises; `handle::place` wrote the `Biased`, which is only
+        // ever borrowed shared (its cells are the owner's to write).
+        unsafe { Self::biased_place(this).as_ref() }
     }
 
     /// Counts one more local reference if this thread is the owner of this biased object and has

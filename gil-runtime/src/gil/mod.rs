@@ -23,6 +23,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
+use crate::field_lock::CachePadded;
 use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::sync::{const_unless_loom, UnsafeCell};
 use domain::{held, held_count, set_held};
@@ -44,8 +45,13 @@ pub(crate) struct State {
     /// [`SwitchPolicy::Priority`] is on.
     priority: AtomicBool,
     pub(crate) pool: pool::Pool,
-    /// Written only by the thread that holds the GIL.
-    stats: UnsafeCell<GilStats>,
+    /// Written only by the thread that holds the GIL, at every acquisition. On cache lines of its
+    /// own: wherever the static fell, the counters could share the lock word's line, which a
+    /// spinning thread reads again and again, so the holder's write after each acquisition missed.
+    /// Two threads each taking the GIL per operation ran at 1.03-1.28x a contended `parking_lot`
+    /// mutex before, 0.71-0.94x with the counters apart (`cargo bench --bench ratios`, medians of
+    /// seven and six runs).
+    stats: CachePadded<UnsafeCell<GilStats>>,
 }
 
 // SAFETY: `stats` is only touched by the thread that holds `raw`; the rest is `Sync` by itself.
@@ -69,7 +75,7 @@ impl State {
                 switch_interval_nanos: AtomicU64::new(DEFAULT_SWITCH_INTERVAL.as_nanos() as u64),
                 priority: AtomicBool::new(false),
                 pool: pool::Pool::new(),
-                stats: UnsafeCell::new(GilStats::ZERO),
+                stats: CachePadded::new(UnsafeCell::new(GilStats::ZERO)),
             }
         }
     }

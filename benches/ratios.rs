@@ -125,11 +125,39 @@ fn per_op_on_two_threads(n: u64, op: &(dyn Fn() + Sync)) -> f64 {
     (ended - began).as_secs_f64() * 1e9 / n
 }
 
-/// `ratio` for two threads contending: each round times `a`, `b`, `b`, `a` on two threads.
-fn contended_ratio(a: &(dyn Fn() + Sync), b: &(dyn Fn() + Sync)) -> (f64, f64, f64) {
+/// How many places the contended rows move each `parking_lot` mutex through, one per round.
+const PLACES: usize = 8;
+
+/// A value on a memory page of its own.
+#[repr(align(4096))]
+struct OwnPage<T>(T);
+
+/// [`PLACES`] mutexes, each on a page of its own. Where a contended lock lies moves its cost: two
+/// identical padded mutexes, each in one place for a whole run, measured 0.83-1.23x each other
+/// from run to run, while each run's rounds agreed; each moved through eight pages, one per
+/// round, 0.99-1.02x over thirteen runs.
+fn mutexes() -> Vec<OwnPage<parking_lot::Mutex<u64>>> {
+    (0..PLACES)
+        .map(|_| OwnPage(parking_lot::Mutex::new(0)))
+        .collect()
+}
+
+/// An increment of each of `mutexes`, for [`contended_ratio`].
+fn increments(mutexes: &[OwnPage<parking_lot::Mutex<u64>>]) -> Vec<impl Fn() + Sync + '_> {
+    mutexes
+        .iter()
+        .map(|mutex| move || *black_box(&mutex.0).lock() += 1)
+        .collect()
+}
+
+/// `ratio` for two threads contending: each round times `a`, `b`, `b`, `a` on two threads. Each
+/// side is a list of the same operation on data in different places; round `i` takes the
+/// `i`-th of each, round robin.
+fn contended_ratio<A: Fn() + Sync, B: Fn() + Sync>(a: &[A], b: &[B]) -> (f64, f64, f64) {
     const N: u64 = 20_000;
     let mut ratios: Vec<f64> = (0..ROUNDS)
-        .map(|_| {
+        .map(|round| {
+            let (a, b) = (&a[round % a.len()], &b[round % b.len()]);
             let a1 = per_op_on_two_threads(N, a);
             let b1 = per_op_on_two_threads(N, b);
             let b2 = per_op_on_two_threads(N, b);
@@ -142,7 +170,7 @@ fn contended_ratio(a: &(dyn Fn() + Sync), b: &(dyn Fn() + Sync)) -> (f64, f64, f
 }
 
 /// Prints the ratio of one pair of [`contended_ratio`].
-fn contended_row(what: &str, a: &(dyn Fn() + Sync), b: &(dyn Fn() + Sync)) {
+fn contended_row<A: Fn() + Sync, B: Fn() + Sync>(what: &str, a: &[A], b: &[B]) {
     let (median, low, high) = contended_ratio(a, b);
     let baseline = "one contended parking_lot::Mutex";
     println!("{what:<52} {baseline:<38} {median:>6.3}x ({low:.3}-{high:.3})");
@@ -197,21 +225,19 @@ fn locks() {
 
     // Each contended side's data on cache lines of its own. Unpadded, beside the closures on this
     // stack that both threads read, one mutex took 0.43-2.5x the time of an identical one from
-    // round to round (2.06x at the median of one run). The second row is that control, padded:
-    // the spread of a ratio that should be 1, against which to read the GIL's.
-    let contended = CachePadded::new(parking_lot::Mutex::new(0_u64));
-    let other = CachePadded::new(parking_lot::Mutex::new(0_u64));
+    // round to round (2.06x at the median of one run). The second row is that control: the
+    // spread of a ratio that should be 1, against which to read the GIL's.
+    let (baseline, control) = (mutexes(), mutexes());
     let counter = CachePadded::new(Counter::new(0));
-    let increment = |mutex: &parking_lot::Mutex<u64>| *black_box(mutex).lock() += 1;
     contended_row(
         "2 threads, each acquiring the GIL per increment",
-        &|| increment(&contended),
-        &|| gilkit::with_gil(|g| *black_box(&*counter).value.get_mut(g) += 1),
+        &increments(&baseline),
+        &[|| gilkit::with_gil(|g| *black_box(&*counter).value.get_mut(g) += 1)],
     );
     contended_row(
         "2 threads, another parking_lot::Mutex (noise floor)",
-        &|| increment(&contended),
-        &|| increment(&other),
+        &increments(&baseline),
+        &increments(&control),
     );
 
     let pair = Pair::new(0, 0);

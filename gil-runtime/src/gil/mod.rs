@@ -47,10 +47,12 @@ pub(crate) struct State {
     pub(crate) pool: pool::Pool,
     /// Written only by the thread that holds the GIL, at every acquisition. On cache lines of its
     /// own: wherever the static fell, the counters could share the lock word's line, which a
-    /// spinning thread reads again and again, so the holder's write after each acquisition missed.
-    /// Two threads each taking the GIL per operation ran at 1.03-1.28x a contended `parking_lot`
-    /// mutex before, 0.71-0.94x with the counters apart (`cargo bench --bench ratios`, medians of
-    /// seven and six runs).
+    /// spinning thread reads at each look, so that the holder's write could miss. Two threads each
+    /// taking the GIL per operation, builds alternated run by run: 1.03-1.28x a contended
+    /// `parking_lot` mutex before, 0.71-0.94x after (`cargo bench --bench ratios`); with the
+    /// counters forced onto the lock word's line, 4-15 % slower than apart whatever the work
+    /// between two acquisitions (a probe). The row swings far more with the machine's state: see
+    /// the README.
     stats: CachePadded<UnsafeCell<GilStats>>,
 }
 

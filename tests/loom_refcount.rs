@@ -449,7 +449,7 @@ fn local_handles_on_the_owner_beside_a_shared_one_free_once() {
 #[test]
 #[should_panic(expected = "Causality violation")]
 fn control_a_local_handle_on_another_thread_races_the_owner() {
-    local_and_shared(|rc| Some(AtomicRc::__to_local_on_any_thread(rc)));
+    local_and_shared(|rc| Some(AtomicRc::__to_local_unchecked(rc)));
 }
 
 /// The owner's last local reference is a `LocalRc` (no thread check on its drop), and its drop
@@ -599,4 +599,97 @@ fn a_weak_made_from_a_shared_handle_keeps_the_fast_free_off() {
 )]
 fn control_fast_free_ignoring_the_weak_flag_frees_under_an_upgrade() {
     weak_made_from_a_shared_handle(AtomicRc::__drop_fast_free_ignoring_weak);
+}
+
+// --- hybrid mode: the local handles hold one atomic count between them ---------------------------
+
+/// The owner (this thread) makes local handles, clones and drops them and converts back and
+/// forth, while a non-owner uses and drops a shared handle (and tries to make a local one, which
+/// `make_local` must refuse). The owner's `LocalRc`s hold one strong count together: the last
+/// one's drop may be the object's last count, or the non-owner's drop may be.
+fn hybrid_local_and_shared(
+    make_local_here: fn(&AtomicRc<Probe>) -> Option<LocalRc<Probe>>,
+    make_local_there: fn(&AtomicRc<Probe>) -> Option<LocalRc<Probe>>,
+) {
+    loom::model(move || {
+        let (probe, drops) = Probe::new();
+        let rc = AtomicRc::with_mode(probe, Mode::Hybrid);
+        let shared = rc.clone();
+        let t = thread::spawn(move || {
+            if let Some(local) = make_local_there(&shared) {
+                drop(local.clone());
+                drop(local);
+            }
+            shared.write();
+            drop(shared);
+        });
+        let local = make_local_here(&rc).expect("the owner makes a local handle");
+        drop(rc); // from here on, only the local handles' count keeps the object on this thread
+        let copy = local.clone();
+        let back = LocalRc::to_shared(&copy);
+        drop(local);
+        drop(copy); // the last local handle: gives back the local handles' count
+        drop(back);
+        t.join().unwrap();
+        assert_freed_once(drops);
+    });
+}
+
+#[test]
+fn hybrid_local_handles_beside_a_shared_one_free_once() {
+    hybrid_local_and_shared(AtomicRc::to_local, AtomicRc::to_local);
+}
+
+/// A local handle made on a non-owner thread counts in the owner's local count from two threads
+/// at once: loom reports the race on it.
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn control_a_hybrid_local_handle_on_another_thread_races_the_owner() {
+    hybrid_local_and_shared(AtomicRc::to_local, |rc| {
+        Some(AtomicRc::__to_local_unchecked(rc))
+    });
+}
+
+/// The owner's first local handle takes no strong count, but the last one's drop gives one back:
+/// the object is freed while the non-owner may still use it.
+#[test]
+#[should_panic]
+#[allow(
+    clippy::should_panic_without_expect,
+    reason = "loom reports a use after free (a causality violation) or a double free, whichever interleaving it explores first"
+)]
+fn control_hybrid_local_handles_without_their_count_free_too_early() {
+    hybrid_local_and_shared(
+        |rc| Some(AtomicRc::__to_local_unchecked(rc)),
+        AtomicRc::to_local,
+    );
+}
+
+/// The owner's last local handle gives back the local handles' count while a non-owner upgrades
+/// a `Weak`, uses the object and drops it; then the owner makes a local handle again from a
+/// `Weak` of its own, if the object still lives (a new first local handle, a new count). Freed
+/// once, after the use, and never revived.
+#[test]
+fn hybrid_last_local_drop_races_a_non_owner_upgrade() {
+    loom::model(|| {
+        let (probe, drops) = Probe::new();
+        let rc = AtomicRc::with_mode(probe, Mode::Hybrid);
+        let weak = AtomicRc::downgrade(&rc);
+        let mine = weak.clone();
+        let t = thread::spawn(move || {
+            if let Some(strong) = weak.upgrade() {
+                strong.write();
+            }
+        });
+        let local = AtomicRc::to_local(&rc).expect("the owner makes a local handle");
+        drop(rc);
+        drop(local); // the object's last count, unless the non-owner's upgrade holds one
+        if let Some(again) = mine.upgrade() {
+            let local = AtomicRc::to_local(&again).expect("still the owner");
+            drop(again);
+            drop(local);
+        }
+        t.join().unwrap();
+        assert_freed_once(drops);
+    });
 }

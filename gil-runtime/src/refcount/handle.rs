@@ -11,7 +11,7 @@ use std::ptr::{self, NonNull};
 use super::collect::{self, Entry, Trace, Visitor};
 #[cfg(loom)]
 use super::header::Merge;
-use super::header::{Biased, Header, Meta, Mode};
+use super::header::{Biased, Header, Local, Meta, Mode};
 use super::owner;
 use crate::stats::Tracked;
 use crate::sync::acquire_fence;
@@ -19,8 +19,9 @@ use crate::sync::acquire_fence;
 use crate::sync::atomic::fence;
 use crate::sync::atomic::Ordering;
 
-/// An object: the header first, so that a `NonNull<Header>` points to it too. A biased object's
-/// allocation has its owner's fields (`Biased`) in front of it (see `layout`).
+/// An object: the header first, so that a `NonNull<Header>` points to it too. A hybrid or biased
+/// object's allocation has its owner's fields (`Local` or `Biased`) in front of it (see
+/// `layout`).
 #[repr(C)]
 struct Inner<T> {
     header: Header,
@@ -29,22 +30,24 @@ struct Inner<T> {
 
 /// The layout of an object's allocation in `mode`, and the offset of its `Inner<T>` there.
 ///
-/// A biased object has its `Biased` right in front of the header, at a negative offset that is
-/// the same for every type, so that the count operations, which know no type, find it. Its
-/// `Inner<T>` starts at the first multiple of both alignments past the `Biased`. The other modes
-/// have no prefix: their object is `Arc`'s two counts, one pointer, and the value.
+/// A hybrid object has its `Local` right in front of the header, and a biased object its
+/// `Biased` (which ends with a `Local`): at negative offsets that are the same for every type, so
+/// that the count operations, which know no type, find them. Its `Inner<T>` starts at the first
+/// multiple of both alignments past the prefix. The other modes have no prefix: their object is
+/// `Arc`'s two counts, one pointer, and the value.
 fn layout<T>(mode: Mode) -> (Layout, usize) {
     let inner = Layout::new::<Inner<T>>();
-    if mode != Mode::Biased {
-        return (inner, 0);
-    }
-    let prefix = Layout::new::<Biased>();
+    let prefix = match mode {
+        Mode::Hybrid => Layout::new::<Local>(),
+        Mode::Biased => Layout::new::<Biased>(),
+        Mode::Atomic | Mode::Immortal => return (inner, 0),
+    };
     let align = inner.align().max(prefix.align());
     let offset = prefix.size().next_multiple_of(align);
     let layout = offset
         .checked_add(inner.size())
         .and_then(|size| Layout::from_size_align(size, align).ok())
-        .expect("a biased object fits in `isize::MAX` bytes");
+        .expect("a hybrid or biased object fits in `isize::MAX` bytes");
     (layout, offset)
 }
 
@@ -90,13 +93,26 @@ pub struct Weak<T> {
     _owns: PhantomData<Inner<T>>,
 }
 
-/// A handle to a [biased](Mode::Biased) object that only its owner thread can hold: it is
-/// neither `Send` nor `Sync`, so its clone and drop count in the owner's local count with plain
-/// integer operations and no check of the thread, as `Rc` does.
+/// A handle to a [hybrid](Mode::Hybrid) or [biased](Mode::Biased) object that only its owner
+/// thread can hold: it is neither `Send` nor `Sync`, so its clone and drop count in the owner's
+/// local count with plain integer operations and no check of the thread, as `Rc` does.
 ///
 /// [`AtomicRc::to_local`] makes one on the owner thread; [`LocalRc::to_shared`] makes an
 /// [`AtomicRc`] to hand to other threads. Both conversions are explicit, and both handles count
-/// the same object.
+/// the same object. In hybrid mode the local handles hold one atomic count between them: the
+/// first `to_local` takes it and the last local drop gives it back, each with one atomic RMW.
+///
+/// ```
+/// # use gil_runtime as gilkit;
+/// use gilkit::refcount::{AtomicRc, Mode};
+///
+/// let shared = AtomicRc::with_mode(vec![1, 2, 3], Mode::Hybrid);
+/// let local = AtomicRc::to_local(&shared).expect("this thread made it"); // one atomic add
+/// let more = local.clone(); // a plain increment
+/// assert_eq!(AtomicRc::strong_count(&shared), 3);
+/// drop((local, more)); // a plain decrement, then one atomic sub
+/// assert_eq!(AtomicRc::strong_count(&shared), 1);
+/// ```
 ///
 /// ```
 /// # use gil_runtime as gilkit;
@@ -147,8 +163,9 @@ impl<T> AtomicRc<T> {
         Self::allocate::<Uncounted>(value, Mode::Atomic)
     }
 
-    /// Moves `value` into a new object counted in `mode`. A biased object is owned by the calling
-    /// thread; a thread that is exiting makes an atomic one instead.
+    /// Moves `value` into a new object counted in `mode`. A hybrid or biased object is owned by
+    /// the calling thread; a thread that owns nothing (past the 2^32 - 2 thread ids, or a biased
+    /// object on a thread that is exiting) makes an atomic one instead.
     ///
     /// An immortal object is never freed: `value` is never dropped and its memory is leaked.
     ///
@@ -253,6 +270,11 @@ impl<T> AtomicRc<T> {
 
     /// Makes the object; `C` says whether its type's live count counts it.
     fn allocate<C: Census>(value: T, mode: Mode) -> Self {
+        let mode = if mode == Mode::Hybrid && !owner::can_own() {
+            Mode::Atomic
+        } else {
+            mode
+        };
         if mode == Mode::Biased {
             // The owner is active: a good moment to take back what other threads handed it.
             // Before the new object exists: the drain runs destructors, and one that panics must
@@ -577,14 +599,18 @@ fn place<T, C: Census>(value: T, mode: Mode) -> NonNull<Inner<T>> {
     let inner = unsafe { start.add(offset) }.cast::<Inner<T>>();
     let meta = const { &Meta { free: free::<T, C> } };
     // SAFETY: the memory is new, and the places are within it and aligned (`layout`): the
-    // `Inner<T>` at `offset`, and a biased object's `Biased` right in front of it.
+    // `Inner<T>` at `offset`, and a hybrid object's `Local` or a biased object's `Biased` right
+    // in front of it.
     unsafe {
         inner.as_ptr().write(Inner {
             header: Header::new(mode, meta),
             value,
         });
-        if mode == Mode::Biased {
-            Header::biased_place(header_of(inner)).write(Biased::new());
+        match mode {
+            // No local reference yet: the new handle is an `AtomicRc`.
+            Mode::Hybrid => Header::local_place(header_of(inner)).write(Local::new(0)),
+            Mode::Biased => Header::biased_place(header_of(inner)).write(Biased::new()),
+            Mode::Atomic | Mode::Immortal => {}
         }
     }
     inner
@@ -602,8 +628,8 @@ unsafe fn unplace<T>(inner: NonNull<Inner<T>>) -> T {
     value
 }
 
-/// Frees an object's memory without dropping its value: drops its header (and a biased object's
-/// `Biased`) and deallocates with the layout its mode had.
+/// Frees an object's memory without dropping its value: drops its header (and a hybrid or biased
+/// object's owner fields) and deallocates with the layout its mode had.
 ///
 /// # Safety
 /// No count of any kind is left; the value is dropped or moved out.
@@ -614,8 +640,10 @@ unsafe fn deallocate<T>(inner: NonNull<Inner<T>>) {
     let (layout, offset) = layout::<T>(mode);
     // SAFETY: nobody refers to the object any more; `place` wrote these places, with `layout`.
     unsafe {
-        if mode == Mode::Biased {
-            ptr::drop_in_place(Header::biased_place(header).as_ptr());
+        match mode {
+            Mode::Hybrid => ptr::drop_in_place(Header::local_place(header).as_ptr()),
+            Mode::Biased => ptr::drop_in_place(Header::biased_place(header).as_ptr()),
+            Mode::Atomic | Mode::Immortal => {}
         }
         ptr::drop_in_place(header.as_ptr());
         alloc::dealloc(inner.cast::<u8>().sub(offset).as_ptr(), layout);
@@ -667,12 +695,15 @@ unsafe fn release_weak_erased<T>(object: NonNull<Header>) {
 }
 
 impl<T> AtomicRc<T> {
-    /// A [`LocalRc`] to this object, if it is [biased](Mode::Biased), this thread is its owner,
-    /// and the owner has not merged (it merges when its last local reference goes, or when it
-    /// exits); `None` otherwise.
+    /// A [`LocalRc`] to this object, if it is [hybrid](Mode::Hybrid) or [biased](Mode::Biased),
+    /// this thread is its owner (the thread that made it), and a biased owner has not merged (it
+    /// merges when its last local reference goes, or when it exits); `None` otherwise.
+    ///
+    /// A hybrid object's first local handle (or the first after the last one was dropped) counts
+    /// one atomic increment, for all the local handles together; the others count plain ones.
     ///
     /// # Panics
-    /// Aborts the process if the owner's count would overflow, as `Rc` does.
+    /// Aborts the process if the owner's count would pass `i32::MAX`, as `Rc` does at its limit.
     #[must_use]
     pub fn to_local(this: &Self) -> Option<LocalRc<T>> {
         // SAFETY: this handle's count keeps the object alive; the pointer is the handle's own.
@@ -683,14 +714,16 @@ impl<T> AtomicRc<T> {
     }
 
     #[cfg(loom)]
-    /// Broken on purpose, for the loom negative controls only: a local handle made without
-    /// checking that this thread is the owner.
+    /// Broken on purpose, for the loom negative controls only: a local handle counted with a
+    /// plain increment of the local count and nothing else. No check that this thread is the
+    /// owner; and a hybrid object's first local handle takes no atomic count for the local
+    /// handles, so their last drop gives up a count nobody took.
     #[doc(hidden)]
-    pub fn __to_local_on_any_thread(this: &Self) -> LocalRc<T> {
-        // SAFETY: none; the control shows loom catching the race this allows. (The object is
-        // biased, as the controls make it, and alive while `this` holds its count.)
-        unsafe { Header::biased(header_of(this.ptr)) }
-            .local
+    pub fn __to_local_unchecked(this: &Self) -> LocalRc<T> {
+        // SAFETY: none; the controls show loom catching what this allows. (The object is hybrid
+        // or biased, as the controls make it, and alive while `this` holds its count.)
+        unsafe { Header::local(header_of(this.ptr)) }
+            .count
             .with_mut(|local| unsafe { *local += 1 });
         LocalRc {
             ptr: this.ptr,

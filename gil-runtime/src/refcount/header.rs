@@ -22,14 +22,22 @@ use crate::sync::{acquire_fence, UnsafeCell};
 pub enum Mode {
     /// One atomic count, with `Arc`'s orderings.
     Atomic = 0,
+    /// hybrid-rc's contract: every [`AtomicRc`](super::AtomicRc) counts atomically, as in
+    /// `Atomic`, and the [`LocalRc`](super::LocalRc)s of the thread that made the object count in
+    /// a plain local count, and hold one atomic count between them. No list, no merge, no inbox:
+    /// the smallest object with an `Rc`-cost handle (8 bytes more than `Atomic`).
+    Hybrid = 1,
     /// A non-atomic count for the thread that made the object, an atomic one for the others.
-    Biased = 1,
+    Biased = 2,
     /// No counting at all; the object is never freed.
-    Immortal = 2,
+    Immortal = 3,
 }
 
 /// The bits of `Header::meta` that hold the mode.
 const MODE_BITS: usize = 0b11;
+/// The bit of the mode that is clear in the two modes whose strong handles count atomically,
+/// `Atomic` and `Hybrid`, so that their clone and drop test one bit.
+const NOT_ATOMIC_BIT: usize = 0b10;
 
 /// The `MERGED` bit of a biased object's shared word.
 pub(crate) const MERGED: usize = 1;
@@ -39,10 +47,10 @@ pub(crate) const MERGED: usize = 1;
 pub(crate) const MAYBE_WEAK: usize = 1 << 1;
 /// One reference in a biased object's shared word (counts start at bit 2, above the flags).
 pub(crate) const SHARED_ONE: usize = 1 << 2;
-/// The owner's local count once it has merged: -2 in two's complement. Negative, so that both
-/// local fast paths take it to their slow paths with one sign test (`increment_owner`,
+/// The owner's local count once it has merged: -2 in 32-bit two's complement. Negative, so that
+/// both local fast paths take it to their slow paths with one sign test (`increment_owner`,
 /// `decrement_local`), and not -1, so that an increment of it stays negative.
-pub(crate) const LOCAL_MERGED: usize = usize::MAX - 1;
+pub(crate) const LOCAL_MERGED: u32 = u32::MAX - 1;
 /// Counts above this abort, as `Arc`'s do at `isize::MAX`.
 const MAX_COUNT: usize = (isize::MAX as usize) >> 2;
 /// The same limit for the signed count in a biased shared word (which holds `isize::MAX >> 2`
@@ -107,18 +115,52 @@ unsafe impl Send for Header {}
 // SAFETY: as above.
 unsafe impl Sync for Header {}
 
-/// The owner's fields of a biased object, right in front of its header (see `handle::layout`),
-/// so that the value lies at the same offset from the header in every mode. Reached only
-/// through `Header::biased`.
+/// The owner's fields of a hybrid or biased object: the 8 bytes right in front of its header
+/// (see `handle::layout`), so that the local count lies at the same place in both modes and a
+/// `LocalRc` counts in it with no test of the mode. Reached only through `Header::local`.
 #[repr(C)]
-pub(crate) struct Biased {
+pub(crate) struct Local {
     /// The owner thread's id (never reused: see `owner::current`).
     pub(crate) owner: u32,
+    /// The owner's count, read and written only on the owner thread. Biased: the owner's
+    /// references, or `LOCAL_MERGED`. Hybrid: the owner's `LocalRc`s, which hold one atomic count
+    /// between them while there are any.
+    pub(crate) count: UnsafeCell<u32>,
+}
+
+impl Local {
+    /// The owner's fields of a new object made on this thread, with `count` local references.
+    #[inline]
+    pub(crate) fn new(count: u32) -> Self {
+        Self {
+            owner: owner::current(),
+            count: UnsafeCell::new(count),
+        }
+    }
+
+    /// Runs `f` on the local count if this thread is the owner and has not merged.
+    fn with_count<R>(&self, f: impl FnOnce(&mut u32) -> R) -> Option<R> {
+        if !owner::is_current(self.owner) {
+            return None;
+        }
+        // SAFETY: this is the owner thread, the only one that touches `count`, and no reference
+        // to it outlives this call (nothing in `f` reenters).
+        self.count.with_mut(|count| unsafe {
+            let count = &mut *count;
+            (*count != LOCAL_MERGED).then(|| f(count))
+        })
+    }
+}
+
+/// The owner's fields of a biased object, right in front of its header: its `Local`, and in
+/// front of that its slot in the owner's list. Reached only through `Header::biased`.
+#[repr(C)]
+pub(crate) struct Biased {
     /// The index of this object in the owner's list of unmerged objects; read and written only
     /// on the owner thread.
     pub(crate) slot: UnsafeCell<u32>,
-    /// The owner's count, or `LOCAL_MERGED`; read and written only on the owner thread.
-    pub(crate) local: UnsafeCell<usize>,
+    /// The owner and its count.
+    pub(crate) local: Local,
 }
 
 impl Biased {
@@ -126,24 +168,23 @@ impl Biased {
     #[inline]
     pub(crate) fn new() -> Self {
         Self {
-            owner: owner::current(),
             slot: UnsafeCell::new(0),
-            local: UnsafeCell::new(1),
+            local: Local::new(1),
         }
     }
+}
 
-    /// Runs `f` on the local count if this thread is the owner and has not merged.
-    fn with_local<R>(&self, f: impl FnOnce(&mut usize) -> R) -> Option<R> {
-        if !owner::is_current(self.owner) {
-            return None;
-        }
-        // SAFETY: this is the owner thread, the only one that touches `local`, and no reference
-        // to it outlives this call (nothing in `f` reenters).
-        self.local.with_mut(|local| unsafe {
-            let count = &mut *local;
-            (*count != LOCAL_MERGED).then(|| f(count))
-        })
+/// `Arc`'s decrement of the strong count (`Atomic` and `Hybrid`): whether it was the last, in
+/// which case the `Acquire` fence has been issued. It takes the count, not the header: once the
+/// RMW is done, another thread may free the object, and only the atomic is borrowed, as by its
+/// own `fetch_sub`.
+#[inline]
+fn decrement_atomic(strong: &AtomicUsize) -> bool {
+    if strong.fetch_sub(1, Ordering::Release) != 1 {
+        return false;
     }
+    acquire_fence(strong);
+    true
 }
 
 #[cold]
@@ -151,11 +192,16 @@ fn overflow() -> ! {
     std::process::abort()
 }
 
-/// A count or word read as two's complement: the biased shared word, and the owner's local
-/// count, where the merged mark reads as negative.
+/// The biased shared word read as two's complement.
 #[allow(clippy::cast_possible_wrap, reason = "two's complement on purpose")]
 const fn signed(word: usize) -> isize {
     word as isize
+}
+
+/// The owner's local count read as two's complement, where the merged mark reads as negative.
+#[allow(clippy::cast_possible_wrap, reason = "two's complement on purpose")]
+const fn signed_local(count: u32) -> i32 {
+    count as i32
 }
 
 /// The signed count stored in a biased shared word.
@@ -178,9 +224,17 @@ impl Header {
     pub(crate) fn mode(&self) -> Mode {
         match self.meta as usize & MODE_BITS {
             0 => Mode::Atomic,
-            1 => Mode::Biased,
+            1 => Mode::Hybrid,
+            2 => Mode::Biased,
             _ => Mode::Immortal,
         }
+    }
+
+    /// Whether strong handles count in the atomic `strong` count, as `Arc`'s: `Atomic` and
+    /// `Hybrid`. One bit test (`NOT_ATOMIC_BIT`).
+    #[inline]
+    fn counts_atomically(&self) -> bool {
+        self.meta as usize & NOT_ATOMIC_BIT == 0
     }
 
     /// The place of a biased object's owner fields: right in front of its header, where
@@ -208,24 +262,55 @@ impl Header {
         unsafe { Self::biased_place(this).as_ref() }
     }
 
-    /// Counts one more local reference if this thread is the owner of this biased object and has
-    /// not merged; whether it did.
+    /// The place of a hybrid or biased object's `Local`: right in front of its header, where
+    /// `handle::layout` puts a hybrid object's, and a biased object's `Biased` ends with it.
+    ///
+    /// # Safety
+    /// As `biased_place`, for a hybrid or biased object.
+    #[inline]
+    pub(crate) unsafe fn local_place(this: NonNull<Self>) -> NonNull<Local> {
+        // SAFETY: as the caller promises, the `Local` lies within the allocation, right in front
+        // of the header.
+        unsafe { this.cast::<Local>().sub(1) }
+    }
+
+    /// The owner's fields of a hybrid or biased object.
+    ///
+    /// # Safety
+    /// As `local_place`, and the object is live (or a weak count keeps its memory).
+    #[inline]
+    pub(crate) unsafe fn local<'a>(this: NonNull<Self>) -> &'a Local {
+        // SAFETY: as the caller promises; `handle::place` wrote the `Local` (alone, or as the
+        // last field of a `Biased`), which is only ever borrowed shared (its cell is the
+        // owner's to write).
+        unsafe { Self::local_place(this).as_ref() }
+    }
+
+    /// Counts one more local reference if this thread is the owner of this hybrid or biased
+    /// object and a biased one has not merged; whether it did. A hybrid object's first local
+    /// reference takes one strong count for all of them.
     ///
     /// # Safety
     /// `this` is the header of a live object, with its allocation's provenance (see `biased`).
     pub(crate) unsafe fn add_local(this: NonNull<Self>) -> bool {
-        // SAFETY: as the caller promises; `biased` only for a biased object.
-        unsafe {
-            this.as_ref().mode() == Mode::Biased
-                && Self::biased(this)
-                    .with_local(|count| {
-                        if *count >= MAX_COUNT {
-                            overflow();
-                        }
-                        *count += 1;
-                    })
-                    .is_some()
+        // SAFETY: the caller's count keeps the object alive.
+        let header = unsafe { this.as_ref() };
+        let mode = header.mode();
+        if mode != Mode::Hybrid && mode != Mode::Biased {
+            return false;
         }
+        // SAFETY: as the caller promises, for a hybrid or biased object.
+        unsafe { Self::local(this) }
+            .with_count(|count| {
+                if signed_local(*count) == i32::MAX {
+                    overflow();
+                }
+                if *count == 0 && mode == Mode::Hybrid {
+                    header.increment_atomic();
+                }
+                *count += 1;
+            })
+            .is_some()
     }
 
     /// Gives up one strong count, and frees the object through its type-erased `free` if it was
@@ -272,19 +357,16 @@ impl Header {
     pub(crate) unsafe fn increment(this: NonNull<Self>) {
         // SAFETY: the caller's count keeps the object alive.
         let header = unsafe { this.as_ref() };
-        let mode = header.mode();
-        if mode == Mode::Atomic {
-            if header.strong.fetch_add(1, Ordering::Relaxed) > MAX_COUNT {
-                overflow();
-            }
+        if header.counts_atomically() {
+            header.increment_atomic();
             return;
         }
-        if mode == Mode::Immortal {
+        if header.mode() == Mode::Immortal {
             return;
         }
         // Biased from here on.
         // SAFETY: as the caller promises, for a biased object.
-        if !owner::is_current(unsafe { Self::biased(this) }.owner) {
+        if !owner::is_current(unsafe { Self::local(this) }.owner) {
             header.increment_shared();
             return;
         }
@@ -292,52 +374,57 @@ impl Header {
         unsafe { Self::increment_owner(this) };
     }
 
-    /// The owner's increment of a biased object: a plain one of its local count, unless merged
-    /// or full.
+    /// `Arc`'s increment of the strong count (`Atomic` and `Hybrid`).
+    #[inline]
+    fn increment_atomic(&self) {
+        if self.strong.fetch_add(1, Ordering::Relaxed) > MAX_COUNT {
+            overflow();
+        }
+    }
+
+    /// The owner's increment of its local count of a hybrid or biased object: a plain one,
+    /// unless a biased owner merged, or the count is full.
     ///
     /// The add is stored first and the new count tested, so that the fast path is `Rc`'s: one
     /// increment in memory and a branch on its sign. Unmerged counts are positive; the sum is
-    /// negative if the count was `LOCAL_MERGED` (-2) or `isize::MAX`, the most the owner counts.
+    /// negative if the count was `LOCAL_MERGED` (-2) or `i32::MAX`, the most the owner counts.
     /// The slow path takes the add back.
     ///
     /// # Safety
-    /// As `increment`, and the caller is the owner thread of this biased object (a `LocalRc`
-    /// calls it with no further check): on any other thread the plain increment races the
-    /// owner's.
+    /// As `increment`, for a hybrid or biased object whose owner thread is the caller's (a
+    /// `LocalRc` calls it with no further check): on any other thread the plain increment races
+    /// the owner's. A hybrid object's count is not zero (the caller holds a local reference).
     #[inline]
     pub(crate) unsafe fn increment_owner(this: NonNull<Self>) {
-        // SAFETY: as the caller promises: a live biased object, and this is the owner thread,
-        // the only one that touches `local`.
-        let merged_or_full = unsafe { Self::biased(this) }
-            .local
-            .with_mut(|local| unsafe {
-                let count = (*local).wrapping_add(1);
-                *local = count;
-                signed(count) < 0
-            });
+        // SAFETY: as the caller promises: a live hybrid or biased object, and this is the owner
+        // thread, the only one that touches `count`.
+        let merged_or_full = unsafe { Self::local(this) }.count.with_mut(|local| unsafe {
+            let count = (*local).wrapping_add(1);
+            *local = count;
+            signed_local(count) < 0
+        });
         if merged_or_full {
             // SAFETY: as the caller promises.
             unsafe { Self::increment_slow(this) };
         }
     }
 
-    /// The owner's increment of a biased object when its local count was merged or at
-    /// `isize::MAX`: takes back the fast path's add, then counts in the shared word, or aborts.
+    /// The owner's increment of its local count when it was merged or at `i32::MAX`: takes back
+    /// the fast path's add, then counts in the shared word, or aborts.
     ///
     /// # Safety
     /// As `increment_owner`.
     #[inline(never)]
     unsafe fn increment_slow(this: NonNull<Self>) {
-        // SAFETY: as the caller promises: a live biased object, and this is the owner thread,
-        // the only one that touches `local`.
-        let count = unsafe { Self::biased(this) }
-            .local
-            .with_mut(|local| unsafe {
-                *local = (*local).wrapping_sub(1);
-                *local
-            });
-        if count != LOCAL_MERGED {
-            overflow(); // an unmerged owner count at `isize::MAX`
+        // SAFETY: as the caller promises: a live hybrid or biased object, and this is the owner
+        // thread, the only one that touches `count`.
+        let count = unsafe { Self::local(this) }.count.with_mut(|local| unsafe {
+            *local = (*local).wrapping_sub(1);
+            *local
+        });
+        // SAFETY: the caller's count keeps the object alive.
+        if count != LOCAL_MERGED || unsafe { this.as_ref() }.mode() != Mode::Biased {
+            overflow(); // an unmerged owner count at `i32::MAX`
         }
         // SAFETY: the caller's count keeps the object alive.
         unsafe { this.as_ref() }.increment_shared();
@@ -361,20 +448,15 @@ impl Header {
     pub(crate) unsafe fn decrement(this: NonNull<Self>, merge: Merge) -> bool {
         // SAFETY: the caller's count keeps the object alive.
         let header = unsafe { this.as_ref() };
-        let mode = header.mode();
-        if mode == Mode::Atomic {
-            if header.strong.fetch_sub(1, Ordering::Release) != 1 {
-                return false;
-            }
-            acquire_fence(&header.strong);
-            return true;
+        if header.counts_atomically() {
+            return decrement_atomic(&header.strong);
         }
-        if mode == Mode::Immortal {
+        if header.mode() == Mode::Immortal {
             return false;
         }
         // Biased from here on.
         // SAFETY: as the caller promises, for a biased object.
-        if !owner::is_current(unsafe { Self::biased(this) }.owner) {
+        if !owner::is_current(unsafe { Self::local(this) }.owner) {
             // SAFETY: the caller gives up one count of this live object.
             return unsafe { Self::decrement_non_owner(this, merge) };
         }
@@ -398,27 +480,27 @@ impl Header {
         unsafe { Self::decrement_slow(this, merge) }
     }
 
-    /// The owner's plain decrement of its local count; whether that was all (`false`: the caller
-    /// must go on with `decrement_slow`, which takes the subtraction back).
+    /// The owner's plain decrement of its local count of a hybrid or biased object; whether that
+    /// was all (`false`: the caller must go on with `decrement_slow`, which takes the subtraction
+    /// back).
     ///
     /// As in `increment_owner`, the subtraction is stored first: one decrement in memory and a
     /// branch on its flags, as `Rc`'s. It is all when this was not the owner's last local
-    /// reference (that one merges) and the owner has not merged (`LOCAL_MERGED` is negative).
+    /// reference (that one merges, or for a hybrid object gives up the local references' strong
+    /// count) and a biased owner has not merged (`LOCAL_MERGED` is negative).
     ///
     /// # Safety
-    /// `this` is the header of a live biased object, with the allocation's provenance (see
-    /// `biased`), and the caller is its owner thread.
+    /// `this` is the header of a live hybrid or biased object, with the allocation's provenance
+    /// (see `biased`), and the caller is its owner thread.
     #[inline]
     pub(crate) unsafe fn decrement_local(this: NonNull<Self>) -> bool {
-        // SAFETY: as the caller promises: a live biased object, and this is the owner thread,
-        // the only one that touches `local`.
-        unsafe { Self::biased(this) }
-            .local
-            .with_mut(|local| unsafe {
-                let count = *local;
-                *local = count.wrapping_sub(1);
-                signed(count) > 1
-            })
+        // SAFETY: as the caller promises: a live hybrid or biased object, and this is the owner
+        // thread, the only one that touches `count`.
+        unsafe { Self::local(this) }.count.with_mut(|local| unsafe {
+            let count = *local;
+            *local = count.wrapping_sub(1);
+            signed_local(count) > 1
+        })
     }
 
     /// `decrement_slow` for a `LocalRc`, which frees the object if that was the last count.
@@ -427,8 +509,18 @@ impl Header {
     /// As `decrement_slow`.
     #[inline(never)]
     pub(crate) unsafe fn release_local_slow(this: NonNull<Self>) {
-        // SAFETY: as the caller promises.
-        if unsafe { Self::decrement_slow(this, Merge::Correct) } {
+        // SAFETY: the caller's count keeps the object alive.
+        let header = unsafe { this.as_ref() };
+        let last = if header.mode() == Mode::Hybrid {
+            // `decrement_local` took the count from 1 to 0 (a hybrid count is never merged, and
+            // the caller's local reference kept it above 0): the last local reference is gone,
+            // and with it the strong count the local references held together.
+            decrement_atomic(&header.strong)
+        } else {
+            // SAFETY: as the caller promises.
+            unsafe { Self::decrement_slow(this, Merge::Correct) }
+        };
+        if last {
             // SAFETY: the decrement saw the last count go, and fenced.
             unsafe { Self::free_object(this) };
         }
@@ -446,11 +538,12 @@ impl Header {
         let header = unsafe { this.as_ref() };
         // SAFETY: as the caller promises, for a biased object.
         let biased = unsafe { Self::biased(this) };
-        // SAFETY: this is the owner thread, the only one that touches `local`.
+        // SAFETY: this is the owner thread, the only one that touches `count`.
         biased
             .local
+            .count
             .with_mut(|local| unsafe { *local = (*local).wrapping_add(1) });
-        let local = biased.with_local(|count| {
+        let local = biased.local.with_count(|count| {
             *count -= 1;
             if *count == 0 {
                 *count = LOCAL_MERGED;
@@ -581,7 +674,7 @@ impl Header {
             {
                 // SAFETY: the owner's inbox takes over the caller's count on `true`; the object
                 // is biased, as the caller promises.
-                if unsafe { owner::hand_over(Self::biased(this).owner, this, merge) } {
+                if unsafe { owner::hand_over(Self::local(this).owner, this, merge) } {
                     return false;
                 }
                 inbox_closed = true;
@@ -611,11 +704,12 @@ impl Header {
     /// # Safety
     /// Called on the owner thread of this live, unmerged object, after it set its local count to
     /// `LOCAL_MERGED` and took the object off its list; `local` is the count it had.
-    pub(crate) unsafe fn merge(this: NonNull<Self>, local: usize, merge: Merge) -> bool {
+    pub(crate) unsafe fn merge(this: NonNull<Self>, local: u32, merge: Merge) -> bool {
         // SAFETY: the object is alive until the RMW below, and only the atomic is borrowed.
         let strong = unsafe { &(*this.as_ptr()).strong };
+        let local = usize::try_from(local).unwrap_or(usize::MAX);
         if local > MAX_COUNT {
-            overflow(); // the owner's fast paths count up to `isize::MAX`; the shared word less
+            overflow(); // the owner counts up to `i32::MAX`; the shared word of a 32-bit target less
         }
         let delta = (local << 2) | MERGED;
         let new = match merge {
@@ -646,9 +740,9 @@ impl Header {
     pub(crate) fn try_increment(&self) -> bool {
         let mode = self.mode();
         let step = |word: usize| match mode {
-            Mode::Atomic if word == 0 => None,
-            Mode::Atomic if word > MAX_COUNT => overflow(),
-            Mode::Atomic => Some(word + 1),
+            Mode::Atomic | Mode::Hybrid if word == 0 => None,
+            Mode::Atomic | Mode::Hybrid if word > MAX_COUNT => overflow(),
+            Mode::Atomic | Mode::Hybrid => Some(word + 1),
             // Merged with a count of zero: the last handle is gone. Before the merge the object
             // is freed only by the owner's fast path, which finds this `Weak` and merges instead
             // (see `unreachable_by_others`), so counting one more shared reference is sound.
@@ -677,12 +771,22 @@ impl Header {
         match header.mode() {
             Mode::Atomic => word,
             Mode::Immortal => usize::MAX,
+            Mode::Hybrid => {
+                // SAFETY: as the caller promises, for a hybrid object.
+                match unsafe { Self::local(this) }.with_count(|count| *count as usize) {
+                    // The local references hold one strong count between them.
+                    Some(local) if local > 0 => word - 1 + local,
+                    // Another thread cannot see the owner's count: they count as one.
+                    _ => word,
+                }
+            }
             Mode::Biased => {
                 let shared = shared_count(word);
                 let total = if word & MERGED != 0 {
                     shared
                 // SAFETY: as the caller promises, for a biased object.
-                } else if let Some(local) = unsafe { Self::biased(this) }.with_local(|count| *count)
+                } else if let Some(local) =
+                    unsafe { Self::local(this) }.with_count(|count| *count as usize)
                 {
                     shared.wrapping_add_unsigned(local)
                 } else {

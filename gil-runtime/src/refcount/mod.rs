@@ -1,11 +1,12 @@
-//! Atomic reference counts without a global lock: [`AtomicRc`] and [`Weak`], in three modes, and
-//! [`LocalRc`], the owner thread's handle to a biased object.
+//! Atomic reference counts without a global lock: [`AtomicRc`] and [`Weak`], in four modes, and
+//! [`LocalRc`], the owner thread's handle to a hybrid or biased object.
 //!
-//! | [`Mode`]    | clone / drop on the owner thread | on any other thread       | freed            |
-//! |-------------|----------------------------------|---------------------------|------------------|
-//! | `Atomic`    | one atomic RMW, as `Arc`         | one atomic RMW, as `Arc`  | at count zero    |
-//! | `Biased`    | a plain add/sub, as `Rc`         | one atomic RMW            | after the merge  |
-//! | `Immortal`  | nothing                          | nothing                   | never            |
+//! | [`Mode`]    | `AtomicRc` clone / drop on the owner thread | on any other thread | `LocalRc` clone / drop | freed | bytes in front of the header |
+//! |-------------|---------------------------------------------|---------------------|------------------------|-------|------------------------------|
+//! | `Atomic`    | one atomic RMW, as `Arc`                    | one atomic RMW, as `Arc` | –                 | at count zero   | 0 |
+//! | `Hybrid`    | one atomic RMW, as `Arc`                    | one atomic RMW, as `Arc` | a plain add/sub, as `Rc` | at count zero | 8 |
+//! | `Biased`    | a plain add/sub, after a check of the thread | one atomic RMW      | a plain add/sub, as `Rc` | after the merge | 16, and an 8-byte entry in the owner's list |
+//! | `Immortal`  | nothing                                     | nothing             | –                      | never | 0 |
 //!
 //! ```
 //! # use gil_runtime as gilkit;
@@ -27,10 +28,11 @@
 //!
 //! Each object is one allocation: a 24-byte header, as `Arc`'s (the strong and the weak count,
 //! and a pointer to a `static` per type that holds its destructor, with the mode in the
-//! pointer's two low bits), then the value. A biased object also has its owner's fields in front
-//! of the header (16 bytes: the owner's 32-bit id, its slot in the owner's list of unmerged
-//! objects, and the local count), and an 8-byte entry in that list until it merges.
-//! [`AtomicRc::block_size`] gives the size of the block in each mode.
+//! pointer's two low bits), then the value. A hybrid object also has its owner's fields in front
+//! of the header (8 bytes: the owner's 32-bit id and the 32-bit local count), and a biased object
+//! its slot in the owner's list of unmerged objects in front of those (16 bytes in all, with the
+//! padding), and an 8-byte entry in that list until it merges. [`AtomicRc::block_size`] gives
+//! the size of the block in each mode.
 //!
 //! # Atomic mode
 //!
@@ -120,6 +122,43 @@
 //! });
 //! let weak = AtomicRc::downgrade(&handles[0]);
 //! drop(handles); // the last non-owner drop frees it
+//! assert!(weak.upgrade().is_none());
+//! ```
+//!
+//! # Hybrid mode (the `hybrid-rc` crate's contract)
+//!
+//! A biased object's owner counts *every* handle it holds locally, shareable ones included, so
+//! it must find its objects again when it exits (the list) and take back references that other
+//! threads cannot count (the inbox). A hybrid object gives up that fast path for `AtomicRc`, and
+//! with it the list, the slot, the merge and the inbox:
+//!
+//! - Every `AtomicRc` counts in the strong count with `Arc`'s protocol, on every thread (the
+//!   atomic mode's code: one bit of the mode tells the two apart).
+//! - The owner's [`LocalRc`]s count in its 32-bit local count, with plain operations. While
+//!   there are any, they hold *one* strong count between them: [`AtomicRc::to_local`] takes it
+//!   when the local count goes from 0 to 1, and the drop that takes the local count to 0 gives
+//!   it back (an `Arc` decrement, which frees if it was the last). So the strong count is never
+//!   zero while a local handle lives, and the free is `Arc`'s: exactly one decrement sees zero.
+//! - Only the owner thread touches the local count: a `LocalRc` is made only on the thread whose
+//!   id the object holds (ids are never reused), and cannot leave it. When the owner exits,
+//!   nothing needs doing: its local handles, also those in thread-locals destroyed late, give
+//!   their count back as they go.
+//!
+//! The cost: an `AtomicRc` on the owner counts atomically (`Arc`'s cost, where a biased one
+//! counts plainly), and converting costs an atomic RMW at the first local handle and after the
+//! last. The gain: 8 bytes in front of the header instead of 16 and a list entry, no deferred
+//! drops, and frees as prompt as `Arc`'s.
+//!
+//! ```
+//! # use gil_runtime as gilkit;
+//! use gilkit::refcount::{AtomicRc, Mode};
+//!
+//! let object = AtomicRc::with_mode(String::from("hybrid"), Mode::Hybrid);
+//! let local = AtomicRc::to_local(&object).unwrap(); // the local handles' one atomic count
+//! let weak = AtomicRc::downgrade(&object);
+//! std::thread::spawn(move || drop(object)).join().unwrap(); // an `Arc` decrement
+//! assert_eq!(weak.strong_count(), 1); // the local handles' count
+//! drop(local); // the last local handle: gives the count back, and frees here
 //! assert!(weak.upgrade().is_none());
 //! ```
 //!

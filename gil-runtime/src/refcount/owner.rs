@@ -54,6 +54,11 @@ pub(crate) fn current() -> u32 {
         .unwrap_or(NO_THREAD)
 }
 
+/// Whether this thread can own objects: it has an id, which is not `NO_THREAD`.
+pub(crate) fn can_own() -> bool {
+    current() != NO_THREAD
+}
+
 /// Whether this thread is `owner`. No id is assigned here: a thread without one owns nothing.
 #[inline]
 pub(crate) fn is_current(owner: u32) -> bool {
@@ -296,8 +301,8 @@ impl Drop for Owned {
         for object in objects {
             // SAFETY: listed objects are biased and unmerged, so alive, and owned by this thread,
             // the only one that touches `local`; the pointers are the handles' own.
-            let local = unsafe { Header::biased(object) }
-                .local
+            let local = unsafe { Header::local(object) }
+                .count
                 .with_mut(|local| unsafe { std::mem::replace(&mut *local, LOCAL_MERGED) });
             // SAFETY: as above; the object's local count is now merged and off the list.
             if unsafe { Header::merge(object, local, Merge::Correct) } {

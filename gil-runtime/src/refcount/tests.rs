@@ -186,51 +186,47 @@ fn biased_many_objects_keep_the_owner_list_consistent() {
     assert_eq!(drops.load(Ordering::Relaxed), 1);
 }
 
-/// The owner's fast paths count past the limit of the shared word, up to `isize::MAX`: an
-/// increment past it aborts (it would make the count negative, as the merged mark is), and so
-/// does a merge of a count the shared word cannot hold. Reaching these counts takes 2^61 clones
-/// or more, so the child process writes them.
+/// The owner's local count is 32 bits and stops at `i32::MAX`: an increment past it aborts (it
+/// would make the count negative, as the merged mark is), for a biased and a hybrid object
+/// alike. Reaching it takes 2^31 clones, so the child process writes the count.
 #[test]
 #[cfg_attr(miri, ignore = "spawns a process")]
-fn an_owner_count_past_its_limits_aborts() {
+fn an_owner_count_past_its_limit_aborts() {
     const CHILD: &str = "GILKIT_OWNER_COUNT_CHILD";
-    let set_local = |rc: &AtomicRc<u8>, count: usize| {
-        // SAFETY: this is the owner thread, the only one that touches `local`.
+    let full = |mode: Mode| {
+        let rc = AtomicRc::with_mode(0_u8, mode);
+        let local = AtomicRc::to_local(&rc).expect("this thread made it");
+        // SAFETY: this is the owner thread, the only one that touches the local count.
         unsafe {
-            super::header::Header::biased(super::handle::header_of_handle(rc))
-                .local
-                .with_mut(|local| *local = count);
+            super::header::Header::local(super::handle::header_of_handle(&rc))
+                .count
+                .with_mut(|count| *count = i32::MAX.unsigned_abs());
         }
+        (rc, local)
     };
     if let Some(case) = std::env::var_os(CHILD) {
-        let rc = AtomicRc::with_mode(0_u8, Mode::Biased);
-        let local = AtomicRc::to_local(&rc).expect("this thread made it");
         match case.to_str() {
-            Some("LocalRc::clone") => {
-                set_local(&rc, isize::MAX.unsigned_abs());
-                std::mem::forget(local.clone());
-            }
-            Some("AtomicRc::clone") => {
-                set_local(&rc, isize::MAX.unsigned_abs());
-                std::mem::forget(rc.clone());
-            }
-            Some("merge") => std::thread::spawn(move || {
-                let rc = AtomicRc::with_mode(0_u8, Mode::Biased);
-                set_local(&rc, (isize::MAX.unsigned_abs() >> 2) + 1);
-                std::mem::forget(rc); // the thread's exit merges the count
-            })
-            .join()
-            .unwrap(),
+            Some("biased LocalRc::clone") => std::mem::forget(full(Mode::Biased).1.clone()),
+            Some("biased AtomicRc::clone") => std::mem::forget(full(Mode::Biased).0.clone()),
+            Some("biased to_local") => std::mem::forget(AtomicRc::to_local(&full(Mode::Biased).0)),
+            Some("hybrid LocalRc::clone") => std::mem::forget(full(Mode::Hybrid).1.clone()),
+            Some("hybrid to_local") => std::mem::forget(AtomicRc::to_local(&full(Mode::Hybrid).0)),
             _ => unreachable!(),
         }
         println!("not aborted");
         return;
     }
-    for case in ["LocalRc::clone", "AtomicRc::clone", "merge"] {
+    for case in [
+        "biased LocalRc::clone",
+        "biased AtomicRc::clone",
+        "biased to_local",
+        "hybrid LocalRc::clone",
+        "hybrid to_local",
+    ] {
         let child = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "refcount::tests::an_owner_count_past_its_limits_aborts",
+                "refcount::tests::an_owner_count_past_its_limit_aborts",
                 "--nocapture",
             ])
             .env(CHILD, case)
@@ -245,7 +241,7 @@ fn an_owner_count_past_its_limits_aborts() {
 }
 
 /// Owner ids are 32 bits and never reused: a thread started after they ran out owns nothing,
-/// so its biased objects are atomic, and it never passes for the owner of another thread's
+/// so its biased and hybrid objects are atomic, and it never passes for the owner of another thread's
 /// object. Running out takes 2^32 threads, so the child process skips the counter ahead.
 #[test]
 #[cfg_attr(miri, ignore = "spawns a process")]
@@ -269,9 +265,11 @@ fn threads_started_after_the_ids_ran_out_own_nothing() {
         for _ in 0..2 {
             let shared = last.clone();
             std::thread::spawn(move || {
-                let rc = AtomicRc::with_mode(1_u8, Mode::Biased);
-                assert_eq!(AtomicRc::mode(&rc), Mode::Atomic);
-                assert!(AtomicRc::to_local(&rc).is_none());
+                for mode in [Mode::Biased, Mode::Hybrid] {
+                    let rc = AtomicRc::with_mode(1_u8, mode);
+                    assert_eq!(AtomicRc::mode(&rc), Mode::Atomic);
+                    assert!(AtomicRc::to_local(&rc).is_none());
+                }
                 assert!(AtomicRc::to_local(&shared).is_none());
                 assert_eq!(AtomicRc::strong_count(&shared), 2);
             })

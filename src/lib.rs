@@ -157,11 +157,13 @@
 //! - live-object accounting, [`stats::live`]`::<Name>()`.
 //!
 //! Options: `biased` (the thread that calls `into_handle` counts without atomics; see
-//! [`refcount`] for the merge protocol), `immortal` (never counted, never freed), `collect`
+//! [`refcount`] for the merge protocol), `hybrid` (handles count as `Arc`'s, and the local
+//! handles of the thread that calls `into_handle`, [`refcount::LocalRc`], as `Rc`'s: the smallest
+//! object with a handle at `Rc`'s cost), `immortal` (never counted, never freed), `collect`
 //! (tracked by the cycle collector, [`refcount::collect_cycles`]; the struct implements
-//! [`refcount::Trace`]), `handle = Name`, `into_handle = name`, `crate = path`. Only one of `biased`,
-//! `immortal` and `collect` fits at a time. Generics (with their defaults, in the handle alias),
-//! attributes, docs and visibility are kept.
+//! [`refcount::Trace`]), `handle = Name`, `into_handle = name`, `crate = path`. Only one of
+//! `biased`, `hybrid`, `immortal` and `collect` fits at a time. Generics (with their defaults, in
+//! the handle alias), attributes, docs and visibility are kept.
 //!
 //! ```
 //! use std::sync::atomic::{AtomicU64, Ordering};
@@ -190,6 +192,27 @@
 //! assert_eq!(gilkit::stats::live::<Page>(), 1);
 //! drop((page, here));
 //! assert_eq!(gilkit::stats::live::<Page>(), 0);
+//! ```
+//!
+//! ```
+//! use gilkit::refcount::{AtomicRc, LocalRc};
+//!
+//! /// A node of a tree that one thread builds and walks, and now and then hands to others.
+//! #[gilkit::atomic_rc(hybrid)]
+//! pub struct Node {
+//!     pub value: u64,
+//!     pub children: Vec<NodeRc>,
+//! }
+//!
+//! let leaf = Node { value: 1, children: Vec::new() }.into_handle();
+//! let root = Node { value: 0, children: vec![leaf.clone(), leaf] }.into_handle();
+//! let walk = AtomicRc::to_local(&root).unwrap(); // on this thread: `Rc`'s clone and drop
+//! let copies: Vec<LocalRc<Node>> = (0..3).map(|_| walk.clone()).collect();
+//! let sent = LocalRc::to_shared(&copies[0]); // for another thread: `Arc`'s
+//! std::thread::spawn(move || assert_eq!(sent.children.len(), 2)).join().unwrap();
+//! assert_eq!(gilkit::stats::live::<Node>(), 2);
+//! drop((root, walk, copies));
+//! assert_eq!(gilkit::stats::live::<Node>(), 0);
 //! ```
 //!
 //! ```compile_fail,E0277

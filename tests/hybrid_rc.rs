@@ -40,7 +40,10 @@ fn a_hybrid_object_is_eight_bytes_more_than_an_atomic_one() {
     struct Wide(#[allow(dead_code, reason = "only its alignment matters")] u8);
     let wide = AtomicRc::with_mode(Wide(1), Mode::Hybrid);
     assert_eq!(std::ptr::from_ref::<Wide>(&wide) as usize % 64, 0);
-    assert_eq!(std::ptr::from_ref::<Wide>(&*AtomicRc::to_local(&wide).unwrap()) as usize % 64, 0);
+    assert_eq!(
+        std::ptr::from_ref::<Wide>(&*AtomicRc::to_local(&wide).unwrap()) as usize % 64,
+        0
+    );
 }
 
 #[test]

@@ -7,23 +7,26 @@ use syn::{Ident, Path, Token};
 use crate::common::{rename, set_once, unknown_argument, value};
 
 const ATTRIBUTE: &str = "atomic_rc";
-const EXPECTED: &str = "expected one of: `biased`, `immortal`, `collect`, `handle = Name`, \
-                        `into_handle = name`, `crate = path`";
+const EXPECTED: &str = "expected one of: `biased`, `hybrid`, `immortal`, `collect`, \
+                        `handle = Name`, `into_handle = name`, `crate = path`";
 
 mod kw {
     syn::custom_keyword!(biased);
+    syn::custom_keyword!(hybrid);
     syn::custom_keyword!(immortal);
     syn::custom_keyword!(handle);
     syn::custom_keyword!(into_handle);
     syn::custom_keyword!(collect);
 }
 
-/// `#[atomic_rc(biased | immortal | collect, handle = Name, into_handle = name, crate = path)]`, all
-/// optional.
+/// `#[atomic_rc(biased | hybrid | immortal | collect, handle = Name, into_handle = name,
+/// crate = path)]`, all optional.
 #[derive(Default)]
 pub struct Args {
     /// `biased`: where it was written.
     pub biased: Option<Span>,
+    /// `hybrid`: where it was written.
+    pub hybrid: Option<Span>,
     /// `immortal`: where it was written.
     pub immortal: Option<Span>,
     /// `collect`: where it was written.
@@ -43,6 +46,9 @@ impl Parse for Args {
             if input.peek(kw::biased) {
                 let key = input.parse::<kw::biased>()?;
                 set_once(&mut args.biased, key.span, key.span, ATTRIBUTE, "biased")?;
+            } else if input.peek(kw::hybrid) {
+                let key = input.parse::<kw::hybrid>()?;
+                set_once(&mut args.hybrid, key.span, key.span, ATTRIBUTE, "hybrid")?;
             } else if input.peek(kw::immortal) {
                 let key = input.parse::<kw::immortal>()?;
                 set_once(

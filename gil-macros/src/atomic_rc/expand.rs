@@ -26,6 +26,8 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
     let alias_generics = alias_generics(&item.generics);
     let mode = if args.biased.is_some() {
         quote!(Biased)
+    } else if args.hybrid.is_some() {
+        quote!(Hybrid)
     } else if args.immortal.is_some() {
         quote!(Immortal)
     } else {
@@ -58,12 +60,15 @@ pub fn expand(args: &Args, input: &Input) -> TokenStream {
             self,
             #krate::__private::Mode::#mode,
         ))
+    } else if args.hybrid.is_some() {
+        quote!(#krate::refcount::AtomicRc::__new_hybrid_counted(self))
     } else {
         quote!(#krate::refcount::AtomicRc::__new_counted(self))
     };
     // A biased object's last drop may be deferred to its owner thread, and a collected one is
     // dropped by whichever thread collects: neither may borrow anything (checked where `into_handle`
-    // is called). An immortal one is never dropped, but keeps `with_mode`'s bound.
+    // is called). An immortal one is never dropped, but keeps `with_mode`'s bound. A hybrid one
+    // is dropped where its last handle is, as an atomic one.
     let not_plain = args.biased.is_some() || args.immortal.is_some() || args.collect.is_some();
     let bound = not_plain.then(|| quote!(where Self: 'static));
     let (doc_handle, doc_into) = docs(args, &ident.unraw().to_string(), &into_handle, not_plain);
@@ -115,6 +120,9 @@ fn docs(args: &Args, name: &str, into_handle: &syn::Ident, not_plain: bool) -> (
         "atomically, and tracked by the cycle collector"
     } else if args.biased.is_some() {
         "biased: without atomics on the thread that made it"
+    } else if args.hybrid.is_some() {
+        "hybrid: atomically, and without atomics in the local handles (`LocalRc`) of the thread \
+         that made it"
     } else if args.immortal.is_some() {
         "not at all: the object is immortal"
     } else {

@@ -15,11 +15,40 @@ pub fn validate(args: &Args, input: &Input) -> syn::Result<()> {
              never counted, so there is no count to bias; choose one",
         ));
     }
+    if let Some(hybrid) = args.hybrid {
+        for (other, name, why) in [
+            (
+                args.biased,
+                "biased",
+                "both count the owner's handles apart, in different ways",
+            ),
+            (
+                args.immortal,
+                "immortal",
+                "an immortal object is never counted",
+            ),
+        ] {
+            if other.is_some() {
+                errors.push(syn::Error::new(
+                    hybrid,
+                    format!(
+                        "conflicting `#[atomic_rc]` options `{name}` and `hybrid`: {why}; \
+                         choose one"
+                    ),
+                ));
+            }
+        }
+    }
     for (other, name, why) in [
         (
             args.biased,
             "biased",
             "only the owner thread can read a biased count",
+        ),
+        (
+            args.hybrid,
+            "hybrid",
+            "the owner's local handles of a hybrid object count apart",
         ),
         (
             args.immortal,

@@ -268,6 +268,17 @@ impl<T> AtomicRc<T> {
         Self::allocate::<Counted<T>>(value, mode)
     }
 
+    /// A new object in [`Mode::Hybrid`], counted in `T`'s live count: what
+    /// `#[atomic_rc(hybrid)]` calls. No `'static` bound, as [`AtomicRc::new`]: a hybrid object is
+    /// dropped where its last handle is, never later.
+    #[doc(hidden)]
+    pub fn __new_hybrid_counted(value: T) -> Self
+    where
+        T: Tracked,
+    {
+        Self::allocate::<Counted<T>>(value, Mode::Hybrid)
+    }
+
     /// Makes the object; `C` says whether its type's live count counts it.
     fn allocate<C: Census>(value: T, mode: Mode) -> Self {
         let mode = if mode == Mode::Hybrid && !owner::can_own() {

@@ -4,11 +4,12 @@
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use gilkit::refcount::{AtomicRc, LocalRc, Mode};
 
 /// Counts its drops, so that a test sees the object freed once.
-struct DropCount(&'static AtomicU64);
+struct DropCount(Arc<AtomicU64>);
 
 impl Drop for DropCount {
     fn drop(&mut self) {
@@ -16,10 +17,14 @@ impl Drop for DropCount {
     }
 }
 
-fn counted() -> (DropCount, &'static AtomicU64) {
-    let drops: &'static AtomicU64 = Box::leak(Box::new(AtomicU64::new(0)));
-    (DropCount(drops), drops)
+fn counted() -> (DropCount, Arc<AtomicU64>) {
+    let drops = Arc::new(AtomicU64::new(0));
+    (DropCount(Arc::clone(&drops)), drops)
 }
+
+/// A value aligned to 64 bytes, past the 8 bytes in front of the header.
+#[repr(align(64))]
+struct Wide(#[allow(dead_code, reason = "only its alignment matters")] u8);
 
 /// Iterations: fewer under Miri, which runs some thousand times slower.
 fn iters(native: usize, miri: usize) -> usize {
@@ -36,8 +41,6 @@ fn a_hybrid_object_is_eight_bytes_more_than_an_atomic_one() {
     assert_eq!(AtomicRc::<[u64; 4]>::block_size(Mode::Hybrid), atomic + 8);
     assert!(AtomicRc::<[u64; 4]>::block_size(Mode::Biased) > atomic + 8);
     // Values aligned past 8 bytes keep their alignment.
-    #[repr(align(64))]
-    struct Wide(#[allow(dead_code, reason = "only its alignment matters")] u8);
     let wide = AtomicRc::with_mode(Wide(1), Mode::Hybrid);
     assert_eq!(std::ptr::from_ref::<Wide>(&wide) as usize % 64, 0);
     assert_eq!(

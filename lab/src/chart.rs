@@ -61,6 +61,11 @@ fn style(s: Strategy) -> (RGBColor, Marker, &'static str) {
             M::Diamond,
             "LocalRc (biased), owner",
         ),
+        Strategy::HybridLocal => (
+            RGBColor(197, 176, 213),
+            M::Diamond,
+            "LocalRc (hybrid), owner",
+        ),
         Strategy::Arc => (RGBColor(31, 119, 180), M::Cross, "std Arc"),
         Strategy::Rc => (RGBColor(140, 109, 49), M::Down, "std Rc, one thread"),
         Strategy::Immortal => (RGBColor(99, 99, 99), M::Diamond, "#[atomic_rc(immortal)]"),

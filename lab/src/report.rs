@@ -660,12 +660,13 @@ fn count_claim(cells: &[Cell]) -> Claim {
             let arc = churn(S::Arc).map_or_else(String::new, |arc| {
                 format!(", arc {}", show(&ratio(&rc, &arc), times))
             });
-            let local = churn(S::BiasedLocal).map_or_else(String::new, |local| {
-                format!(
-                    ", biased-local (LocalRc) {}",
-                    show(&ratio(&rc, &local), times)
-                )
-            });
+            let local = |s, name| {
+                churn(s).map_or_else(String::new, |local| {
+                    format!(", {name} (LocalRc) {}", show(&ratio(&rc, &local), times))
+                })
+            };
+            let local =
+                local(S::BiasedLocal, "biased-local") + &local(S::HybridLocal, "hybrid-local");
             Finding::new(
                 format!(
                     "clone+drop on the owner thread takes, against Rc: atomic-rc {}{arc}, biased \

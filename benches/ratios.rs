@@ -321,16 +321,22 @@ fn many_objects() {
     let mut spacers = Vec::new();
     let mut rcs = Vec::new();
     let mut biased = Vec::new();
+    let mut hybrid = Vec::new();
     for i in 0..OBJECTS {
         spacers.push(vec![0_u8; 8 + 24 * (i % 7)]);
         rcs.push(Rc::new(0_u64));
         spacers.push(vec![0_u8; 8 + 40 * (i % 5)]);
         biased.push(AtomicRc::with_mode(0_u64, Mode::Biased));
+        spacers.push(vec![0_u8; 8 + 56 * (i % 3)]);
+        hybrid.push(AtomicRc::with_mode(0_u64, Mode::Hybrid));
     }
-    let locals: Vec<_> = biased
-        .iter()
-        .map(|b| AtomicRc::to_local(b).expect("this thread made it"))
-        .collect();
+    let to_local = |objects: &[AtomicRc<u64>]| -> Vec<_> {
+        objects
+            .iter()
+            .map(|b| AtomicRc::to_local(b).expect("this thread made it"))
+            .collect()
+    };
+    let (locals, hybrid_locals) = (to_local(&biased), to_local(&hybrid));
     row(
         &format!("biased clone+drop, owner thread, loop over {OBJECTS}"),
         &format!("Rc clone+drop, loop over {OBJECTS}"),
@@ -342,6 +348,12 @@ fn many_objects() {
         &format!("Rc clone+drop, loop over {OBJECTS}"),
         &mut each(&rcs),
         &mut each(&locals),
+    );
+    row(
+        &format!("LocalRc clone+drop (hybrid), loop over {OBJECTS}"),
+        &format!("Rc clone+drop, loop over {OBJECTS}"),
+        &mut each(&rcs),
+        &mut each(&hybrid_locals),
     );
     drop(spacers);
 }
@@ -378,6 +390,20 @@ fn counts() {
         &mut || drop(black_box(black_box(&rc).clone())),
         &mut || drop(black_box(black_box(&local).clone())),
     );
+    let hybrid = AtomicRc::with_mode(0_u64, Mode::Hybrid);
+    row(
+        "AtomicRc (hybrid) clone+drop, owner thread",
+        "Arc clone+drop",
+        &mut arc_clone,
+        &mut || drop(black_box(black_box(&hybrid).clone())),
+    );
+    let hybrid_local = AtomicRc::to_local(&hybrid).expect("this thread made it");
+    row(
+        "LocalRc clone+drop (hybrid, owner thread)",
+        "Rc clone+drop",
+        &mut || drop(black_box(black_box(&rc).clone())),
+        &mut || drop(black_box(black_box(&hybrid_local).clone())),
+    );
     many_objects();
 
     let immortal = AtomicRc::with_mode(0_u64, Mode::Immortal);
@@ -412,9 +438,11 @@ fn counts() {
     let cell = GilCell::new(0_u64);
     let plain_bytes = std::mem::size_of::<[u64; 4]>();
     println!(
-        "\nbytes: GilCell<u64> {}, [u64; 4] {plain_bytes}, AtomicRc<[u64; 4]> block {} (biased {})",
+        "\nbytes: GilCell<u64> {}, [u64; 4] {plain_bytes}, AtomicRc<[u64; 4]> block {} (hybrid {}, \
+         biased {})",
         std::mem::size_of_val(&cell),
         AtomicRc::<[u64; 4]>::block_size(Mode::Atomic),
+        AtomicRc::<[u64; 4]>::block_size(Mode::Hybrid),
         AtomicRc::<[u64; 4]>::block_size(Mode::Biased)
     );
 }

@@ -10,8 +10,9 @@
 //!   parallel; several locks are taken in one global order ([`field_lock::lock_fields`]), and a
 //!   lock-order validator checks the rest in debug builds. See [`field_lock`].
 //! - [`macro@atomic_rc`]: atomic reference counts with no global lock ([`refcount`]): `Arc`'s
-//!   orderings, a biased mode whose owner thread counts without atomics, immortal objects, and
-//!   live-object accounting ([`stats`]).
+//!   orderings, a biased mode whose owner thread counts without atomics, a hybrid mode whose
+//!   owner handles (`LocalRc`) count without atomics in 8 bytes more than `Arc`'s, immortal
+//!   objects, and live-object accounting ([`stats`]).
 //!
 //! # Quick start
 //!
@@ -30,7 +31,7 @@
 //! |---|---|---|
 //! | many small objects, mostly one thread at a time, or code that must not deadlock | [`macro@global_lock`] | access as cheap as unsynchronized; CPU-bound threads do not scale (about 1× on 2 threads) unless they release the GIL |
 //! | threads that update different fields or objects, CPU-bound | [`macro@per_field_lock`] | a lock per access (tens of times a GIL-held access); scales on disjoint fields (about 1.9× on 2 threads) |
-//! | objects that are mostly read, shared by many threads, with interior atomics or locks | [`macro@atomic_rc`] | `Arc`'s clone+drop for atomic counts, a few times `Rc`'s for biased counts on the owner thread |
+//! | objects that are mostly read, shared by many threads, with interior atomics or locks | [`macro@atomic_rc`] | `Arc`'s clone+drop for atomic counts, a few times `Rc`'s for biased counts on the owner thread, `Rc`'s for the owner's `LocalRc` (biased or hybrid) |
 //! | independent subsystems, each happy with a GIL | [domains](#gil-domains) | a GIL each: they run in parallel |
 //!
 //! # Features

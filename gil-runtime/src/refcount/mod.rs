@@ -43,9 +43,11 @@
 //! so it can never revive a freed object.
 //!
 //! **Overflow**: as `Arc`, the process aborts when a count would pass `isize::MAX / 4` (a count
-//! that high needs handles leaked with `mem::forget`). The biased owner's local count is the one
-//! exception, so that its clone and drop are `Rc`'s instructions: it aborts at an increment past
-//! `isize::MAX`, and at a merge of a count above `isize::MAX / 4`. Saturating to immortal, as
+//! that high needs handles leaked with `mem::forget`). The owner's local count (hybrid and
+//! biased) is the one exception, so that its clone and drop are `Rc`'s instructions: it is 32
+//! bits, so that a hybrid object's prefix takes 8 bytes, and aborts at an increment past
+//! `i32::MAX` (2^31 local references alive at once: leaked ones, in practice), and at a merge of a
+//! count the shared word cannot hold (on 32-bit targets only). Saturating to immortal, as
 //! `CPython` does, was rejected: it turns a bug into a silent leak, and it would cost a load
 //! before every increment to keep immortal counts still.
 //!

@@ -8,10 +8,10 @@ use syn::{Ident, LitStr, Path, Token};
 use crate::common::{rename, set_once, unknown_argument, value};
 
 const ATTRIBUTE: &str = "per_field_lock";
-const EXPECTED: &str = "expected one of: `padded`, `rc = atomic | biased | immortal`, \
+const EXPECTED: &str = "expected one of: `padded`, `rc = atomic | biased | hybrid | immortal`, \
                         `fields = Name`, `crate = path`, `constructor = name`, \
                         `into_handle = name`, `class = \"TypeName\"`";
-const EXPECTED_RC: &str = "expected one of: `atomic`, `biased`, `immortal`";
+const EXPECTED_RC: &str = "expected one of: `atomic`, `biased`, `hybrid`, `immortal`";
 const EXPECTED_FIELD: &str = "expected one of: `rw`, `no_lock`";
 
 mod kw {
@@ -134,6 +134,9 @@ pub enum Counts {
     Atomic,
     /// `rc = biased`: PEP 703's biased counts, owned by the thread that calls `into_handle`.
     Biased,
+    /// `rc = hybrid`: `Arc`'s counts, and `Rc`'s for the `LocalRc`s of the thread that calls
+    /// `into_handle`.
+    Hybrid,
     /// `rc = immortal`: never counted, never freed.
     Immortal,
 }
@@ -144,6 +147,7 @@ impl Counts {
         match self {
             Counts::Atomic => "Atomic",
             Counts::Biased => "Biased",
+            Counts::Hybrid => "Hybrid",
             Counts::Immortal => "Immortal",
         }
     }
@@ -157,6 +161,7 @@ impl Parse for Counts {
         match name.unraw().to_string().as_str() {
             "atomic" => Ok(Counts::Atomic),
             "biased" => Ok(Counts::Biased),
+            "hybrid" => Ok(Counts::Hybrid),
             "immortal" => Ok(Counts::Immortal),
             "collect" => Err(syn::Error::new(
                 name.span(),

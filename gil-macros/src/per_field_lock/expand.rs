@@ -149,20 +149,30 @@ fn into_handle_fn(
              (PEP 703's object model: a lock per field and biased counts). On this thread, \
              `AtomicRc::to_local` gives a `LocalRc` that counts as `Rc` does."
         }
+        Counts::Hybrid => {
+            "Moves this object into an `AtomicRc` with hybrid counts, owned by the calling thread: \
+             every `AtomicRc` counts as `Arc` does, and on this thread `AtomicRc::to_local` gives \
+             a `LocalRc` that counts as `Rc` does."
+        }
         Counts::Immortal => {
             "Moves this object into an immortal `AtomicRc`: never counted, never freed (PEP 683), \
              its fields still behind their locks."
         }
     };
-    // Atomic counts drop the value where the last handle goes, so a borrowing type may use
-    // them; biased and immortal ones may drop it later, or never.
-    if counts == Counts::Atomic {
+    // Atomic and hybrid counts drop the value where the last handle goes, so a borrowing type
+    // may use them; biased and immortal ones may drop it later, or never.
+    let constructor = match counts {
+        Counts::Atomic => Some(quote!(#krate::refcount::AtomicRc::new(self))),
+        Counts::Hybrid => Some(quote!(#krate::refcount::AtomicRc::new_hybrid(self))),
+        Counts::Biased | Counts::Immortal => None,
+    };
+    if let Some(constructor) = constructor {
         return quote! {
             #[doc = #doc]
             #[must_use]
             #[inline]
             #vis fn #into_handle(self) -> #krate::refcount::AtomicRc<Self> {
-                #krate::refcount::AtomicRc::new(self)
+                #constructor
             }
         };
     }

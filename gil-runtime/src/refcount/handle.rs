@@ -268,9 +268,33 @@ impl<T> AtomicRc<T> {
         Self::allocate::<Counted<T>>(value, mode)
     }
 
-    /// A new object in [`Mode::Hybrid`], counted in `T`'s live count: what
-    /// `#[atomic_rc(hybrid)]` calls. No `'static` bound, as [`AtomicRc::new`]: a hybrid object is
-    /// dropped where its last handle is, never later.
+    /// Moves `value` into a new object in [`Mode::Hybrid`], owned by the calling thread (or in
+    /// [`Mode::Atomic`] on a thread past the 2^32 - 2 thread ids, which owns nothing).
+    ///
+    /// Unlike [`AtomicRc::with_mode`], no `'static` bound: a hybrid object is dropped where its
+    /// last handle is, as an atomic one, never later. (Its [`LocalRc`]s cannot leave the owner
+    /// thread, and a thread-local, where they could outlive a scope, holds `'static` types only.)
+    ///
+    /// ```
+    /// # use gil_runtime as gilkit;
+    /// use gilkit::refcount::{AtomicRc, LocalRc, Mode};
+    ///
+    /// let text = String::from("borrowed");
+    /// let rc = AtomicRc::new_hybrid(text.as_str());
+    /// assert_eq!(AtomicRc::mode(&rc), Mode::Hybrid);
+    /// let local = AtomicRc::to_local(&rc).unwrap();
+    /// std::thread::scope(|s| {
+    ///     let there = LocalRc::to_shared(&local);
+    ///     s.spawn(move || assert_eq!(*there, "borrowed"));
+    /// });
+    /// drop((rc, local)); // freed here, before `text`
+    /// ```
+    pub fn new_hybrid(value: T) -> Self {
+        Self::allocate::<Uncounted>(value, Mode::Hybrid)
+    }
+
+    /// As [`AtomicRc::new_hybrid`], counting the object in `T`'s live count: what
+    /// `#[atomic_rc(hybrid)]` calls.
     #[doc(hidden)]
     pub fn __new_hybrid_counted(value: T) -> Self
     where

@@ -58,7 +58,8 @@ const MAGIC: u64 = 0x1A70_0715_BEEF_F00D;
 #[repr(align(4096))]
 struct Page;
 
-/// A 32-byte-aligned marker: the value is aligned past `Biased` (16 bytes) but not past a page.
+/// A 32-byte-aligned marker: the value is aligned past `Biased` (12 bytes, 16 with the padding
+/// in front) but not past a page.
 #[derive(Clone, Copy)]
 #[repr(align(32))]
 struct Line;
@@ -183,7 +184,7 @@ fn zero_sized_values_in_every_mode() {
 }
 
 /// Page-aligned values in every mode: the value sits at 4096 past the header's start, and a
-/// biased object's owner fields lie 16 bytes before a header at 4096 into its block, so a wrong
+/// biased object's owner fields lie 12 bytes before a header at 4096 into its block, so a wrong
 /// offset, a prefix reached from the wrong pointer, or a deallocation with another mode's
 /// layout shows under Miri.
 #[test]
@@ -193,7 +194,7 @@ fn page_aligned_values_in_every_mode() {
         // `Inner`: the header at 0, the value at 4096 (its 4096 bytes and the rest padding).
         assert_eq!(AtomicRc::<Probe<Page>>::block_size(Mode::Atomic), 8192);
         assert_eq!(AtomicRc::<Probe<Page>>::block_size(Mode::Immortal), 8192);
-        // The owner's fields at 4080, the header at 4096.
+        // The owner's fields at 4084, the header at 4096.
         assert_eq!(
             AtomicRc::<Probe<Page>>::block_size(Mode::Biased),
             4096 + 8192

@@ -165,7 +165,8 @@ impl<T> AtomicRc<T> {
 
     /// Moves `value` into a new object counted in `mode`. A hybrid or biased object is owned by
     /// the calling thread; a thread that owns nothing (past the 2^32 - 2 thread ids, or a biased
-    /// object on a thread that is exiting) makes an atomic one instead.
+    /// object on a thread that is exiting) makes an atomic one instead. For a hybrid object of a
+    /// `T` that is not `'static`, see [`AtomicRc::new_hybrid`].
     ///
     /// An immortal object is never freed: `value` is never dropped and its memory is leaked.
     ///
@@ -348,12 +349,14 @@ impl<T> AtomicRc<T> {
     }
 
     /// Bytes of the heap block behind a handle to an object counted in `mode`: the header (two
-    /// counts and a pointer, as `Arc`'s), the value, and for a biased object the owner's fields.
+    /// counts and a pointer, as `Arc`'s), the value, and for a hybrid or biased object the
+    /// owner's fields in front (8 or 16 bytes, rounded up to the value's alignment: a value
+    /// aligned to 64 starts 64 bytes past the block's start).
     ///
     /// # Panics
-    /// If a biased object of `T` would not fit in `isize::MAX` bytes, which takes a value within
-    /// 16 bytes of that limit (so a 32-bit target): making one panics too, as `Box::new` does for
-    /// a value too large.
+    /// If a hybrid or biased object of `T` would not fit in `isize::MAX` bytes, which takes a
+    /// value within 16 bytes of that limit (so a 32-bit target): making one panics too, as
+    /// `Box::new` does for a value too large.
     ///
     /// ```
     /// # use gil_runtime as gilkit;
@@ -385,7 +388,8 @@ impl<T> AtomicRc<T> {
     ///
     /// Immortal objects answer `usize::MAX`. A biased object seen from a thread other than its
     /// owner, before the owner merged, counts the owner's references as one: that thread cannot
-    /// read the owner's count.
+    /// read the owner's count. So does a hybrid object seen from another thread: its owner's
+    /// `LocalRc`s hold one strong count between them, and only the owner counts them one by one.
     ///
     /// ```
     /// # use gil_runtime as gilkit;

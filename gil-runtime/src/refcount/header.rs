@@ -25,7 +25,8 @@ pub enum Mode {
     /// hybrid-rc's contract: every [`AtomicRc`](super::AtomicRc) counts atomically, as in
     /// `Atomic`, and the [`LocalRc`](super::LocalRc)s of the thread that made the object count in
     /// a plain local count, and hold one atomic count between them. No list, no merge, no inbox:
-    /// the smallest object with an `Rc`-cost handle (8 bytes more than `Atomic`).
+    /// the smallest object with an `Rc`-cost handle (8 bytes more than `Atomic` for a value
+    /// aligned to 8 or less; see [`AtomicRc::block_size`](super::AtomicRc::block_size)).
     Hybrid = 1,
     /// A non-atomic count for the thread that made the object, an atomic one for the others.
     Biased = 2,

@@ -1,7 +1,7 @@
 //! Atomic reference counts without a global lock: [`AtomicRc`] and [`Weak`], in four modes, and
 //! [`LocalRc`], the owner thread's handle to a hybrid or biased object.
 //!
-//! | [`Mode`]    | `AtomicRc` clone / drop on the owner thread | on any other thread | `LocalRc` clone / drop | freed | bytes in front of the header |
+//! | [`Mode`]    | `AtomicRc` clone / drop on the owner thread | on any other thread | `LocalRc` clone / drop | freed | bytes in front of the header (value aligned to 8 or less) |
 //! |-------------|---------------------------------------------|---------------------|------------------------|-------|------------------------------|
 //! | `Atomic`    | one atomic RMW, as `Arc`                    | one atomic RMW, as `Arc` | –                 | at count zero   | 0 |
 //! | `Hybrid`    | one atomic RMW, as `Arc`                    | one atomic RMW, as `Arc` | a plain add/sub, as `Rc` | at count zero | 8 |

@@ -238,6 +238,12 @@ impl Header {
         self.meta as usize & NOT_ATOMIC_BIT == 0
     }
 
+    /// Whether the object is biased: one compare of the mode bits.
+    #[inline]
+    fn is_biased(&self) -> bool {
+        self.meta as usize & MODE_BITS == Mode::Biased as usize
+    }
+
     /// The place of a biased object's owner fields: right in front of its header, where
     /// `handle::layout` puts them.
     ///
@@ -358,14 +364,15 @@ impl Header {
     pub(crate) unsafe fn increment(this: NonNull<Self>) {
         // SAFETY: the caller's count keeps the object alive.
         let header = unsafe { this.as_ref() };
-        if header.counts_atomically() {
-            header.increment_atomic();
-            return;
+        // Biased is tested first, so that the compiler lays its path out with one compare before
+        // it; tested after the atomic modes, it took two, and a biased owner's clone+drop 10 %
+        // longer in `benches/ratios.rs`. The atomic modes take two, as before hybrid existed.
+        if !header.is_biased() {
+            if header.counts_atomically() {
+                header.increment_atomic();
+            }
+            return; // immortal: nothing to count
         }
-        if header.mode() == Mode::Immortal {
-            return;
-        }
-        // Biased from here on.
         // SAFETY: as the caller promises, for a biased object.
         if !owner::is_current(unsafe { Self::local(this) }.owner) {
             header.increment_shared();
@@ -449,13 +456,10 @@ impl Header {
     pub(crate) unsafe fn decrement(this: NonNull<Self>, merge: Merge) -> bool {
         // SAFETY: the caller's count keeps the object alive.
         let header = unsafe { this.as_ref() };
-        if header.counts_atomically() {
-            return decrement_atomic(&header.strong);
+        // Biased first, as in `increment`; an immortal object is never the last.
+        if !header.is_biased() {
+            return header.counts_atomically() && decrement_atomic(&header.strong);
         }
-        if header.mode() == Mode::Immortal {
-            return false;
-        }
-        // Biased from here on.
         // SAFETY: as the caller promises, for a biased object.
         if !owner::is_current(unsafe { Self::local(this) }.owner) {
             // SAFETY: the caller gives up one count of this live object.

@@ -608,22 +608,22 @@ fn control_fast_free_ignoring_the_weak_flag_frees_under_an_upgrade() {
 /// `make_local` must refuse). The owner's `LocalRc`s hold one strong count together: the last
 /// one's drop may be the object's last count, or the non-owner's drop may be.
 fn hybrid_local_and_shared(
-    make_local_here: fn(&AtomicRc<Probe>) -> Option<LocalRc<Probe>>,
-    make_local_there: fn(&AtomicRc<Probe>) -> Option<LocalRc<Probe>>,
+    local_on_the_owner: fn(&AtomicRc<Probe>) -> Option<LocalRc<Probe>>,
+    local_elsewhere: fn(&AtomicRc<Probe>) -> Option<LocalRc<Probe>>,
 ) {
     loom::model(move || {
         let (probe, drops) = Probe::new();
         let rc = AtomicRc::with_mode(probe, Mode::Hybrid);
         let shared = rc.clone();
         let t = thread::spawn(move || {
-            if let Some(local) = make_local_there(&shared) {
+            if let Some(local) = local_elsewhere(&shared) {
                 drop(local.clone());
                 drop(local);
             }
             shared.write();
             drop(shared);
         });
-        let local = make_local_here(&rc).expect("the owner makes a local handle");
+        let local = local_on_the_owner(&rc).expect("the owner makes a local handle");
         drop(rc); // from here on, only the local handles' count keeps the object on this thread
         let copy = local.clone();
         let back = LocalRc::to_shared(&copy);

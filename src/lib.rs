@@ -11,7 +11,7 @@
 //!   lock-order validator checks the rest in debug builds. See [`field_lock`].
 //! - [`macro@atomic_rc`]: atomic reference counts with no global lock ([`refcount`]): `Arc`'s
 //!   orderings, a biased mode whose owner thread counts without atomics, a hybrid mode whose
-//!   owner handles (`LocalRc`) count without atomics in 8 bytes more than `Arc`'s, immortal
+//!   owner handles (`LocalRc`) count without atomics in 8 bytes more than the atomic mode's, immortal
 //!   objects, and live-object accounting ([`stats`]).
 //!
 //! # Quick start
@@ -288,7 +288,8 @@
 //!   `clippy.toml`: `await-holding-invalid-types = ["gilkit::GilGuard", "gilkit::field_lock::FieldGuard",
 //!   "gilkit::field_lock::FieldReadGuard", "gilkit::field_lock::FieldWriteGuard"]`.
 //! - **A biased object's `strong_count` on its owner thread** also counts handles dropped by other
-//!   threads and not merged yet: a snapshot, never a basis for a decision (as for `Arc`).
+//!   threads and not merged yet: a snapshot, never a basis for a decision (as for `Arc`). Seen
+//!   from another thread, a biased or hybrid object counts its owner's local references as one.
 //! - **A generic `#[per_field_lock]` struct** has one lock class per field for all its
 //!   instantiations: the validator sees `Pair<A>.x` and `Pair<B>.x` as one class, so nesting them
 //!   is reported as a cycle; take both with [`field_lock::lock_fields`], or name distinct

@@ -54,7 +54,7 @@ fn layout<T>(mode: Mode) -> (Layout, usize) {
 /// A shared handle with an atomic reference count: `Arc`, plus a [`Mode`] chosen per object.
 ///
 /// The value is shared immutably; mutate it through types that synchronize themselves (atomics,
-/// locks). See the [module docs](super) for the three modes and the biased merge protocol.
+/// locks). See the [module docs](super) for the four modes and the biased merge protocol.
 ///
 /// ```
 /// # use gil_runtime as gilkit;
@@ -141,8 +141,8 @@ pub struct LocalRc<T> {
 }
 
 // SAFETY: as `Arc<T>`: the handles share `&T` across threads and the last one drops the `T`
-// on whichever thread it is, so `T: Send + Sync`. The counts are atomic, and the biased local
-// count is only touched by its owner thread (see the module docs).
+// on whichever thread it is, so `T: Send + Sync`. The counts are atomic, and the local count of
+// a hybrid or biased object is only touched by its owner thread (see the module docs).
 unsafe impl<T: Send + Sync> Send for AtomicRc<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send + Sync> Sync for AtomicRc<T> {}
@@ -790,8 +790,8 @@ impl<T> Clone for LocalRc<T> {
     #[inline]
     fn clone(&self) -> Self {
         // SAFETY: a local handle is made on the owner thread and cannot leave it (`!Send`,
-        // `!Sync`), so this is the owner thread; its count keeps the biased object alive, and
-        // the pointer is its own.
+        // `!Sync`), so this is the owner thread; its count keeps the hybrid or biased object
+        // alive, and the pointer is its own.
         unsafe { Header::increment_owner(header_of(self.ptr)) };
         Self {
             ptr: self.ptr,

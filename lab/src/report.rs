@@ -660,13 +660,13 @@ fn count_claim(cells: &[Cell]) -> Claim {
             let arc = churn(S::Arc).map_or_else(String::new, |arc| {
                 format!(", arc {}", show(&ratio(&rc, &arc), times))
             });
-            let local = |s, name| {
+            let local_ratio = |s, name| {
                 churn(s).map_or_else(String::new, |local| {
                     format!(", {name} (LocalRc) {}", show(&ratio(&rc, &local), times))
                 })
             };
-            let local =
-                local(S::BiasedLocal, "biased-local") + &local(S::HybridLocal, "hybrid-local");
+            let local = local_ratio(S::BiasedLocal, "biased-local")
+                + &local_ratio(S::HybridLocal, "hybrid-local");
             Finding::new(
                 format!(
                     "clone+drop on the owner thread takes, against Rc: atomic-rc {}{arc}, biased \

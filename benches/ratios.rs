@@ -13,6 +13,7 @@
 
 use std::hint::black_box;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
@@ -93,17 +94,13 @@ fn ratio(a: &mut dyn FnMut(), b: &mut dyn FnMut()) -> (f64, f64, f64) {
 /// here, against 20–30 ns on two cores). That flipped whole rounds, for either side, between the
 /// two modes, and the row's ratio between 0.4 and 2.9.
 fn per_op_on_two_threads(n: u64, op: &(dyn Fn() + Sync)) -> f64 {
-    let cores = core_affinity::get_core_ids().unwrap_or_default();
     let start = std::sync::Barrier::new(2);
     let spans: Vec<(Instant, Instant)> = std::thread::scope(|s| {
         let threads: Vec<_> = (0..2)
             .map(|i| {
                 let start = &start;
-                let core = (cores.len() >= 2).then(|| cores[i]);
                 s.spawn(move || {
-                    if let Some(core) = core {
-                        assert!(core_affinity::set_for_current(core), "pinning to {core:?}");
-                    }
+                    pin_to_core(i);
                     start.wait();
                     let began = Instant::now();
                     for _ in 0..n {
@@ -123,6 +120,65 @@ fn per_op_on_two_threads(n: u64, op: &(dyn Fn() + Sync)) -> f64 {
     )]
     let n = (2 * n) as f64;
     (ended - began).as_secs_f64() * 1e9 / n
+}
+
+/// Pins this thread to the `i`-th core, where this machine has two or more.
+fn pin_to_core(i: usize) {
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    if cores.len() >= 2 {
+        assert!(
+            core_affinity::set_for_current(cores[i]),
+            "pinning to {:?}",
+            cores[i]
+        );
+    }
+}
+
+/// The time a write on one core takes to be seen on the other and answered, the median of
+/// `ROUNDS` rounds of two pinned threads passing a counter back and forth: what every hand-over
+/// of a contended lock pays at least once. This 2-core virtual machine reads about 55 ns most of
+/// the time and 400-650 ns in some periods of minutes (its two cores placed far apart, it
+/// seems), and the GIL row with it (below).
+fn core_to_core_round_trip() -> f64 {
+    const N: u64 = 10_000;
+    let mut times: Vec<f64> = (0..ROUNDS)
+        .map(|_| {
+            let turn = OwnPage(AtomicU64::new(0));
+            let start = std::sync::Barrier::new(2);
+            let took = std::thread::scope(|s| {
+                let threads: Vec<_> = (0..2)
+                    .map(|me| {
+                        let (turn, start) = (&turn, &start);
+                        s.spawn(move || {
+                            pin_to_core(me);
+                            start.wait();
+                            let began = Instant::now();
+                            for mine in (0..2 * N).skip(me).step_by(2) {
+                                while turn.0.load(Ordering::Acquire) != mine {
+                                    std::hint::spin_loop();
+                                }
+                                turn.0.store(mine + 1, Ordering::Release);
+                            }
+                            began.elapsed()
+                        })
+                    })
+                    .collect();
+                threads
+                    .into_iter()
+                    .map(|t| t.join().unwrap())
+                    .max()
+                    .unwrap()
+            });
+            #[allow(
+                clippy::cast_precision_loss,
+                reason = "a count of round trips, far below 2^52"
+            )]
+            let n = N as f64;
+            took.as_secs_f64() * 1e9 / n
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[ROUNDS / 2]
 }
 
 /// How many places the contended rows move each `parking_lot` mutex through, one per round.
@@ -227,6 +283,10 @@ fn locks() {
     // stack that both threads read, one mutex took 0.43-2.5x the time of an identical one from
     // round to round (2.06x at the median of one run). The second row is that control: the
     // spread of a ratio that should be 1, against which to read the GIL's.
+    println!(
+        "core-to-core round trip (the contended rows' floor): {:.0} ns",
+        core_to_core_round_trip()
+    );
     let (baseline, control) = (mutexes(), mutexes());
     let counter = CachePadded::new(Counter::new(0));
     contended_row(

@@ -136,7 +136,7 @@ fn pin_to_core(i: usize) {
 
 /// The time a write on one core takes to be seen on the other and answered, the median of
 /// `ROUNDS` rounds of two pinned threads passing a counter back and forth: what every hand-over
-/// of a contended lock pays at least once. This 2-core virtual machine reads about 55 ns most of
+/// of a contended lock pays at least once. This 2-core virtual machine reads about 50 ns most of
 /// the time and 400-650 ns in some periods of minutes (its two cores placed far apart, it
 /// seems), and the GIL row with it (below).
 fn core_to_core_round_trip() -> f64 {

@@ -7,7 +7,8 @@
 //! `sched_yield` before it parks, and again after each timed wait. On a loaded machine (one busy
 //! process beside a CPU-bound holder) each yield can cost a scheduler slice, so a 1 ms timed wait
 //! returned after 7.7 ms at the median (a plain 1 ms sleep: 1.07 ms), and the drop request came
-//! that late. Here a waiter blocks in a timed condition-variable wait and never spins.
+//! that late. Here a waiter spins a few microseconds without yielding, then blocks in a timed
+//! condition-variable wait, and never spins again.
 
 use std::time::Duration;
 

@@ -94,23 +94,12 @@ fn ratio(a: &mut dyn FnMut(), b: &mut dyn FnMut()) -> (f64, f64, f64) {
 /// here, against 20–30 ns on two cores). That flipped whole rounds, for either side, between the
 /// two modes, and the row's ratio between 0.4 and 2.9.
 fn per_op_on_two_threads(n: u64, op: &(dyn Fn() + Sync)) -> f64 {
-    let start = std::sync::Barrier::new(2);
-    let spans: Vec<(Instant, Instant)> = std::thread::scope(|s| {
-        let threads: Vec<_> = (0..2)
-            .map(|i| {
-                let start = &start;
-                s.spawn(move || {
-                    pin_to_core(i);
-                    start.wait();
-                    let began = Instant::now();
-                    for _ in 0..n {
-                        op();
-                    }
-                    (began, Instant::now())
-                })
-            })
-            .collect();
-        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    let spans = on_two_pinned_threads(|_| {
+        let began = Instant::now();
+        for _ in 0..n {
+            op();
+        }
+        (began, Instant::now())
     });
     let began = spans.iter().map(|span| span.0).min().unwrap();
     let ended = spans.iter().map(|span| span.1).max().unwrap();
@@ -120,6 +109,25 @@ fn per_op_on_two_threads(n: u64, op: &(dyn Fn() + Sync)) -> f64 {
     )]
     let n = (2 * n) as f64;
     (ended - began).as_secs_f64() * 1e9 / n
+}
+
+/// Runs `body(i)` on two threads at once, thread `i` pinned to the `i`-th core where this
+/// machine has two, both starting together; what each returned.
+fn on_two_pinned_threads<R: Send>(body: impl Fn(usize) -> R + Sync) -> Vec<R> {
+    let start = std::sync::Barrier::new(2);
+    std::thread::scope(|s| {
+        let threads: Vec<_> = (0..2)
+            .map(|i| {
+                let (start, body) = (&start, &body);
+                s.spawn(move || {
+                    pin_to_core(i);
+                    start.wait();
+                    body(i)
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    })
 }
 
 /// Pins this thread to the `i`-th core, where this machine has two or more.
@@ -144,31 +152,17 @@ fn core_to_core_round_trip() -> f64 {
     let mut times: Vec<f64> = (0..ROUNDS)
         .map(|_| {
             let turn = OwnPage(AtomicU64::new(0));
-            let start = std::sync::Barrier::new(2);
-            let took = std::thread::scope(|s| {
-                let threads: Vec<_> = (0..2)
-                    .map(|me| {
-                        let (turn, start) = (&turn, &start);
-                        s.spawn(move || {
-                            pin_to_core(me);
-                            start.wait();
-                            let began = Instant::now();
-                            for mine in (0..2 * N).skip(me).step_by(2) {
-                                while turn.0.load(Ordering::Acquire) != mine {
-                                    std::hint::spin_loop();
-                                }
-                                turn.0.store(mine + 1, Ordering::Release);
-                            }
-                            began.elapsed()
-                        })
-                    })
-                    .collect();
-                threads
-                    .into_iter()
-                    .map(|t| t.join().unwrap())
-                    .max()
-                    .unwrap()
+            let took = on_two_pinned_threads(|me| {
+                let began = Instant::now();
+                for mine in (0..2 * N).skip(me).step_by(2) {
+                    while turn.0.load(Ordering::Acquire) != mine {
+                        std::hint::spin_loop();
+                    }
+                    turn.0.store(mine + 1, Ordering::Release);
+                }
+                began.elapsed()
             });
+            let took = took.into_iter().max().unwrap();
             #[allow(
                 clippy::cast_precision_loss,
                 reason = "a count of round trips, far below 2^52"

@@ -17,9 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use gilkit::field_lock::{lock_fields, CachePadded};
+use gilkit::field_lock::lock_fields;
 use gilkit::refcount::{AtomicRc, Mode};
-use gilkit::{global_lock, per_field_lock, GilCell};
+use gilkit::{global_lock, per_field_lock, DefaultDomain, Domain, GilCell};
 /// tracing-mutex's `parking_lot` mutex that checks lock orders in every build.
 use tracing_mutex::parkinglot::tracing::Mutex as TracingMutex;
 
@@ -144,9 +144,9 @@ fn pin_to_core(i: usize) {
 
 /// The time a write on one core takes to be seen on the other and answered, the median of
 /// `ROUNDS` rounds of two pinned threads passing a counter back and forth: what every hand-over
-/// of a contended lock pays at least once. This 2-core virtual machine reads about 50 ns most of
-/// the time and 400-650 ns in some periods of minutes (its two cores placed far apart, it
-/// seems), and the GIL row with it (below).
+/// of a contended lock pays at least once. This 2-core virtual machine reads 46-72 ns most of the
+/// time, 30-41 ns at times, and 300-650 ns in some periods of seconds to minutes (its two cores
+/// placed far apart, it seems), and the GIL row moves with it (below).
 fn core_to_core_round_trip() -> f64 {
     const N: u64 = 10_000;
     let mut times: Vec<f64> = (0..ROUNDS)
@@ -190,6 +190,42 @@ fn mutexes() -> Vec<OwnPage<parking_lot::Mutex<u64>>> {
     (0..PLACES)
         .map(|_| OwnPage(parking_lot::Mutex::new(0)))
         .collect()
+}
+
+/// Declares each of the named GIL domains, for [`gil_increments`].
+macro_rules! domains {
+    ($($name:ident),*) => {
+        $(gilkit::domain!(
+            /// A GIL of its own: one more place for the contended GIL row.
+            $name
+        );)*
+    };
+}
+domains!(G1, G2, G3, G4, G5, G6, G7);
+
+/// An increment of a counter behind the GIL of each of [`PLACES`] domains, the default one first,
+/// each counter on a page of its own, for [`contended_ratio`]. Where the GIL lies moves its cost
+/// as it moves a mutex's: an increment under eight domains (each a `static` of its own and a copy
+/// of the code) measured 0.84-1.09x a contended `parking_lot` mutex from domain to domain in one
+/// process, and 1.05-1.42x with the cores far apart, the default domain among the slowest (a
+/// probe, over hundreds of rounds).
+fn gil_increments() -> Vec<Box<dyn Fn() + Sync>> {
+    fn place<D: Domain>() -> Box<dyn Fn() + Sync> {
+        let counter = Box::new(OwnPage(GilCell::<u64, D>::new_in(0)));
+        Box::new(move || D::with_gil(|g| *black_box(&counter.0).get_mut(g) += 1))
+    }
+    let places = vec![
+        place::<DefaultDomain>(),
+        place::<G1>(),
+        place::<G2>(),
+        place::<G3>(),
+        place::<G4>(),
+        place::<G5>(),
+        place::<G6>(),
+        place::<G7>(),
+    ];
+    assert_eq!(places.len(), PLACES);
+    places
 }
 
 /// An increment of each of `mutexes`, for [`contended_ratio`].
@@ -246,16 +282,19 @@ fn main() {
         "operation", "baseline", "ratio"
     );
 
-    let mut plain = 0_u64;
-    let counter = Counter::new(0);
+    // Each on a page of its own, so that where the stack frame falls moves both alike: beside each
+    // other on it, the GIL's side read 1.00x in one build of this bench and 1.20-1.27x in the next,
+    // with the same instructions in both closures.
+    let mut plain = OwnPage(0_u64);
+    let counter = OwnPage(Counter::new(0));
     {
         let mut guard = gilkit::acquire();
         let g: &mut gilkit::Gil = &mut guard;
         row(
             "GIL-held field access (increment)",
             "unsynchronized increment",
-            &mut || *black_box(&mut plain) += 1,
-            &mut || *black_box(&counter).value.get_mut(g) += 1,
+            &mut || *black_box(&mut plain.0) += 1,
+            &mut || *black_box(&counter.0).value.get_mut(g) += 1,
         );
     }
 
@@ -277,21 +316,23 @@ fn locks() {
     // stack that both threads read, one mutex took 0.43-2.5x the time of an identical one from
     // round to round (2.06x at the median of one run). The second row is that control: the
     // spread of a ratio that should be 1, against which to read the GIL's.
-    println!(
-        "core-to-core round trip (the contended rows' floor): {:.0} ns",
-        core_to_core_round_trip()
-    );
+    let round_trip_before = core_to_core_round_trip();
     let (baseline, control) = (mutexes(), mutexes());
-    let counter = CachePadded::new(Counter::new(0));
     contended_row(
         "2 threads, each acquiring the GIL per increment",
         &increments(&baseline),
-        &[|| gilkit::with_gil(|g| *black_box(&*counter).value.get_mut(g) += 1)],
+        &gil_increments(),
     );
     contended_row(
         "2 threads, another parking_lot::Mutex (noise floor)",
         &increments(&baseline),
         &increments(&control),
+    );
+    // Measured on both sides of the two rows, since the machine can change mode in between.
+    println!(
+        "core-to-core round trip (the contended rows' floor): {round_trip_before:.0} ns before \
+         them, {:.0} ns after",
+        core_to_core_round_trip()
     );
 
     let pair = Pair::new(0, 0);

@@ -209,8 +209,8 @@ domains!(G1, G2, G3, G4, G5, G6, G7);
 /// of the code) measured 0.84-1.09x a contended `parking_lot` mutex from domain to domain in one
 /// process, and 1.05-1.42x with the cores far apart, the default domain among the slowest (a
 /// probe, over hundreds of rounds).
-fn gil_increments() -> Vec<Box<dyn Fn() + Sync>> {
-    fn place<D: Domain>() -> Box<dyn Fn() + Sync> {
+fn gil_increments() -> Vec<Increment<'static>> {
+    fn place<D: Domain>() -> Increment<'static> {
         let counter = Box::new(OwnPage(GilCell::<u64, D>::new_in(0)));
         Box::new(move || D::with_gil(|g| *black_box(&counter.0).get_mut(g) += 1))
     }
@@ -228,22 +228,26 @@ fn gil_increments() -> Vec<Box<dyn Fn() + Sync>> {
     places
 }
 
+/// One place's operation for [`contended_ratio`]; boxed on both sides alike, so that each side's
+/// call is one indirect call (a box passed where `&dyn Fn` is wanted would add a second).
+type Increment<'a> = Box<dyn Fn() + Sync + 'a>;
+
 /// An increment of each of `mutexes`, for [`contended_ratio`].
-fn increments(mutexes: &[OwnPage<parking_lot::Mutex<u64>>]) -> Vec<impl Fn() + Sync + '_> {
+fn increments(mutexes: &[OwnPage<parking_lot::Mutex<u64>>]) -> Vec<Increment<'_>> {
     mutexes
         .iter()
-        .map(|mutex| move || *black_box(&mutex.0).lock() += 1)
+        .map(|mutex| Box::new(move || *black_box(&mutex.0).lock() += 1) as Increment<'_>)
         .collect()
 }
 
 /// `ratio` for two threads contending: each round times `a`, `b`, `b`, `a` on two threads. Each
 /// side is a list of the same operation on data in different places; round `i` takes the
 /// `i`-th of each, round robin.
-fn contended_ratio<A: Fn() + Sync, B: Fn() + Sync>(a: &[A], b: &[B]) -> (f64, f64, f64) {
+fn contended_ratio(a: &[Increment<'_>], b: &[Increment<'_>]) -> (f64, f64, f64) {
     const N: u64 = 20_000;
     let mut ratios: Vec<f64> = (0..ROUNDS)
         .map(|round| {
-            let (a, b) = (&a[round % a.len()], &b[round % b.len()]);
+            let (a, b) = (&*a[round % a.len()], &*b[round % b.len()]);
             let a1 = per_op_on_two_threads(N, a);
             let b1 = per_op_on_two_threads(N, b);
             let b2 = per_op_on_two_threads(N, b);
@@ -256,7 +260,7 @@ fn contended_ratio<A: Fn() + Sync, B: Fn() + Sync>(a: &[A], b: &[B]) -> (f64, f6
 }
 
 /// Prints the ratio of one pair of [`contended_ratio`].
-fn contended_row<A: Fn() + Sync, B: Fn() + Sync>(what: &str, a: &[A], b: &[B]) {
+fn contended_row(what: &str, a: &[Increment<'_>], b: &[Increment<'_>]) {
     let (median, low, high) = contended_ratio(a, b);
     let baseline = "one contended parking_lot::Mutex";
     println!("{what:<52} {baseline:<38} {median:>6.3}x ({low:.3}-{high:.3})");
@@ -282,19 +286,16 @@ fn main() {
         "operation", "baseline", "ratio"
     );
 
-    // Each on a page of its own, so that where the stack frame falls moves both alike: beside each
-    // other on it, the GIL's side read 1.00x in one build of this bench and 1.20-1.27x in the next,
-    // with the same instructions in both closures.
-    let mut plain = OwnPage(0_u64);
-    let counter = OwnPage(Counter::new(0));
+    let mut plain = 0_u64;
+    let counter = Counter::new(0);
     {
         let mut guard = gilkit::acquire();
         let g: &mut gilkit::Gil = &mut guard;
         row(
             "GIL-held field access (increment)",
             "unsynchronized increment",
-            &mut || *black_box(&mut plain.0) += 1,
-            &mut || *black_box(&counter.0).value.get_mut(g) += 1,
+            &mut || *black_box(&mut plain) += 1,
+            &mut || *black_box(&counter).value.get_mut(g) += 1,
         );
     }
 

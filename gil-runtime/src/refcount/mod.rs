@@ -42,8 +42,10 @@
 //! every other thread's use). A [`Weak`] upgrades with a compare-and-swap loop that refuses zero,
 //! so it can never revive a freed object.
 //!
-//! **Overflow**: as `Arc`, the process aborts when a count would pass `isize::MAX / 4` (a count
-//! that high needs handles leaked with `mem::forget`). The owner's local count (hybrid and
+//! **Overflow**: as `Arc`, the process aborts when a count would pass `isize::MAX` (atomic and
+//! hybrid), or `isize::MAX / 8` in a biased shared word (its count is shifted by two; a non-owner's
+//! increment finds out when the word's sign is set, at `isize::MAX / 4`): a count that high needs
+//! handles leaked with `mem::forget`. The owner's local count (hybrid and
 //! biased) is the one exception, so that its clone and drop are `Rc`'s instructions: it is 32
 //! bits, so that a hybrid object's prefix takes 8 bytes, and aborts at an increment past
 //! `i32::MAX` (2^31 local references alive at once: leaked ones, in practice), and at a merge of a

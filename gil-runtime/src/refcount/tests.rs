@@ -240,6 +240,80 @@ fn an_owner_count_past_its_limit_aborts() {
     }
 }
 
+/// An atomic or hybrid count aborts past `isize::MAX`, as `Arc`'s does, on a clone and on a
+/// `Weak`'s upgrade; a biased object's shared word aborts when a non-owner's increment sets its
+/// sign from a count that high, and not when the count is below zero for want of a merge (the
+/// control: it must not abort). The child process writes the counts.
+#[test]
+#[cfg_attr(miri, ignore = "spawns a process")]
+fn a_shared_count_past_its_limit_aborts() {
+    const CHILD: &str = "GILKIT_SHARED_COUNT_CHILD";
+    let with_word = |mode: Mode, word: usize| {
+        let rc = AtomicRc::with_mode(0_u8, mode);
+        // SAFETY: the handle keeps its header alive; only the atomic is borrowed.
+        let strong = unsafe { &(*super::handle::header_of_handle(&rc).as_ptr()).strong };
+        strong.store(word, Ordering::Relaxed);
+        rc
+    };
+    let on_another_thread = |rc: AtomicRc<u8>| {
+        std::thread::scope(|s| {
+            s.spawn(|| std::mem::forget(rc.clone()));
+        });
+        std::mem::forget(rc);
+    };
+    let past_max = isize::MAX.unsigned_abs() + 1;
+    #[allow(
+        clippy::cast_sign_loss,
+        reason = "a negative count, as the shared word holds it"
+    )]
+    let below_zero = (-2_isize << 2) as usize;
+    let cases = [
+        ("atomic clone", true),
+        ("atomic clone at the limit", false),
+        ("hybrid clone", true),
+        ("atomic upgrade", true),
+        ("biased clone on another thread", true),
+        ("biased clone below zero on another thread", false),
+    ];
+    if let Some(case) = std::env::var_os(CHILD) {
+        match case.to_str() {
+            Some("atomic clone") => std::mem::forget(with_word(Mode::Atomic, past_max).clone()),
+            Some("atomic clone at the limit") => {
+                std::mem::forget(with_word(Mode::Atomic, isize::MAX.unsigned_abs()).clone());
+            }
+            Some("hybrid clone") => std::mem::forget(with_word(Mode::Hybrid, past_max).clone()),
+            Some("atomic upgrade") => {
+                let rc = with_word(Mode::Atomic, past_max);
+                std::mem::forget(AtomicRc::downgrade(&rc).upgrade());
+                std::mem::forget(rc);
+            }
+            Some("biased clone on another thread") => {
+                on_another_thread(with_word(Mode::Biased, isize::MAX.unsigned_abs() & !3));
+            }
+            Some("biased clone below zero on another thread") => {
+                on_another_thread(with_word(Mode::Biased, below_zero));
+            }
+            _ => unreachable!(),
+        }
+        println!("not aborted");
+        return;
+    }
+    for (case, aborts) in cases {
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "refcount::tests::a_shared_count_past_its_limit_aborts",
+                "--nocapture",
+            ])
+            .env(CHILD, case)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&child.stdout);
+        let aborted = !child.status.success() && !stdout.contains("not aborted");
+        assert_eq!(aborted, aborts, "{case}: {stdout}");
+    }
+}
+
 /// Owner ids are 32 bits and never reused: a thread started after they ran out owns nothing,
 /// so its biased and hybrid objects are atomic, and it never passes for the owner of another thread's
 /// object. Running out takes 2^32 threads, so the child process skips the counter ahead.

@@ -62,8 +62,11 @@ const MAX_COUNT: usize = (isize::MAX as usize) >> 2;
 const MAX_ATOMIC: usize = isize::MAX as usize;
 /// The magnitude a biased shared count never reaches: an upgrade above it aborts, and so does a
 /// non-owner's increment once the word's sign is set (`increment_shared`), below `-MAX_SHARED`.
-/// A negative count that is not an overflow (the owner's inbox closed, `decrement_shared`) is
-/// as small as the number of handles alive, so the two cannot be mistaken for each other.
+/// A negative count that is not an overflow (a non-owner's drop after the owner's inbox closed,
+/// `decrement_shared`) is at least minus the owner's local count, so on a 64-bit target (an
+/// owner counts to `i32::MAX`) the two cannot be mistaken for each other. On a 32-bit one, 2^28
+/// handles dropped by non-owners between the close and the merge would abort. A merge whose sum
+/// passes the word's range aborts (`merge`).
 const MAX_SHARED: isize = isize::MAX >> 3;
 
 /// How the owner merges. Anything but `Correct` is a deliberately broken protocol, used only
@@ -763,6 +766,12 @@ impl Header {
                 new
             }
         };
+        // Merged, the count is every handle and handed-over reference: never below zero, unless
+        // the sum passed the word's range. Non-owners' clones may take it near the top
+        // (`increment_shared` sees the sign, not the range), so the sum is checked here.
+        if shared_count(new) < 0 {
+            overflow();
+        }
         if new & !MAYBE_WEAK != MERGED {
             return false;
         }

@@ -43,13 +43,13 @@
 //! so it can never revive a freed object.
 //!
 //! **Overflow**: as `Arc`, the process aborts when a count would pass `isize::MAX` (atomic and
-//! hybrid), or `isize::MAX / 8` in a biased shared word (its count is shifted by two; a non-owner's
-//! increment finds out when the word's sign is set, at `isize::MAX / 4`): a count that high needs
-//! handles leaked with `mem::forget`. The owner's local count (hybrid and
-//! biased) is the one exception, so that its clone and drop are `Rc`'s instructions: it is 32
-//! bits, so that a hybrid object's prefix takes 8 bytes, and aborts at an increment past
-//! `i32::MAX` (2^31 local references alive at once: leaked ones, in practice), and at a merge of a
-//! count the shared word cannot hold (on 32-bit targets only). Saturating to immortal, as
+//! hybrid), or, in a biased shared word (its count is shifted by two), when a `Weak`'s upgrade
+//! finds more than `isize::MAX / 8`, a non-owner's increment sets the word's sign (at
+//! `isize::MAX / 4`), or the owner's merge adds its count past the word's range: a count that
+//! high needs handles leaked with `mem::forget`. The owner's local count (hybrid and biased) is
+//! the one exception, so that its clone and drop are `Rc`'s instructions: it is 32 bits, so that
+//! a hybrid object's prefix takes 8 bytes, and aborts at an increment past `i32::MAX` (2^31
+//! local references alive at once: leaked ones, in practice). Saturating to immortal, as
 //! `CPython` does, was rejected: it turns a bug into a silent leak, and it would cost a load
 //! before every increment to keep immortal counts still.
 //!

@@ -190,6 +190,7 @@ fn biased_many_objects_keep_the_owner_list_consistent() {
 /// would make the count negative, as the merged mark is), for a biased and a hybrid object
 /// alike. Reaching it takes 2^31 clones, so the child process writes the count.
 #[test]
+#[cfg(unix)]
 #[cfg_attr(miri, ignore = "spawns a process")]
 fn an_owner_count_past_its_limit_aborts() {
     const CHILD: &str = "GILKIT_OWNER_COUNT_CHILD";
@@ -205,6 +206,8 @@ fn an_owner_count_past_its_limit_aborts() {
         (rc, local)
     };
     if let Some(case) = std::env::var_os(CHILD) {
+        println!("reached {}", case.to_str().unwrap());
+        std::io::Write::flush(&mut std::io::stdout()).unwrap();
         match case.to_str() {
             Some("biased LocalRc::clone") => std::mem::forget(full(Mode::Biased).1.clone()),
             Some("biased AtomicRc::clone") => std::mem::forget(full(Mode::Biased).0.clone()),
@@ -234,71 +237,49 @@ fn an_owner_count_past_its_limit_aborts() {
             .unwrap();
         let stdout = String::from_utf8_lossy(&child.stdout);
         assert!(
-            !child.status.success() && !stdout.contains("not aborted"),
+            stdout.contains(&format!("reached {case}")),
             "{case}: {stdout}"
+        );
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&child.status),
+            Some(6),
+            "{case}: SIGABRT; {stdout}"
         );
     }
 }
 
 /// An atomic or hybrid count aborts past `isize::MAX`, as `Arc`'s does, on a clone and on a
-/// `Weak`'s upgrade; a biased object's shared word aborts when a non-owner's increment sets its
-/// sign from a count that high, and not when the count is below zero for want of a merge (the
-/// control: it must not abort). The child process writes the counts.
+/// `Weak`'s upgrade. A biased object's shared word aborts when a non-owner's increment sets its
+/// sign from the top of its range, when an upgrade finds it above `isize::MAX / 8`, and when the
+/// owner's exit merge would add its count past the range (it wrapped, before that was checked,
+/// and the count came round to free an object that handles still reached); and not when a count
+/// just below the top is incremented, or one below zero, waiting for the owner's merge (the
+/// controls). Each case runs in a child process, which writes the count, and must die of
+/// `SIGABRT` after it says it got there, or, for a control, finish.
 #[test]
+#[cfg(all(unix, target_pointer_width = "64"))]
 #[cfg_attr(miri, ignore = "spawns a process")]
 fn a_shared_count_past_its_limit_aborts() {
     const CHILD: &str = "GILKIT_SHARED_COUNT_CHILD";
-    let with_word = |mode: Mode, word: usize| {
-        let rc = AtomicRc::with_mode(0_u8, mode);
-        // SAFETY: the handle keeps its header alive; only the atomic is borrowed.
-        let strong = unsafe { &(*super::handle::header_of_handle(&rc).as_ptr()).strong };
-        strong.store(word, Ordering::Relaxed);
-        rc
-    };
-    let on_another_thread = |rc: AtomicRc<u8>| {
-        std::thread::scope(|s| {
-            s.spawn(|| std::mem::forget(rc.clone()));
-        });
-        std::mem::forget(rc);
-    };
-    let past_max = isize::MAX.unsigned_abs() + 1;
-    #[allow(
-        clippy::cast_sign_loss,
-        reason = "a negative count, as the shared word holds it"
-    )]
-    let below_zero = (-2_isize << 2) as usize;
-    let cases = [
+    if let Some(case) = std::env::var_os(CHILD) {
+        let case = case.to_str().unwrap();
+        println!("reached {case}");
+        std::io::Write::flush(&mut std::io::stdout()).unwrap();
+        shared_count_case(case);
+        println!("not aborted");
+        return;
+    }
+    for (case, aborts) in [
         ("atomic clone", true),
         ("atomic clone at the limit", false),
         ("hybrid clone", true),
         ("atomic upgrade", true),
-        ("biased clone on another thread", true),
+        ("biased clone at the top on another thread", true),
+        ("biased clone to the top on another thread", false),
         ("biased clone below zero on another thread", false),
-    ];
-    if let Some(case) = std::env::var_os(CHILD) {
-        match case.to_str() {
-            Some("atomic clone") => std::mem::forget(with_word(Mode::Atomic, past_max).clone()),
-            Some("atomic clone at the limit") => {
-                std::mem::forget(with_word(Mode::Atomic, isize::MAX.unsigned_abs()).clone());
-            }
-            Some("hybrid clone") => std::mem::forget(with_word(Mode::Hybrid, past_max).clone()),
-            Some("atomic upgrade") => {
-                let rc = with_word(Mode::Atomic, past_max);
-                std::mem::forget(AtomicRc::downgrade(&rc).upgrade());
-                std::mem::forget(rc);
-            }
-            Some("biased clone on another thread") => {
-                on_another_thread(with_word(Mode::Biased, isize::MAX.unsigned_abs() & !3));
-            }
-            Some("biased clone below zero on another thread") => {
-                on_another_thread(with_word(Mode::Biased, below_zero));
-            }
-            _ => unreachable!(),
-        }
-        println!("not aborted");
-        return;
-    }
-    for (case, aborts) in cases {
+        ("biased upgrade", true),
+        ("biased exit merge past the top", true),
+    ] {
         let child = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
@@ -309,8 +290,89 @@ fn a_shared_count_past_its_limit_aborts() {
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&child.stdout);
-        let aborted = !child.status.success() && !stdout.contains("not aborted");
-        assert_eq!(aborted, aborts, "{case}: {stdout}");
+        assert!(
+            stdout.contains(&format!("reached {case}")),
+            "{case}: {stdout}"
+        );
+        if aborts {
+            let signal = std::os::unix::process::ExitStatusExt::signal(&child.status);
+            assert_eq!(signal, Some(6), "{case}: SIGABRT; {stdout}");
+        } else {
+            assert!(
+                child.status.success() && stdout.contains("not aborted"),
+                "{case}: {stdout}"
+            );
+        }
+    }
+}
+
+/// One case of `a_shared_count_past_its_limit_aborts`, in its child process.
+#[cfg(all(unix, target_pointer_width = "64"))]
+fn shared_count_case(case: &str) {
+    let set_word = |rc: &AtomicRc<u8>, word: usize| {
+        // SAFETY: the handle keeps its header alive; only the atomic is borrowed.
+        let strong = unsafe { &(*super::handle::header_of_handle(rc).as_ptr()).strong };
+        strong.store(word, Ordering::Relaxed);
+    };
+    let with_word = |mode: Mode, word: usize| {
+        let rc = AtomicRc::with_mode(0_u8, mode);
+        set_word(&rc, word);
+        rc
+    };
+    let on_another_thread = |rc: AtomicRc<u8>| {
+        std::thread::scope(|s| {
+            s.spawn(|| std::mem::forget(rc.clone()));
+        });
+        std::mem::forget(rc);
+    };
+    #[allow(
+        clippy::cast_sign_loss,
+        reason = "a signed count, as the shared word holds it"
+    )]
+    let shared = |count: isize| (count << 2) as usize;
+    let past_max = isize::MAX.unsigned_abs() + 1;
+    let top = (1_isize << 61) - 1; // the most a shared word counts
+    match case {
+        "atomic clone" => std::mem::forget(with_word(Mode::Atomic, past_max).clone()),
+        "atomic clone at the limit" => {
+            std::mem::forget(with_word(Mode::Atomic, past_max - 1).clone());
+        }
+        "hybrid clone" => std::mem::forget(with_word(Mode::Hybrid, past_max).clone()),
+        "atomic upgrade" => {
+            let rc = with_word(Mode::Atomic, past_max);
+            std::mem::forget(AtomicRc::downgrade(&rc).upgrade());
+            std::mem::forget(rc);
+        }
+        "biased clone at the top on another thread" => {
+            on_another_thread(with_word(Mode::Biased, shared(top)));
+        }
+        "biased clone to the top on another thread" => {
+            let rc = with_word(Mode::Biased, shared(top - 1));
+            std::thread::scope(|s| {
+                s.spawn(|| std::mem::forget(rc.clone()));
+            });
+            set_word(&rc, 0); // else this thread's exit merge adds its count to the top
+            std::mem::forget(rc);
+        }
+        "biased clone below zero on another thread" => {
+            on_another_thread(with_word(Mode::Biased, shared(-2)));
+        }
+        "biased upgrade" => {
+            let rc = with_word(Mode::Biased, shared((isize::MAX >> 3) + 1));
+            std::mem::forget(AtomicRc::downgrade(&rc).upgrade());
+            std::mem::forget(rc);
+        }
+        "biased exit merge past the top" => {
+            let handles = std::thread::spawn(move || {
+                let rc = AtomicRc::with_mode(0_u8, Mode::Biased);
+                let kept = rc.clone(); // the owner's local count: 2, merged at its exit
+                set_word(&rc, shared(top));
+                (rc, kept)
+            })
+            .join();
+            std::mem::forget(handles);
+        }
+        _ => unreachable!("no case {case}"),
     }
 }
 

@@ -64,9 +64,9 @@ const MAX_ATOMIC: usize = isize::MAX as usize;
 /// non-owner's increment once the word's sign is set (`increment_shared`), below `-MAX_SHARED`.
 /// A negative count that is not an overflow (a non-owner's drop after the owner's inbox closed,
 /// `decrement_shared`) is at least minus the owner's local count, so on a 64-bit target (an
-/// owner counts to `i32::MAX`) the two cannot be mistaken for each other. On a 32-bit one, 2^28
-/// handles dropped by non-owners between the close and the merge would abort. A merge whose sum
-/// passes the word's range aborts (`merge`).
+/// owner counts to `i32::MAX`) the two cannot be mistaken for each other. On a 32-bit one, a
+/// non-owner's increment aborts after 2^28 handles were dropped by non-owners between the close
+/// and the merge. A merge whose sum passes the word's range aborts (`merge`).
 const MAX_SHARED: isize = isize::MAX >> 3;
 
 /// How the owner merges. Anything but `Correct` is a deliberately broken protocol, used only
@@ -463,10 +463,10 @@ impl Header {
         unsafe { this.as_ref() }.increment_shared();
     }
 
-    /// A non-owner's increment of a biased shared word. Its test is the sign of the new word, as
-    /// `Arc`'s is, so that it compiles to a `lock add` and a branch on its flags (a test of the old
-    /// word took a `lock xadd` and a compare: 1.43-1.45x `Arc` for a non-owner's clone+drop, against
-    /// 1.30x this way, three runs of each build).
+    /// A non-owner's (or a merged owner's) increment of a biased shared word. Its test is the
+    /// sign of the new word, as `Arc`'s is, so that it compiles to a `lock add` and a branch on
+    /// its flags (a test of the old word took a `lock xadd` and a compare: 1.43-1.46x `Arc` for
+    /// a non-owner's clone+drop, against 1.30x this way, three runs of each build).
     #[inline]
     fn increment_shared(&self) {
         let new = self

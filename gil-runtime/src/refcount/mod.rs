@@ -49,9 +49,10 @@
 //! high needs handles leaked with `mem::forget`. The owner's local count (hybrid and biased) is
 //! the one exception, so that its clone and drop are `Rc`'s instructions: it is 32 bits, so that
 //! a hybrid object's prefix takes 8 bytes, and aborts at an increment past `i32::MAX` (2^31
-//! local references alive at once: leaked ones, in practice). Saturating to immortal, as
-//! `CPython` does, was rejected: it turns a bug into a silent leak, and it would cost a load
-//! before every increment to keep immortal counts still.
+//! local references alive at once: leaked ones, in practice); on a 32-bit target, whose shared
+//! word counts to 2^29 - 1, a merge of more local references aborts too. Saturating to
+//! immortal, as `CPython` does, was rejected: it turns a bug into a silent leak, and it would
+//! cost a load before every increment to keep immortal counts still.
 //!
 //! # Biased mode (PEP 703; Choi, Shull and Torrellas, PACT 2018)
 //!

@@ -203,11 +203,11 @@ fn an_owner_count_past_its_limit_aborts() {
                 .count
                 .with_mut(|count| *count = i32::MAX.unsigned_abs());
         }
+        println!("reached {}", std::env::var(CHILD).unwrap());
+        std::io::Write::flush(&mut std::io::stdout()).unwrap();
         (rc, local)
     };
     if let Some(case) = std::env::var_os(CHILD) {
-        println!("reached {}", case.to_str().unwrap());
-        std::io::Write::flush(&mut std::io::stdout()).unwrap();
         match case.to_str() {
             Some("biased LocalRc::clone") => std::mem::forget(full(Mode::Biased).1.clone()),
             Some("biased AtomicRc::clone") => std::mem::forget(full(Mode::Biased).0.clone()),
@@ -245,6 +245,10 @@ fn an_owner_count_past_its_limit_aborts() {
             Some(6),
             "{case}: SIGABRT; {stdout}"
         );
+        assert!(
+            !stdout.contains("not aborted"),
+            "{case}: the operation itself aborts"
+        );
     }
 }
 
@@ -262,10 +266,7 @@ fn an_owner_count_past_its_limit_aborts() {
 fn a_shared_count_past_its_limit_aborts() {
     const CHILD: &str = "GILKIT_SHARED_COUNT_CHILD";
     if let Some(case) = std::env::var_os(CHILD) {
-        let case = case.to_str().unwrap();
-        println!("reached {case}");
-        std::io::Write::flush(&mut std::io::stdout()).unwrap();
-        shared_count_case(case);
+        shared_count_case(case.to_str().unwrap());
         println!("not aborted");
         return;
     }
@@ -306,9 +307,14 @@ fn a_shared_count_past_its_limit_aborts() {
     }
 }
 
-/// One case of `a_shared_count_past_its_limit_aborts`, in its child process.
+/// One case of `a_shared_count_past_its_limit_aborts`, in its child process: it writes the
+/// count, says it got there, and does the operation the case names.
 #[cfg(all(unix, target_pointer_width = "64"))]
 fn shared_count_case(case: &str) {
+    let reached = || {
+        println!("reached {case}");
+        std::io::Write::flush(&mut std::io::stdout()).unwrap();
+    };
     let set_word = |rc: &AtomicRc<u8>, word: usize| {
         // SAFETY: the handle keeps its header alive; only the atomic is borrowed.
         let strong = unsafe { &(*super::handle::header_of_handle(rc).as_ptr()).strong };
@@ -319,10 +325,14 @@ fn shared_count_case(case: &str) {
         set_word(&rc, word);
         rc
     };
-    let on_another_thread = |rc: AtomicRc<u8>| {
+    // A non-owner's clone; then the count as it was, so that this thread's exit merge adds to
+    // what the case wrote, not to the top.
+    let on_another_thread = |rc: AtomicRc<u8>, word: usize| {
+        reached();
         std::thread::scope(|s| {
             s.spawn(|| std::mem::forget(rc.clone()));
         });
+        set_word(&rc, word);
         std::mem::forget(rc);
     };
     #[allow(
@@ -333,45 +343,53 @@ fn shared_count_case(case: &str) {
     let past_max = isize::MAX.unsigned_abs() + 1;
     let top = (1_isize << 61) - 1; // the most a shared word counts
     match case {
-        "atomic clone" => std::mem::forget(with_word(Mode::Atomic, past_max).clone()),
-        "atomic clone at the limit" => {
-            std::mem::forget(with_word(Mode::Atomic, past_max - 1).clone());
+        "atomic clone" | "hybrid clone" | "atomic clone at the limit" => {
+            let mode = if case == "hybrid clone" {
+                Mode::Hybrid
+            } else {
+                Mode::Atomic
+            };
+            let limit = usize::from(case == "atomic clone at the limit");
+            let rc = with_word(mode, past_max - limit);
+            reached();
+            std::mem::forget(rc.clone());
         }
-        "hybrid clone" => std::mem::forget(with_word(Mode::Hybrid, past_max).clone()),
-        "atomic upgrade" => {
-            let rc = with_word(Mode::Atomic, past_max);
-            std::mem::forget(AtomicRc::downgrade(&rc).upgrade());
+        "atomic upgrade" | "biased upgrade" => {
+            let (mode, word) = if case == "atomic upgrade" {
+                (Mode::Atomic, past_max)
+            } else {
+                (Mode::Biased, shared((isize::MAX >> 3) + 1))
+            };
+            let rc = with_word(mode, word);
+            let weak = AtomicRc::downgrade(&rc);
+            reached();
+            std::mem::forget(weak.upgrade());
             std::mem::forget(rc);
         }
         "biased clone at the top on another thread" => {
-            on_another_thread(with_word(Mode::Biased, shared(top)));
+            on_another_thread(with_word(Mode::Biased, shared(top)), 0);
         }
         "biased clone to the top on another thread" => {
-            let rc = with_word(Mode::Biased, shared(top - 1));
-            std::thread::scope(|s| {
-                s.spawn(|| std::mem::forget(rc.clone()));
-            });
-            set_word(&rc, 0); // else this thread's exit merge adds its count to the top
-            std::mem::forget(rc);
+            on_another_thread(with_word(Mode::Biased, shared(top - 1)), 0);
         }
         "biased clone below zero on another thread" => {
-            on_another_thread(with_word(Mode::Biased, shared(-2)));
+            // The owner's local count 3 and a shared count of -2: two of the owner's handles
+            // were given to other threads, which dropped them after its inbox closed.
+            let rc = AtomicRc::with_mode(0_u8, Mode::Biased);
+            std::mem::forget((rc.clone(), rc.clone()));
+            set_word(&rc, shared(-2));
+            on_another_thread(rc, shared(-1));
         }
-        "biased upgrade" => {
-            let rc = with_word(Mode::Biased, shared((isize::MAX >> 3) + 1));
-            std::mem::forget(AtomicRc::downgrade(&rc).upgrade());
-            std::mem::forget(rc);
-        }
-        "biased exit merge past the top" => {
-            let handles = std::thread::spawn(move || {
+        "biased exit merge past the top" => std::thread::scope(|s| {
+            let handles = s.spawn(|| {
                 let rc = AtomicRc::with_mode(0_u8, Mode::Biased);
                 let kept = rc.clone(); // the owner's local count: 2, merged at its exit
                 set_word(&rc, shared(top));
+                reached();
                 (rc, kept)
-            })
-            .join();
-            std::mem::forget(handles);
-        }
+            });
+            std::mem::forget(handles.join());
+        }),
         _ => unreachable!("no case {case}"),
     }
 }

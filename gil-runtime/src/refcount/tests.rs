@@ -186,6 +186,37 @@ fn biased_many_objects_keep_the_owner_list_consistent() {
     assert_eq!(drops.load(Ordering::Relaxed), 1);
 }
 
+/// Runs `case` of the test `test` in a child process, which finds the case in the environment
+/// variable `var` and prints "reached {case}" right before the operation under test: if
+/// `aborts`, the child must die of `SIGABRT` there; if not, it must finish, printing
+/// "not aborted".
+#[cfg(unix)]
+fn run_case(test: &str, var: &str, case: &str, aborts: bool) {
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture"])
+        .env(var, case)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    assert!(
+        stdout.contains(&format!("reached {case}")),
+        "{case}: {stdout}"
+    );
+    if aborts {
+        let signal = std::os::unix::process::ExitStatusExt::signal(&child.status);
+        assert_eq!(signal, Some(6), "{case}: SIGABRT; {stdout}");
+        assert!(
+            !stdout.contains("not aborted"),
+            "{case}: the operation itself aborts"
+        );
+    } else {
+        assert!(
+            child.status.success() && stdout.contains("not aborted"),
+            "{case}: {stdout}"
+        );
+    }
+}
+
 /// The owner's local count is 32 bits and stops at `i32::MAX`: an increment past it aborts (it
 /// would make the count negative, as the merged mark is), for a biased and a hybrid object
 /// alike. Reaching it takes 2^31 clones, so the child process writes the count.
@@ -226,28 +257,11 @@ fn an_owner_count_past_its_limit_aborts() {
         "hybrid LocalRc::clone",
         "hybrid to_local",
     ] {
-        let child = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "refcount::tests::an_owner_count_past_its_limit_aborts",
-                "--nocapture",
-            ])
-            .env(CHILD, case)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&child.stdout);
-        assert!(
-            stdout.contains(&format!("reached {case}")),
-            "{case}: {stdout}"
-        );
-        assert_eq!(
-            std::os::unix::process::ExitStatusExt::signal(&child.status),
-            Some(6),
-            "{case}: SIGABRT; {stdout}"
-        );
-        assert!(
-            !stdout.contains("not aborted"),
-            "{case}: the operation itself aborts"
+        run_case(
+            "refcount::tests::an_owner_count_past_its_limit_aborts",
+            CHILD,
+            case,
+            true,
         );
     }
 }
@@ -281,29 +295,12 @@ fn a_shared_count_past_its_limit_aborts() {
         ("biased upgrade", true),
         ("biased exit merge past the top", true),
     ] {
-        let child = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "refcount::tests::a_shared_count_past_its_limit_aborts",
-                "--nocapture",
-            ])
-            .env(CHILD, case)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&child.stdout);
-        assert!(
-            stdout.contains(&format!("reached {case}")),
-            "{case}: {stdout}"
+        run_case(
+            "refcount::tests::a_shared_count_past_its_limit_aborts",
+            CHILD,
+            case,
+            aborts,
         );
-        if aborts {
-            let signal = std::os::unix::process::ExitStatusExt::signal(&child.status);
-            assert_eq!(signal, Some(6), "{case}: SIGABRT; {stdout}");
-        } else {
-            assert!(
-                child.status.success() && stdout.contains("not aborted"),
-                "{case}: {stdout}"
-            );
-        }
     }
 }
 

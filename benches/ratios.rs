@@ -298,7 +298,7 @@ fn main() {
             &mut || *black_box(&counter).value.get_mut(g) += 1,
         );
         // The same access over many objects, each side's loop one call: the one-object row
-        // above compiles to the same instructions on both sides and still reads 0.83-1.20x from
+        // above compiles to the same instructions on both sides and still reads 0.78-1.24x from
         // one build of this bench to the next (where the two closures and counters land); the
         // loop reads 1.00x in each.
         let mut plains = vec![0_u64; OBJECTS];

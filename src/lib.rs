@@ -11,8 +11,8 @@
 //!   lock-order validator checks the rest in debug builds. See [`field_lock`].
 //! - [`macro@atomic_rc`]: atomic reference counts with no global lock ([`refcount`]): `Arc`'s
 //!   orderings, a biased mode whose owner thread counts without atomics, a hybrid mode whose
-//!   owner handles (`LocalRc`) count without atomics in 8 bytes more than the atomic mode's, immortal
-//!   objects, and live-object accounting ([`stats`]).
+//!   owner handles (`LocalRc`) count without atomics in 8 bytes more than the atomic mode's,
+//!   immortal objects, and live-object accounting ([`stats`]).
 //!
 //! # Quick start
 //!

@@ -248,22 +248,25 @@ mod imp {
     #[inline]
     pub(crate) fn check(site: &Site) {
         // The common case, inline: a thread that holds no field lock has nothing to check.
-        if HELD.with(|held| held.len.get() != 0) {
-            check_nested(site);
-        }
+        HELD.with(|held| {
+            if held.len.get() != 0 {
+                check_nested(held, site);
+            }
+        });
     }
 
-    /// `check`, for a thread that holds at least one field lock. The common case comes first:
-    /// locks this thread has already seen in this order (outside `lock_next`), nothing new to
-    /// check or record.
+    /// `check`, for a thread that holds at least one field lock (`held`, this thread's `HELD`).
+    /// The common case comes first: locks this thread has already seen in this order (outside
+    /// `lock_next`), nothing new to check or record. It takes `HELD` from `check`, whose `with`
+    /// is inlined there: a `with` of its own, here, was not (its closure holds this loop), and
+    /// reached the thread-local through an indirect call.
     #[inline(never)]
-    fn check_nested(site: &Site) {
+    fn check_nested(held: &Stack, site: &Site) {
         let nothing_new = site.after == 0
-            && HELD.with(|held| {
-                held.inline
-                    .get(..held.len.get())
-                    .is_some_and(|held| held.iter().all(|h| settled(&h.get(), site)))
-            });
+            && held
+                .inline
+                .get(..held.len.get())
+                .is_some_and(|held| held.iter().all(|h| settled(&h.get(), site)));
         if !nothing_new {
             check_held(site);
         }

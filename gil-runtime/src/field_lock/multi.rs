@@ -112,6 +112,14 @@ macro_rules! tuple_lock_set {
         impl<'a, $($t: Lockable<'a>),+> LockSet<'a> for ($($t,)+) {
             type Guards = ($($t::Guard,)+);
 
+            // Inline, so that the caller's tuple of fields reaches the locks in registers. Out of
+            // line, with the validator on, each field was stored into the tuple in 8-byte pieces
+            // and copied out of it in 16-byte loads, which waited for those stores (a
+            // store-forwarding stall): two objects' fields took 40.7 ns in a probe on this
+            // machine's AMD EPYC, 23.6 ns inline (9.2 ns without the validator), and the bench's
+            // row went from 3.41x its time without the validator to 2.68x.
+            #[allow(clippy::inline_always, reason = "measured: see above")]
+            #[inline(always)]
             fn __lock_all(self, at: &'static Location<'static>) -> Self::Guards {
                 let ($($v,)+) = self;
                 let keys = [$($v.__order_key()),+];

@@ -117,7 +117,7 @@ macro_rules! tuple_lock_set {
             // and copied out of it in 16-byte loads, which waited for those stores (a
             // store-forwarding stall): two objects' fields took 40.7 ns in a probe on this
             // machine's AMD EPYC, 23.6 ns inline (9.2 ns without the validator), and the bench's
-            // row went from 3.41x its time without the validator to 2.68x.
+            // row went from 3.41x its time without the validator to 2.69x.
             #[allow(clippy::inline_always, reason = "measured: see above")]
             #[inline(always)]
             fn __lock_all(self, at: &'static Location<'static>) -> Self::Guards {

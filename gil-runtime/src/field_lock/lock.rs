@@ -200,8 +200,9 @@ impl<'a, T> Parts<'a, T> {
     /// another crate, which then built the `Ctx` on its stack for the call and the `Site` again
     /// inside it; inlined, a field lock with the validator took 5.6 ns there against 9.0 ns,
     /// where `parking_lot`'s takes 5.2 (two nested, 12.6 ns against 22 ns, and 8.8 ns for two
-    /// `parking_lot` mutexes; a probe on this machine's AMD EPYC). Without the validator it is
-    /// a few instructions, inlined anyway. The same for `RwFieldLock`'s `read_in`, `write_in`.
+    /// `parking_lot` mutexes; the probe of docs/MEASUREMENTS.md on an AMD EPYC). Without the
+    /// validator it is a few instructions, inlined anyway. The same for `RwFieldLock`'s
+    /// `read_in`, `write_in`.
     #[allow(clippy::inline_always, reason = "measured: see above")]
     #[inline(always)]
     pub(crate) fn lock_in(self, ctx: Ctx) -> FieldGuard<'a, T> {

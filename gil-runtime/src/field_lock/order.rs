@@ -573,7 +573,8 @@ mod imp {
         HELD.with(|held| {
             let len = held.len.get();
             // A thread's first lock is taken with nothing held: a nested lock skips the flag
-            // (two nested locks 1.50x their time without the validator, from 1.54x).
+            // (two nested locks 1.50x their time without the validator, from 1.52-1.56x; see
+            // docs/MEASUREMENTS.md).
             if len == 0 && !held.spill_ready.get() {
                 prepare_spill(held);
             }

@@ -6,6 +6,10 @@
 //! it three times and quote the spread of the medians. A round times a batch of operations on
 //! each side, twice; `black_box` keeps each operation from being folded away.
 //!
+//! The two-thread rows run on the first two cores this process may use, or on the two that
+//! `RATIOS_CORES` names (`RATIOS_CORES=0,8 cargo bench --bench ratios`), to time a machine's cores
+//! near each other and far apart.
+//!
 //! With `--features lock-order-validation` the field-lock rows include the lock-order validator
 //! (the first line says which build it is): the validator's cost is a row's ratio in that build
 //! over the same row's ratio in the plain one. tracing-mutex, the peer crate that checks lock
@@ -130,16 +134,39 @@ fn on_two_pinned_threads<R: Send>(body: impl Fn(usize) -> R + Sync) -> Vec<R> {
     })
 }
 
-/// Pins this thread to the `i`-th core, where this machine has two or more.
+/// Pins this thread to the `i`-th of [`two_cores`], where this machine has two or more.
 fn pin_to_core(i: usize) {
     let cores = core_affinity::get_core_ids().unwrap_or_default();
     if cores.len() >= 2 {
-        assert!(
-            core_affinity::set_for_current(cores[i]),
-            "pinning to {:?}",
-            cores[i]
-        );
+        let core = two_cores()[i];
+        let id = *cores
+            .iter()
+            .find(|id| id.id == core)
+            .unwrap_or_else(|| panic!("RATIOS_CORES: this process may not run on core {core}"));
+        assert!(core_affinity::set_for_current(id), "pinning to {id:?}");
     }
+}
+
+/// The two cores the two-thread rows run on: the first two this process may use, or the two
+/// that `RATIOS_CORES` names (as `RATIOS_CORES=0,8`), so that a machine of more cores can time
+/// its cores near each other and far apart.
+fn two_cores() -> [usize; 2] {
+    static CORES: std::sync::OnceLock<[usize; 2]> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| {
+        if let Ok(named) = std::env::var("RATIOS_CORES") {
+            let cores: Option<Vec<usize>> =
+                named.split(',').map(|n| n.trim().parse().ok()).collect();
+            return cores
+                .and_then(|cores| cores.try_into().ok())
+                .unwrap_or_else(|| {
+                    panic!("RATIOS_CORES={named:?}: want two core numbers, as 0,8")
+                });
+        }
+        match core_affinity::get_core_ids().unwrap_or_default()[..] {
+            [first, second, ..] => [first.id, second.id],
+            _ => [0, 0],
+        }
+    })
 }
 
 /// The time a write on one core takes to be seen on the other and answered, the median of
@@ -337,6 +364,8 @@ fn locks() {
     // stack that both threads read, one mutex took 0.43-2.5x the time of an identical one from
     // round to round (2.06x at the median of one run). The second row is that control: the
     // spread of a ratio that should be 1, against which to read the GIL's.
+    let [first, second] = two_cores();
+    println!("the two-thread rows run on cores {first} and {second}");
     let round_trip_before = core_to_core_round_trip();
     let (baseline, control) = (mutexes(), mutexes());
     contended_row(

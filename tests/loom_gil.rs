@@ -142,6 +142,42 @@ fn control_a_release_that_wakes_nobody_strands_the_waiter() {
     });
 }
 
+/// A waiter woken by a release can find the GIL taken again (the holder took it back first), and
+/// goes back to sleep; unlocks wake no second waiter while a woken one is on its way. Whatever
+/// the interleaving, the next release wakes it again: a woken waiter that looks at the lock
+/// clears the waking bit.
+///
+/// The holder takes the GIL back with `try_acquire`, never waiting: with `acquire`, both threads
+/// could wait on the raw lock's mutex and condition variable, and the model took 276 s instead of
+/// 6. Two threads waiting for one another are in `threads_increment_a_protected_counter_exactly`;
+/// a stranded waiter needs only a release that finds the bit set, which this model has.
+fn released_twice_while_a_waiter_waits() {
+    let g = gilkit::acquire();
+    let waiter = thread::spawn(|| gilkit::with_gil(|_g| {}));
+    drop(g);
+    drop(gilkit::try_acquire());
+    waiter.join().unwrap();
+}
+
+#[test]
+fn a_waiter_woken_too_late_is_woken_again() {
+    loom::model(released_twice_while_a_waiter_waits);
+}
+
+#[test]
+#[should_panic = "deadlock"]
+fn control_a_woken_waiter_that_leaves_the_waking_bit_set_is_stranded() {
+    loom::model(|| {
+        let g = gilkit::acquire();
+        let waiter = thread::spawn(|| {
+            hooks::waiting_without_clearing_waking(|| gilkit::with_gil(|_g| {}));
+        });
+        drop(g);
+        drop(gilkit::try_acquire());
+        waiter.join().unwrap();
+    });
+}
+
 /// The holder logs, checkpoints, and logs again, while a waiter whose switch interval expires at
 /// any point asks for the GIL. Returns the log and whether the checkpoint switched.
 fn checkpoint_scenario(checkpoint: fn(&mut gilkit::Gil)) -> (Vec<&'static str>, bool) {

@@ -291,17 +291,16 @@ fn lock<D: Domain>(waiter: Waiter) -> Option<Duration> {
 )]
 fn lock_contended<D: Domain>(waiter: Waiter) -> Option<Duration> {
     let state = state::<D>();
-    // A new acquisition spins briefly first: the holder may be about to let go. A thread back
-    // from `allow_threads` goes straight to waiting, so that it is counted (and, under the
-    // priority policy, asks) at once.
-    #[cfg(not(loom))]
-    if waiter == Waiter::New && state.raw.try_lock_spinning() {
-        return None;
-    }
-    let start = Instant::now();
     // bpo-7946's fix of the convoy effect: ask at once, not after a whole interval, so the
     // holder lets go at its next checkpoint.
     let ask_at_once = waiter == Waiter::Returning && state.priority.load(Ordering::Relaxed);
+    // Spin briefly first: the holder may be about to let go. A thread that asks at once goes
+    // straight to waiting, so that it is counted and asks without delay.
+    #[cfg(not(loom))]
+    if !ask_at_once && state.raw.try_lock_spinning() {
+        return None;
+    }
+    let start = Instant::now();
     state
         .raw
         .lock_waiting(switch_interval_of(state), ask_at_once, || state.ask());
@@ -759,6 +758,13 @@ pub mod hooks {
         super::set_held::<D>(false);
         // SAFETY: the guard proved this thread holds the GIL, and it is forgotten.
         unsafe { state::<D>().raw.unlock_without_waking() }
+    }
+
+    /// Runs `f` with this thread, as a waiter for the GIL, leaving the raw lock's waking bit set
+    /// after an unlock woke it: unlocks then take a waiter to be on its way and wake nobody.
+    pub fn waiting_without_clearing_waking<R>(f: impl FnOnce() -> R) -> R {
+        super::raw::LEAVES_WAKING.with(|leaves| leaves.set(true));
+        f()
     }
 
     /// Acquires `D` even while this thread holds another domain: the nested acquisition that

@@ -151,9 +151,9 @@ fn control_a_release_that_wakes_nobody_strands_the_waiter() {
 /// could wait on the raw lock's mutex and condition variable, and the model took 276 s instead of
 /// 6. Two threads waiting for one another are in `threads_increment_a_protected_counter_exactly`;
 /// a stranded waiter needs only a release that finds the bit set, which this model has.
-fn released_twice_while_a_waiter_waits() {
+fn released_twice_while_a_waiter_waits(waiter: fn()) {
     let g = gilkit::acquire();
-    let waiter = thread::spawn(|| gilkit::with_gil(|_g| {}));
+    let waiter = thread::spawn(waiter);
     drop(g);
     drop(gilkit::try_acquire());
     waiter.join().unwrap();
@@ -161,20 +161,16 @@ fn released_twice_while_a_waiter_waits() {
 
 #[test]
 fn a_waiter_woken_too_late_is_woken_again() {
-    loom::model(released_twice_while_a_waiter_waits);
+    loom::model(|| released_twice_while_a_waiter_waits(|| gilkit::with_gil(|_g| {})));
 }
 
 #[test]
 #[should_panic = "deadlock"]
 fn control_a_woken_waiter_that_leaves_the_waking_bit_set_is_stranded() {
     loom::model(|| {
-        let g = gilkit::acquire();
-        let waiter = thread::spawn(|| {
+        released_twice_while_a_waiter_waits(|| {
             hooks::waiting_without_clearing_waking(|| gilkit::with_gil(|_g| {}));
         });
-        drop(g);
-        drop(gilkit::try_acquire());
-        waiter.join().unwrap();
     });
 }
 

@@ -136,8 +136,8 @@ impl RawGil {
     /// The waiting of a thread counted in `state`: takes the lock once it is free, and, if
     /// `after` is given, once a waiter has taken it since (`handoffs` moved past it).
     ///
-    /// A failed `try_lock` and the wait happen under the mutex, and an unlock that sees a waiter
-    /// notifies under it, so the notification cannot fall between the two.
+    /// A failed `try_lock` and the wait happen under the mutex, which an unlock takes before it
+    /// notifies ([`RawGil::wake_one`]), so the notification cannot fall between the two.
     fn wait_for_the_lock(
         &self,
         mut handoffs: MutexGuard<'_, u64>,
@@ -218,9 +218,9 @@ impl RawGil {
         }
     }
 
-    /// Wakes one waiter. Taking the mutex first waits for a waiter that has just found the lock
-    /// held to be asleep, so the notification cannot fall between its look and its wait;
-    /// notifying after letting the mutex go spares the woken thread a wait for it.
+    /// Wakes one waiter: takes the mutex first, so that a waiter that has just found the lock
+    /// held is asleep, and notifies after letting it go, which spares the woken thread a wait
+    /// for it.
     fn wake_one(&self) {
         drop(self.handoffs.lock());
         self.unlocked.notify_one();
